@@ -1,0 +1,1 @@
+"""The ``gt`` command line: verbs for people and for agents (agent-facing verbs start fast)."""

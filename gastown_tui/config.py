@@ -1,0 +1,97 @@
+"""Validated configuration files: ``town.toml`` (and, later, ``rig.toml``).
+
+pydantic does the checking; every error names the file and the field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import InvalidInput
+from .ledger import fields
+from .tomlfile import read_toml
+
+
+class LedgerConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = "doltlite:ledger.db"
+
+
+class MailConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Named distribution lists: ``gt mail send ops …`` reaches every member.
+    lists: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class TownConfig(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str
+    prefix: str = "hq"
+    ledger: LedgerConfig = Field(default_factory=LedgerConfig)
+    default_runtime: str = "claude"
+    mail: MailConfig = Field(default_factory=MailConfig)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return fields.check_name(value, "town name")
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        return fields.check_prefix(value)
+
+
+def describe_validation_error(path: Path, exc: ValidationError) -> str:
+    problems = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        problems.append(f"{where}: {err['msg']}")
+    return f"{path}: " + "; ".join(problems)
+
+
+def load_model(model: type[BaseModel], path: Path, data: dict[str, Any] | None = None) -> Any:
+    try:
+        return model.model_validate(read_toml(path) if data is None else data)
+    except ValidationError as exc:
+        raise InvalidInput(describe_validation_error(path, exc), "fix the file and retry") from None
+
+
+class Gate(BaseModel):
+    """One verification command of the refinery, run as an argument list (never through a shell)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    command: list[str] = Field(min_length=1)
+    timeout: float = Field(default=300, gt=0)
+
+
+class RigConfig(BaseModel):
+    """``TOWN/RIG/rig.toml``."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    prefix: str
+    source: str
+    default_branch: str = "main"
+    runtime: str = "claude"
+    max_polecats: int = Field(default=25, ge=1, le=200)
+    merge_policy: Literal["approve", "auto"] = "approve"
+    batch_size: int = Field(default=4, ge=1, le=64)
+    gates: list[Gate] = Field(default_factory=list)
+    # Witness thresholds (seconds).
+    stall_after: float = Field(default=900, gt=0)
+    max_restarts: int = Field(default=3, ge=0)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return fields.check_name(value, "rig name")
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        return fields.check_prefix(value)

@@ -1,0 +1,285 @@
+"""The two ways to reach a ledger: an embedded doltlite file, or a MySQL-wire server.
+
+Both speak DB-API; this module hides what differs between them — how to connect,
+how a write transaction starts, how a Dolt commit is made, which errors are worth
+retrying — so that ``Ledger`` writes its SQL once (with ``?`` placeholders).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlparse
+
+from ..errors import InvalidInput, LedgerUnavailable
+from . import schema
+
+_DB_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+
+
+@dataclass(frozen=True)
+class LedgerURL:
+    """A parsed ledger location: ``doltlite:///path/ledger.db`` or ``mysql://u:p@h:port/db``."""
+
+    scheme: str
+    path: str = ""
+    user: str = "root"
+    password: str = ""
+    host: str = "127.0.0.1"
+    port: int = 3306
+    database: str = ""
+
+    @classmethod
+    def parse(cls, url: str, base: str | None = None) -> LedgerURL:
+        if "://" not in url:
+            path = url if os.path.isabs(url) or base is None else os.path.join(base, url)
+            return cls("doltlite", path=path)
+        parsed = urlparse(url)
+        if parsed.scheme == "doltlite":
+            path = unquote(parsed.path)
+            if base is not None and not os.path.isabs(path):
+                path = os.path.join(base, path)
+            return cls("doltlite", path=path)
+        if parsed.scheme in ("mysql", "dolt"):
+            database = parsed.path.lstrip("/")
+            if not _DB_NAME.match(database):
+                raise InvalidInput(
+                    f"bad database name in ledger URL {url!r}",
+                    "use mysql://user:pass@host:port/dbname with letters, digits and _",
+                )
+            try:
+                port = parsed.port or 3306
+            except ValueError:
+                raise InvalidInput(f"bad port in ledger URL {url!r}", "use a number, e.g. :3306") from None
+            return cls(
+                "mysql",
+                user=unquote(parsed.username or "root"),
+                password=unquote(parsed.password or ""),
+                host=parsed.hostname or "127.0.0.1",
+                port=port,
+                database=database,
+            )
+        raise InvalidInput(
+            f"unknown ledger URL {url!r}",
+            "use a file path, doltlite:///path/ledger.db, or mysql://user:pass@host:port/db",
+        )
+
+    def describe(self) -> str:
+        if self.scheme == "doltlite":
+            return f"doltlite {self.path}"
+        return f"mysql {self.user}@{self.host}:{self.port}/{self.database}"
+
+
+class Backend:
+    """What differs between backends. Subclasses fill in the details."""
+
+    dialect = ""
+    is_dolt = False
+    insert_ignore = ""
+
+    def __init__(self, url: LedgerURL):
+        self.url = url
+
+    def describe(self) -> str:
+        return self.url.describe()
+
+    def connect(self):
+        raise NotImplementedError
+
+    def begin_write(self, cur) -> None:
+        raise NotImplementedError
+
+    def begin_read(self, cur) -> None:
+        """Reads see one consistent snapshot."""
+
+    def dolt_commit(self, cur, message: str, author: str) -> None:
+        raise NotImplementedError
+
+    def sql(self, text: str) -> str:
+        return text
+
+    def is_transient(self, exc: BaseException) -> bool:
+        raise NotImplementedError
+
+    def is_disconnect(self, exc: BaseException) -> bool:
+        return False
+
+    def create_schema(self, conn) -> None:
+        cur = conn.cursor()
+        for stmt in schema.create_statements(self.dialect):
+            cur.execute(stmt)
+        conn.commit()
+
+
+def _author(actor: str) -> str:
+    safe = re.sub(r"[<>\n]", "_", actor) or "gastown"
+    return f"{safe} <{re.sub(r'[^A-Za-z0-9._-]', '.', safe)}@gastown.local>"
+
+
+class DoltliteBackend(Backend):
+    """An embedded ledger: one doltlite file (SQLite API, Dolt storage and history)."""
+
+    dialect = "sqlite"
+    is_dolt = True
+    insert_ignore = "INSERT OR IGNORE"
+
+    def connect(self):
+        import sqlite3
+
+        import doltlite  # noqa: F401  (must load before sqlite3 opens the file)
+
+        if not os.path.isdir(os.path.dirname(self.url.path) or "."):
+            raise LedgerUnavailable(
+                f"ledger folder {os.path.dirname(self.url.path)!r} does not exist",
+                "check the town path or run gt install",
+            )
+        conn = sqlite3.connect(self.url.path, timeout=30, isolation_level=None, check_same_thread=False)
+        return _SqliteConnection(conn)
+
+    def begin_write(self, cur) -> None:
+        cur.execute("BEGIN IMMEDIATE")
+
+    def begin_read(self, cur) -> None:
+        cur.execute("BEGIN")
+
+    def dolt_commit(self, cur, message: str, author: str) -> None:
+        cur.execute("SELECT dolt_commit('-A', '-m', ?, '--author', ?)", (message, _author(author)))
+
+    def is_transient(self, exc: BaseException) -> bool:
+        import sqlite3
+
+        text = str(exc).lower()
+        return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+    def create_schema(self, conn) -> None:
+        super().create_schema(conn)
+        cur = conn.cursor()
+        (count,) = cur.execute("SELECT COUNT(*) FROM dolt_status").fetchone()
+        if count:
+            self.dolt_commit(cur, "gt install: ledger schema", "gastown")
+
+
+class _SqliteConnection:
+    """sqlite3 in autocommit mode, with explicit BEGIN/COMMIT like a DB-API connection."""
+
+    def __init__(self, conn):
+        self._conn = conn
+
+    def cursor(self):
+        return self._conn.cursor()
+
+    def commit(self):
+        if self._conn.in_transaction:
+            self._conn.execute("COMMIT")
+
+    def rollback(self):
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+    def close(self):
+        self._conn.close()
+
+
+_MYSQL_TRANSIENT = {1205, 1213, 2003, 2006, 2013, 2014, 2055, 4031}
+_MYSQL_DISCONNECT = {2003, 2006, 2013, 2014, 2055, 4031}
+
+
+class MysqlBackend(Backend):
+    """A ledger on a MySQL-wire server: a Dolt sql-server (with history) or e.g. MariaDB."""
+
+    dialect = "mysql"
+    insert_ignore = "INSERT IGNORE"
+
+    def __init__(self, url: LedgerURL):
+        super().__init__(url)
+        self.is_dolt = False
+
+    def _raw_connect(self, database: str | None):
+        import pymysql
+
+        try:
+            return pymysql.connect(
+                host=self.url.host,
+                port=self.url.port,
+                user=self.url.user,
+                password=self.url.password,
+                database=database,
+                charset="utf8mb4",
+                autocommit=False,
+                connect_timeout=5,
+                read_timeout=60,
+                write_timeout=60,
+            )
+        except pymysql.err.OperationalError as exc:
+            code = exc.args[0] if exc.args else 0
+            if code == 1049:
+                raise LedgerUnavailable(
+                    f"database {self.url.database!r} does not exist on {self.url.host}:{self.url.port}",
+                    "create the town with gt install --ledger URL",
+                ) from None
+            raise
+
+    def connect(self):
+        conn = self._raw_connect(self.url.database)
+        cur = conn.cursor()
+        try:
+            cur.execute("SELECT dolt_version()")
+            self.is_dolt = True
+        except Exception:
+            self.is_dolt = False
+        conn.rollback()
+        cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        return conn
+
+    def create_database(self) -> None:
+        conn = self._raw_connect(None)
+        try:
+            conn.cursor().execute(
+                f"CREATE DATABASE IF NOT EXISTS `{self.url.database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+            )
+            conn.commit()
+        finally:
+            conn.close()
+
+    def create_schema(self, conn) -> None:
+        super().create_schema(conn)
+        cur = conn.cursor()
+        cur.execute("CREATE TABLE IF NOT EXISTS write_lock (id INT PRIMARY KEY) ENGINE=InnoDB")
+        cur.execute("INSERT IGNORE INTO write_lock VALUES (1)")
+        conn.commit()
+        if self.is_dolt:
+            cur.execute("CALL DOLT_COMMIT('-A', '-m', 'gt install: ledger schema', '--allow-empty')")
+
+    def begin_write(self, cur) -> None:
+        # One writer at a time: event ids then become visible in the order they were
+        # assigned, so followers of the events feed never skip a row.
+        cur.execute("START TRANSACTION")
+        cur.execute("SELECT id FROM write_lock WHERE id = 1 FOR UPDATE")
+
+    def begin_read(self, cur) -> None:
+        cur.execute("START TRANSACTION READ ONLY")
+
+    def dolt_commit(self, cur, message: str, author: str) -> None:
+        cur.execute("CALL DOLT_COMMIT('-A', '-m', %s, '--author', %s)", (message, _author(author)))
+
+    def sql(self, text: str) -> str:
+        return text.replace("%", "%%").replace("?", "%s")
+
+    def is_transient(self, exc: BaseException) -> bool:
+        import pymysql
+
+        if isinstance(exc, pymysql.err.InterfaceError):
+            return True
+        return isinstance(exc, pymysql.err.OperationalError) and bool(exc.args) and exc.args[0] in _MYSQL_TRANSIENT
+
+    def is_disconnect(self, exc: BaseException) -> bool:
+        import pymysql
+
+        if isinstance(exc, pymysql.err.InterfaceError):
+            return True
+        return isinstance(exc, pymysql.err.OperationalError) and bool(exc.args) and exc.args[0] in _MYSQL_DISCONNECT
+
+
+def backend_for(url: LedgerURL) -> Backend:
+    return DoltliteBackend(url) if url.scheme == "doltlite" else MysqlBackend(url)

@@ -1,0 +1,133 @@
+"""Allowed values of bead fields and the checks that guard them."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+from ..errors import InvalidInput
+
+STATUSES = (
+    "open",
+    "in_progress",
+    "blocked",
+    "hooked",
+    "pinned",
+    "deferred",
+    "closed",
+    # convoy staging states (Gas Town)
+    "staged_ready",
+    "staged_warnings",
+)
+# Statuses whose beads still block their dependents.
+DONE_STATUSES = ("closed",)
+
+BUILTIN_TYPES = (
+    "task",
+    "bug",
+    "feature",
+    "epic",
+    "chore",
+    "decision",
+    "spike",
+    "story",
+    "milestone",
+    "event",
+)
+# Types Gas Town registers in every ledger (config ``types.custom``).
+GASTOWN_TYPES = (
+    "message",
+    "molecule",
+    "gate",
+    "convoy",
+    "merge-request",
+    "slot",
+    "agent",
+    "role",
+    "rig",
+    "queue",
+)
+
+DEPENDENCY_TYPES = (
+    "blocks",
+    "parent-child",
+    "conditional-blocks",
+    "waits-for",
+    "related",
+    "discovered-from",
+    "replies-to",
+    "relates-to",
+    "duplicates",
+    "supersedes",
+    "tracks",
+    "caused-by",
+    "validates",
+    "delegated-from",
+)
+# Dependency types that keep a bead out of the ready set while the target is open.
+BLOCKING_DEPENDENCY_TYPES = ("blocks", "conditional-blocks", "waits-for")
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+_BEAD_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*-[A-Za-z0-9_.-]+$")
+_LABEL = re.compile(r"^[^\s,]{1,255}$")
+
+
+def now() -> str:
+    """The current time as the ledger stores it: ISO-8601 UTC, second precision."""
+    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_status(status: str) -> str:
+    if status not in STATUSES:
+        raise InvalidInput(f"unknown status {status!r}", "use one of: " + ", ".join(STATUSES))
+    return status
+
+
+def check_priority(priority: int | str) -> int:
+    try:
+        value = int(priority)
+    except (TypeError, ValueError):
+        value = -1
+    if not 0 <= value <= 4:
+        raise InvalidInput(f"bad priority {priority!r}", "use 0 (highest) to 4 (lowest)")
+    return value
+
+
+def check_type(issue_type: str, allowed: tuple[str, ...]) -> str:
+    if issue_type not in allowed:
+        raise InvalidInput(f"unknown bead type {issue_type!r}", "use one of: " + ", ".join(allowed))
+    return issue_type
+
+
+def check_dependency_type(dep_type: str) -> str:
+    if dep_type not in DEPENDENCY_TYPES:
+        raise InvalidInput(f"unknown dependency type {dep_type!r}", "use one of: " + ", ".join(DEPENDENCY_TYPES))
+    return dep_type
+
+
+def check_name(name: str, what: str = "name") -> str:
+    """Names that become paths, branches or tmux session names: letters, digits, - and _."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise InvalidInput(
+            f"bad {what} {name!r}",
+            "use letters, digits, '-' and '_' only, starting with a letter or digit, at most 63 characters",
+        )
+    return name
+
+
+def check_bead_id(bead_id: str) -> str:
+    if not isinstance(bead_id, str) or not _BEAD_ID.match(bead_id) or len(bead_id) > 255:
+        raise InvalidInput(f"malformed bead id {bead_id!r}", "bead ids look like gt-abc12 or gt-abc12.3")
+    return bead_id
+
+
+def check_label(label: str) -> str:
+    if not isinstance(label, str) or not _LABEL.match(label):
+        raise InvalidInput(f"bad label {label!r}", "labels are 1–255 characters without spaces or commas")
+    return label
+
+
+def check_prefix(prefix: str) -> str:
+    if not re.match(r"^[a-z][a-z0-9]{0,15}$", prefix or ""):
+        raise InvalidInput(f"bad bead prefix {prefix!r}", "use 1–16 lower-case letters and digits, e.g. gt")
+    return prefix

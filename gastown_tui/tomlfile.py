@@ -1,0 +1,19 @@
+"""Reading TOML files with errors that name the file (kept apart from pydantic for fast start-up)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from .errors import InvalidInput
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"{path}: malformed TOML: {exc}", "fix the file's syntax") from None
+    except FileNotFoundError:
+        raise InvalidInput(f"{path} does not exist") from None

@@ -1,0 +1,128 @@
+"""A town: the folder that holds ``town.toml``, the ledger and one folder per rig."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import Conflict, GtError, InvalidInput
+
+if TYPE_CHECKING:
+    from .config import TownConfig
+    from .ledger import Ledger
+
+TOWN_FILE = "town.toml"
+NO_TOWN_HINT = "create one with: gt install PATH (or pass --town, or set GT_TOWN)"
+
+
+class Town:
+    def __init__(self, root: Path):
+        self.root = root.resolve()
+        self.file = self.root / TOWN_FILE
+        self._ledger: Ledger | None = None
+
+    @functools.cached_property
+    def raw(self) -> dict:
+        from .tomlfile import read_toml
+
+        return read_toml(self.file)
+
+    @functools.cached_property
+    def config(self) -> TownConfig:
+        from .config import TownConfig, load_model
+
+        return load_model(TownConfig, self.file, self.raw)
+
+    @property
+    def name(self) -> str:
+        return str(self.raw.get("name", self.root.name))
+
+    @property
+    def prefix(self) -> str:
+        """Bead prefix of town-level beads (``hq``)."""
+        return str(self.raw.get("prefix", "hq"))
+
+    @property
+    def ledger_url(self) -> str:
+        ledger = self.raw.get("ledger") or {}
+        url = ledger.get("url") if isinstance(ledger, dict) else None
+        if not isinstance(url, str) or not url:
+            raise InvalidInput(f"{self.file}: [ledger] url is missing", 'add url = "doltlite:ledger.db" under [ledger]')
+        return url
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            from .ledger import Ledger
+
+            url = self.ledger_url
+            if url.startswith("doltlite:") and not url.startswith("doltlite://"):
+                url = url[len("doltlite:") :]
+            self._ledger = Ledger.open(url, base=str(self.root))
+        return self._ledger
+
+    def rig_dir(self, rig: str) -> Path:
+        return self.root / rig
+
+
+def find_town(explicit: str | None = None, cwd: str | None = None) -> Town:
+    """``--town``, else ``GT_TOWN``, else the nearest folder upwards holding town.toml."""
+    chosen = explicit or os.environ.get("GT_TOWN")
+    if chosen:
+        root = Path(chosen).expanduser()
+        if not (root / TOWN_FILE).is_file():
+            raise GtError(f"no town at {root} (no {TOWN_FILE})", NO_TOWN_HINT)
+        return Town(root)
+    here = Path(cwd or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / TOWN_FILE).is_file():
+            return Town(folder)
+    raise GtError("not inside a Gas Town town", NO_TOWN_HINT)
+
+
+def install(path: str, ledger_url: str | None = None, prefix: str = "hq", name: str | None = None) -> Town:
+    """Create a town at ``path``: town.toml, the ledger with its schema, Gas Town's config rows."""
+    from .config import TownConfig
+    from .ledger import Ledger, fields
+
+    root = Path(path).expanduser().resolve()
+    if (root / TOWN_FILE).exists():
+        raise Conflict(f"{root} is already a town", "use it as it is, or pick another folder")
+    fields.check_prefix(prefix)
+    town_name = fields.check_name(name or root.name or "town", "town name")
+    url = ledger_url or "doltlite:ledger.db"
+    TownConfig(name=town_name, prefix=prefix, ledger={"url": url})
+    if url.startswith("doltlite:") and not url.startswith("doltlite://"):
+        url = url[len("doltlite:") :]
+    created_root = not root.exists()
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        ledger = Ledger.open(url, base=str(root))
+        ledger.create()
+
+        def seed(tx):
+            if not tx.config("issue_prefix"):
+                tx.set_config("issue_prefix", prefix)
+            tx.set_config("types.custom", ",".join(fields.GASTOWN_TYPES))
+
+        ledger.write("install", seed, actor="overseer")
+        ledger.close()
+        text = (
+            f'name = "{town_name}"\nprefix = "{prefix}"\ndefault_runtime = "claude"\n\n'
+            f"[ledger]\nurl = {_toml_string(ledger_url or 'doltlite:ledger.db')}\n\n[mail.lists]\n"
+        )
+        tmp = root / (TOWN_FILE + ".tmp")
+        tmp.write_text(text)
+        tmp.replace(root / TOWN_FILE)
+    except BaseException:
+        if created_root:
+            shutil.rmtree(root, ignore_errors=True)
+        raise
+    return Town(root)
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,0 +1,142 @@
+"""The Ledger API on both backends: beads, labels, dependencies, comments, events, ready work."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gastown_tui.errors import Conflict, InvalidInput, NotFound
+from gastown_tui.ledger import ids
+
+
+def test_create_and_get_round_trip(ledger):
+    bead_id = ledger.write(
+        "bead create",
+        lambda tx: tx.create("Write docs", description="all of them", priority=1, labels=["docs", "gt:task"]),
+    )
+    assert bead_id.startswith("gt-") and len(bead_id) == len("gt-") + 3
+    bead = ledger.get(bead_id)
+    assert bead["title"] == "Write docs"
+    assert bead["priority"] == 1 and bead["status"] == "open" and bead["issue_type"] == "task"
+    assert bead["created_by"] == "overseer"
+    assert bead["created_at"].endswith("Z")
+    assert ledger.read(lambda s: s.labels(bead_id)) == ["docs", "gt:task"]
+    events = ledger.read(lambda s: s.events(bead_id))
+    assert [e["event_type"] for e in events] == ["created", "label_added", "label_added"]
+
+
+def test_ids_are_unique_and_grow_with_the_ledger():
+    assert ids.hash_length(0) == 3
+    assert ids.hash_length(200) == 4
+    assert ids.hash_length(1000) == 5
+    taken = set()
+    for _ in range(300):
+        taken.add(ids.new_id("gt", "same title", len(taken), taken.__contains__))
+    assert len(taken) == 300
+
+
+def test_child_ids_number_steps(ledger):
+    parent = ledger.write("c", lambda tx: tx.create("Molecule", issue_type="molecule"))
+    first = ledger.write("c", lambda tx: tx.create("step one", parent=parent))
+    second = ledger.write("c", lambda tx: tx.create("step two", parent=parent))
+    assert (first, second) == (f"{parent}.1", f"{parent}.2")
+    deps = ledger.read(lambda s: s.dependencies(second))
+    assert [(d["depends_on_id"], d["type"]) for d in deps] == [(parent, "parent-child")]
+
+
+def test_update_status_records_events_and_closed_at(ledger):
+    bead_id = ledger.write("c", lambda tx: tx.create("Thing"))
+    ledger.write("u", lambda tx: tx.update(bead_id, status="in_progress", assignee="gastown/polecats/nux"))
+    ledger.write("close", lambda tx: tx.close(bead_id, "done it"))
+    bead = ledger.get(bead_id)
+    assert bead["status"] == "closed" and bead["closed_at"] and bead["close_reason"] == "done it"
+    ledger.write("reopen", lambda tx: tx.reopen(bead_id))
+    bead = ledger.get(bead_id)
+    assert bead["status"] == "open" and bead["closed_at"] is None
+    kinds = [e["event_type"] for e in ledger.read(lambda s: s.events(bead_id))]
+    assert kinds == ["created", "status_changed", "closed", "reopened"]
+    changed = json.loads(ledger.read(lambda s: s.events(bead_id))[1]["new_value"])
+    assert changed == {"assignee": "gastown/polecats/nux", "status": "in_progress"}
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"status": "flying"}, "unknown status"),
+        ({"priority": 7}, "bad priority"),
+        ({"issue_type": "saga"}, "unknown bead type"),
+    ],
+)
+def test_bad_values_are_refused_and_nothing_written(ledger, kwargs, error):
+    before = ledger.read(lambda s: s.last_event_id())
+    with pytest.raises(InvalidInput, match=error):
+        ledger.write("c", lambda tx: tx.create("Bad", **kwargs))
+    assert ledger.read(lambda s: s.last_event_id()) == before
+    assert ledger.list_beads(include_closed=True) == []
+
+
+def test_failed_write_unit_leaves_nothing_half_written(ledger):
+    def half(tx):
+        tx.create("first half")
+        tx.update("gt-nope", status="closed")
+
+    with pytest.raises(NotFound):
+        ledger.write("c", half)
+    assert ledger.list_beads(include_closed=True) == []
+
+
+def test_dependencies_ready_and_cycles(ledger):
+    a = ledger.write("c", lambda tx: tx.create("A"))
+    b = ledger.write("c", lambda tx: tx.create("B"))
+    ledger.write("d", lambda tx: tx.add_dependency(b, a, "blocks"))
+    ghost = ledger.write("c", lambda tx: tx.create("needs another rig's bead"))
+    ledger.write("d", lambda tx: tx.add_dependency(ghost, "zz-elsewhere", "blocks"))
+    ready = [r["id"] for r in ledger.read(lambda s: s.ready())]
+    assert a in ready and b not in ready and ghost in ready
+    with pytest.raises(Conflict, match="cycle"):
+        ledger.write("d", lambda tx: tx.add_dependency(a, b, "blocks"))
+    with pytest.raises(InvalidInput, match="itself"):
+        ledger.write("d", lambda tx: tx.add_dependency(a, a, "blocks"))
+    ledger.write("close", lambda tx: tx.close(a))
+    assert b in [r["id"] for r in ledger.read(lambda s: s.ready())]
+
+
+def test_comments_and_events_feed(ledger):
+    start = ledger.read(lambda s: s.last_event_id())
+    bead_id = ledger.write("c", lambda tx: tx.create("Talk"))
+    comment_id = ledger.write("comment", lambda tx: tx.add_comment(bead_id, "hello there"))
+    assert ledger.read(lambda s: s.comments(bead_id))[0]["id"] == comment_id
+    feed = ledger.events_since(start)
+    assert [e["event_type"] for e in feed] == ["created", "commented"]
+    assert feed[0]["id"] < feed[1]["id"]
+    assert ledger.events_since(feed[-1]["id"]) == []
+
+
+def test_unknown_bead_is_a_clear_error(ledger):
+    with pytest.raises(NotFound, match="no bead 'gt-zzz'"):
+        ledger.get("gt-zzz")
+    with pytest.raises(InvalidInput, match="malformed bead id"):
+        ledger.get("not an id; drop table issues")
+
+
+def test_dolt_commit_per_write_names_verb_actor_and_beads(tmp_path):
+    from gastown_tui.ledger import Ledger
+
+    led = Ledger.open(f"doltlite://{tmp_path}/l.db")
+    led.create()
+    bead_id = led.write("bead create", lambda tx: tx.create("Committed", prefix="gt"), actor="gastown/polecats/nux")
+    log = led.read(lambda s: s.rows("SELECT committer, message FROM dolt_log"))
+    assert log[0]["committer"] == "gastown/polecats/nux"
+    assert log[0]["message"] == f"gt bead create: {bead_id} [by gastown/polecats/nux]"
+    with pytest.raises(NotFound):
+        led.write("bead close", lambda tx: tx.close("gt-none"))
+    assert len(led.read(lambda s: s.rows("SELECT * FROM dolt_log"))) == len(log)
+
+
+def test_leases_are_exclusive_until_expiry(ledger):
+    assert ledger.write("lease", lambda tx: tx.take_lease("refinery:gastown", "pid-1", 60))
+    assert not ledger.write("lease", lambda tx: tx.take_lease("refinery:gastown", "pid-2", 60))
+    assert ledger.write("lease", lambda tx: tx.take_lease("refinery:gastown", "pid-1", 60))
+    ledger.write("lease", lambda tx: tx.release_lease("refinery:gastown", "pid-1"))
+    assert ledger.write("lease", lambda tx: tx.take_lease("refinery:gastown", "pid-2", 60))
