@@ -1,0 +1,1 @@
+"""Domain services: plain Python over the ledger, tmux and git (never Textual)."""
