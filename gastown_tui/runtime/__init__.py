@@ -1,0 +1,1 @@
+"""Agent runtimes: tmux sessions, runtime presets and the scripted agent."""
