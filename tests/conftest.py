@@ -14,6 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from gastown_tui.ledger.embedded import load_sqlite
+
+load_sqlite()  # before anything imports sqlite3 (see ledger/embedded.py)
+
 FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "gastown-ledger"
 if not FIXTURE.is_dir():  # CI lays shared/ beside the clone
     FIXTURE = Path(os.environ.get("GT_FIXTURE", "../shared/fixtures/gastown-ledger")).resolve()

@@ -112,6 +112,11 @@ class Backend:
         conn.commit()
 
 
+def _nothing_to_commit(exc: Exception) -> bool:
+    """A write unit that changed no row (e.g. re-adding a label) makes no Dolt commit."""
+    return "nothing to commit" in str(exc).lower()
+
+
 def _author(actor: str) -> str:
     safe = re.sub(r"[<>\n]", "_", actor) or "gastown"
     return f"{safe} <{re.sub(r'[^A-Za-z0-9._-]', '.', safe)}@gastown.local>"
@@ -125,10 +130,9 @@ class DoltliteBackend(Backend):
     insert_ignore = "INSERT OR IGNORE"
 
     def connect(self):
-        import sqlite3
+        from .embedded import load_sqlite
 
-        import doltlite  # noqa: F401  (must load before sqlite3 opens the file)
-
+        sqlite3 = load_sqlite()
         if not os.path.isdir(os.path.dirname(self.url.path) or "."):
             raise LedgerUnavailable(
                 f"ledger folder {os.path.dirname(self.url.path)!r} does not exist",
@@ -144,11 +148,16 @@ class DoltliteBackend(Backend):
         cur.execute("BEGIN")
 
     def dolt_commit(self, cur, message: str, author: str) -> None:
-        cur.execute("SELECT dolt_commit('-A', '-m', ?, '--author', ?)", (message, _author(author)))
+        try:
+            cur.execute("SELECT dolt_commit('-A', '-m', ?, '--author', ?)", (message, _author(author)))
+        except Exception as exc:
+            if not _nothing_to_commit(exc):
+                raise
 
     def is_transient(self, exc: BaseException) -> bool:
-        import sqlite3
+        from .embedded import load_sqlite
 
+        sqlite3 = load_sqlite()
         text = str(exc).lower()
         return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
@@ -261,7 +270,11 @@ class MysqlBackend(Backend):
         cur.execute("START TRANSACTION READ ONLY")
 
     def dolt_commit(self, cur, message: str, author: str) -> None:
-        cur.execute("CALL DOLT_COMMIT('-A', '-m', %s, '--author', %s)", (message, _author(author)))
+        try:
+            cur.execute("CALL DOLT_COMMIT('-A', '-m', %s, '--author', %s)", (message, _author(author)))
+        except Exception as exc:
+            if not _nothing_to_commit(exc):
+                raise
 
     def sql(self, text: str) -> str:
         return text.replace("%", "%%").replace("?", "%s")

@@ -40,6 +40,8 @@ INFRA_TYPES = (
     "event",
 )
 _RETRY_ATTEMPTS = 10
+# Ephemeral beads (wisps) get ids like ``gt-wisp-k3x``; exports leave them behind.
+WISP_INFIX = "-wisp"
 
 
 def default_actor() -> str:
@@ -317,6 +319,8 @@ class Tx(Session):
                 raise Conflict(f"bead {bead_id} already exists")
         else:
             prefix = fields.check_prefix(prefix or self.config("issue_prefix") or "gt")
+            if row["ephemeral"]:
+                prefix += WISP_INFIX  # wisps are known by their id, as in Gas Town
             seed = f"{title}|{row['description']}|{self.actor}"
             bead_id = ids.new_id(prefix, seed, self.count_with_prefix(prefix), self.exists)
         row["id"] = bead_id

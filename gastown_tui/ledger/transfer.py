@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
-from .ledger import Ledger, Tx
+from .ledger import WISP_INFIX, Ledger, Tx
 from .schema import BACKUP_TABLES, ISSUE_DEFAULTS, ISSUE_FIELDS
 
 # Keys a per-issue export nests inside each issue object.
@@ -160,12 +160,16 @@ def _insert(tx: Tx, table: str, columns: tuple[str, ...], rows: list[list[Any]])
 
 
 def export_backup(ledger: Ledger, directory: str) -> dict[str, int]:
-    """Write the backup-folder format: one JSONL file per table, keys sorted. Wisps stay behind."""
+    """Write the backup-folder format: one JSONL file per table, keys sorted.
+
+    Wisps (ids with ``-wisp-``, made by ``create(ephemeral=1)``) stay behind; imported
+    rows flagged ephemeral under ordinary ids are the backup's own data and go out again.
+    """
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
 
     def dump(s) -> dict[str, list[dict[str, Any]]]:
-        wisp = "SELECT id FROM issues WHERE ephemeral = 1"
+        wisp = f"SELECT id FROM issues WHERE id LIKE '%{WISP_INFIX}-%'"
         order = {
             "issues": "id",
             "dependencies": "issue_id, depends_on_id",

@@ -1,0 +1,102 @@
+"""The gt verbs for towns and beads, as a person or an agent types them."""
+
+from __future__ import annotations
+
+import os
+
+from conftest import FIXTURE, run_gt
+
+
+def test_bead_lifecycle_through_the_cli(town, gt):
+    created = gt("bead", "create", "Fix login", "-d", "it breaks", "--priority", "1", "--label", "auth")
+    assert created.code == 0, created.err
+    bead_id = created.out.strip()
+    assert bead_id.startswith("hq-")
+    shown = gt("bead", "show", bead_id, "--json").json()
+    assert shown["title"] == "Fix login" and shown["labels"] == ["auth"] and shown["priority"] == 1
+    assert gt("bead", "update", bead_id, "--status", "in_progress", "--assignee", "gastown/polecats/nux").code == 0
+    listed = gt("bead", "list", "--json", "--assignee", "gastown/polecats/nux").json()
+    assert [b["id"] for b in listed] == [bead_id] and listed[0]["status"] == "in_progress"
+    assert gt("bead", "comment", bead_id, "looking at it").code == 0
+    assert gt("bead", "close", bead_id, "--reason", "fixed").code == 0
+    assert gt("bead", "list", "--json").json() == []
+    assert gt("bead", "list", "--all", "--json").json()[0]["close_reason"] == "fixed"
+
+
+def test_dependencies_and_ready(town, gt):
+    a = gt("bead", "create", "A").out.strip()
+    b = gt("bead", "create", "B").out.strip()
+    assert gt("bead", "dep", "add", b, a).code == 0
+    ready = [r["id"] for r in gt("bead", "ready", "--json").json()]
+    assert ready == [a]
+    child = gt("bead", "create", "step", "--parent", a, "--json").json()
+    assert child["id"] == f"{a}.1"
+
+
+def test_user_mistakes_are_one_line_errors(town, gt):
+    cases = [
+        (("bead", "show", "hq-zzzz"), "no bead 'hq-zzzz'"),
+        (("bead", "create", "x", "--type", "saga"), "unknown bead type 'saga'"),
+        (("bead", "create", "x", "--priority", "9"), "bad priority '9'"),
+        (("bead", "list", "--status", "nope"), "unknown status 'nope'"),
+        (("bead", "update", "hq-zzzz", "--status", "closed"), "no bead 'hq-zzzz'"),
+        (("bead", "dep", "add", "hq-zzzz", "hq-yyyy"), "no bead 'hq-zzzz'"),
+    ]
+    for argv, message in cases:
+        result = gt(*argv)
+        assert result.code != 0, argv
+        assert message in result.err, (argv, result.err)
+        assert "Traceback" not in result.err
+    assert gt("bead", "list", "--all", "--json").json() == []
+
+
+def test_no_town_says_how_to_make_one(tmp_path, monkeypatch):
+    monkeypatch.delenv("GT_TOWN", raising=False)
+    result = run_gt("bead", "list", cwd=str(tmp_path), env={"GT_TOWN": ""})
+    assert result.code == 1
+    assert result.err.splitlines()[0] == "gt: not inside a Gas Town town"
+    assert "gt install PATH" in result.err
+
+
+def test_town_is_found_by_walking_up(town, tmp_path):
+    deep = town.root / "some" / "where"
+    deep.mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if k != "GT_TOWN"}
+    env["GT_TOWN"] = ""
+    made = run_gt("bead", "create", "from below", cwd=str(deep), env=env)
+    assert made.code == 0, made.err
+    assert run_gt("bead", "show", made.out.strip(), "--town", str(town.root), "--json").json()["title"] == "from below"
+
+
+def test_import_export_and_history_verbs(town, gt, tmp_path):
+    imported = gt("import", str(FIXTURE), "--json")
+    assert imported.code == 0 and imported.json()["issues"] == 677
+    assert gt("export", str(tmp_path / "out")).code == 0
+    assert (tmp_path / "out" / "events.jsonl").read_text().count("\n") == 3667
+    bead_id = gt("bead", "create", "Tracked").out.strip()
+    gt("bead", "update", bead_id, "--title", "Tracked well")
+    history = gt("history", bead_id, "--json")
+    if town.ledger.is_dolt:
+        entries = history.json()
+        assert [e["change"] for e in entries] == ["modified", "added"]
+        assert entries[0]["fields"]["title"] == {"old": "Tracked", "new": "Tracked well"}
+        assert entries[0]["message"] == f"gt bead update: {bead_id} [by overseer]"
+        assert entries[0]["author"] == "overseer"
+    else:
+        assert history.code == 1 and "history needs a Dolt ledger" in history.err
+
+
+def test_unreachable_server_is_a_clear_error(tmp_path):
+    result = run_gt("install", str(tmp_path / "t"), "--ledger", "mysql://root@127.0.0.1:1/gt")
+    assert result.code == 3
+    assert "unavailable" in result.err and "Traceback" not in result.err
+    assert not (tmp_path / "t").exists()
+
+
+def test_install_refuses_bad_input(tmp_path):
+    assert "bad bead prefix" in run_gt("install", str(tmp_path / "a"), "--prefix", "Bad Prefix").err
+    assert "unknown ledger URL" in run_gt("install", str(tmp_path / "b"), "--ledger", "ftp://x/y").err
+    ok = run_gt("install", str(tmp_path / "c"))
+    assert ok.code == 0
+    again = run_gt("install", str(tmp_path / "c"))
+    assert again.code == 1 and "already a town" in again.err
