@@ -1,0 +1,65 @@
+"""The read model behind every pane: one read of the ledger, on both backends."""
+
+from __future__ import annotations
+
+import sys
+
+from tui_support import CONVOY, MR_FIRST, MR_SECOND, MSG_ESCALATION, MSG_READ, MSG_UNREAD, populate
+
+from gastown_tui.services.townview import description_fields, read_town
+
+
+def test_town_view_of_the_gastown_ledger(town):
+    populate(town.ledger)
+    snap = read_town(town.ledger, town.root)
+
+    (rig,) = snap.rigs
+    assert rig.name == "gastown"
+    roles = [a.role for a in rig.agents]
+    assert roles[:2] == ["witness", "refinery"] and "polecat" in roles and roles[-1] == "crew"
+    ace = snap.agent("gt-gastown-polecat-ace")
+    # The hook is the hooked bead assigned to the polecat, which wins over the agent bead's hook_bead field.
+    assert (ace.address, ace.hook_bead, ace.hook_title) == ("gastown/polecats/ace", "gt-tui-c", "Session cookies")
+    assert ace.session == "gt-gastown-ace" and ace.state == "spawning"
+    assert snap.agent("gt-gastown-polecat-nux").state == "nuked"
+
+    (convoy,) = snap.convoys
+    assert convoy.id == CONVOY and (convoy.closed, convoy.total) == (2, 4) and convoy.progress == 0.5
+    assert convoy.stranded  # gt-tui-d is ready and nobody is on it
+    assert [t.assignee for t in convoy.tracked if t.status == "hooked"] == ["gastown/polecats/ace"]
+
+    assert [m.id for m in snap.merge_requests] == [MR_FIRST, MR_SECOND]
+    first = snap.merge_requests[0]
+    assert (first.rig, first.source_title, first.worker, first.branch) == (
+        "gastown",
+        "Add login form",
+        "gastown/polecats/toast",
+        "polecat/toast/gt-tui-a",
+    )
+    assert {m.id for m in snap.inbox} == {MSG_UNREAD, MSG_READ, MSG_ESCALATION}
+    assert snap.unread == 2
+    assert next(m for m in snap.inbox if m.id == MSG_UNREAD).sender == "gastown/witness"
+    assert snap.last_event_id == town.ledger.read(lambda s: s.last_event_id())
+
+
+def test_stranded_needs_ready_unassigned_work(town):
+    populate(town.ledger)
+
+    def block_and_assign(tx):
+        tx.create("Blocker", bead_id="gt-tui-x")
+        tx.add_dependency("gt-tui-d", "gt-tui-x", "blocks")
+
+    town.ledger.write("t", block_and_assign)
+    assert not read_town(town.ledger).convoys[0].stranded
+
+
+def test_fields_after_a_leading_paragraph():
+    assert description_fields("title line\n\nrole_type: polecat\nrig: r") == {"role_type": "polecat", "rig": "r"}
+    assert description_fields("branch: b\ntarget: main\n\nprose") == {"branch": "b", "target": "main"}
+
+
+def test_services_do_not_import_textual():
+    import subprocess
+
+    code = "import sys, gastown_tui.services.townview; sys.exit('textual' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -1,0 +1,79 @@
+"""A deterministic town for the TUI tests and bench: Gas Town's own ledger plus a convoy, MRs and mail.
+
+Every bead written here has a fixed id and a fixed timestamp so that rendered screens
+(ages, ids, ordering) are the same on every run; ``FROZEN_NOW`` is the clock the app gets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "gastown-ledger"
+if not FIXTURE.is_dir():  # CI lays shared/ beside the clone
+    FIXTURE = Path(os.environ.get("GT_FIXTURE", "../shared/fixtures/gastown-ledger")).resolve()
+
+STAMP = "2026-03-01T10:00:00Z"
+FROZEN_NOW = dt.datetime(2026, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
+RIG = "gastown"
+CONVOY = "hq-cv-tui1"
+MR_FIRST, MR_SECOND = "gt-mr-tui1", "gt-mr-tui2"
+MSG_UNREAD, MSG_READ, MSG_ESCALATION = "hq-msg-tui1", "hq-msg-tui2", "hq-msg-tui3"
+
+
+def frozen_clock() -> dt.datetime:
+    return FROZEN_NOW
+
+
+def populate(ledger) -> None:
+    """Import the Gas Town backup, then add a convoy, two merge requests and three messages."""
+    from gastown_tui.ledger.transfer import import_backup
+
+    import_backup(ledger, str(FIXTURE))
+    ledger.write("tui fixture", _add_beads, actor="overseer")
+
+
+def _add_beads(tx) -> None:
+    tx.stamp = STAMP
+    work = [
+        ("gt-tui-a", "Add login form", "closed", ""),
+        ("gt-tui-b", "Hash passwords with argon2", "closed", ""),
+        ("gt-tui-c", "Session cookies", "hooked", "gastown/polecats/ace"),
+        ("gt-tui-d", "Logout endpoint", "open", ""),
+    ]
+    for bead_id, title, status, assignee in work:
+        tx.create(title, bead_id=bead_id, status=status, assignee=assignee or None, issue_type="task")
+    tx.create("Auth rewrite", bead_id=CONVOY, issue_type="convoy", labels=["gt:convoy"])
+    for bead_id, *_ in work:
+        tx.add_dependency(CONVOY, bead_id, "tracks")
+    for mr_id, source, worker, priority in (
+        (MR_FIRST, "gt-tui-a", "gastown/polecats/toast", 1),
+        (MR_SECOND, "gt-tui-b", "gastown/polecats/dag", 2),
+    ):
+        name = worker.rsplit("/", 1)[1]
+        tx.create(
+            f"Merge: {source}",
+            bead_id=mr_id,
+            issue_type="merge-request",
+            priority=priority,
+            labels=["gt:merge-request"],
+            description=(
+                f"branch: polecat/{name}/{source}\ntarget: main\nsource_issue: {source}\nrig: {RIG}\n"
+                f"commit_sha: 0123abc\nworker: {worker}\nagent_bead: gt-gastown-polecat-{name}\n\nReady to merge."
+            ),
+        )
+    for msg_id, sender, subject, body, read in (
+        (MSG_UNREAD, "gastown/witness", "POLECAT_DONE toast", "Exit: MERGED\nIssue: gt-tui-a", False),
+        (MSG_READ, "mayor/", "Morning plan", "Auth rewrite first, then the docs.", True),
+        (MSG_ESCALATION, "gastown/refinery", "MERGE_FAILED dag", "Failure-Type: tests\nError: 2 failed", False),
+    ):
+        labels = ["gt:message", f"from:{sender}", "msg-type:notification", f"thread:{msg_id}"]
+        tx.create(
+            subject,
+            bead_id=msg_id,
+            issue_type="message",
+            assignee="overseer",
+            description=body,
+            labels=labels + (["read"] if read else []),
+        )
