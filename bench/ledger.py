@@ -1,0 +1,112 @@
+"""Ledger benchmarks: fixture import, create/show/list latency, CLI cold start.
+
+Run by hand:  .venv/bin/python bench/ledger.py [--mysql mysql://root@127.0.0.1:3306]
+Goals (issue 2): import of the Gas Town fixture ≤ 2 s; `gt bead create` cold start
+≤ 2.5 × `python -c pass` + 150 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from gastown_tui.ledger.embedded import load_sqlite
+
+load_sqlite()
+
+from gastown_tui.ledger import Ledger  # noqa: E402
+from gastown_tui.ledger.transfer import import_backup  # noqa: E402
+from gastown_tui.town import install  # noqa: E402
+
+FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "gastown-ledger"
+GT = str(Path(sys.executable).with_name("gt"))
+
+
+def timed(fn, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def describe(samples: list[float]) -> str:
+    samples = sorted(samples)
+    p95 = samples[int(len(samples) * 0.95) - 1] if len(samples) >= 20 else samples[-1]
+    return f"median {statistics.median(samples):7.2f} ms   p95 {p95:7.2f} ms   (n={len(samples)})"
+
+
+def bench_backend(label: str, url: str) -> None:
+    ledger = Ledger.open(url)
+    ledger.create()
+    ledger.write("install", lambda tx: tx.set_config("issue_prefix", "gt"))
+    start = time.perf_counter()
+    counts = import_backup(ledger, str(FIXTURE))
+    print(
+        f"[{label}] import of the Gas Town fixture ({sum(counts.values())} rows): "
+        f"{time.perf_counter() - start:.2f} s   (goal ≤ 2 s)"
+    )
+    made: list[str] = []
+    create = timed(
+        lambda: made.append(ledger.write("bead create", lambda tx: tx.create("bench bead", prefix="gt"))), 50
+    )
+    print(f"[{label}] create (one transaction + Dolt commit): {describe(create)}")
+    show = timed(lambda: ledger.read(lambda s: (s.get(made[0]), s.labels(made[0]), s.dependencies(made[0]))), 200)
+    print(f"[{label}] show:                                    {describe(show)}")
+    listing = timed(lambda: ledger.list_beads(include_closed=True), 20)
+    print(f"[{label}] list of all {677 + len(made)} beads:                 {describe(listing)}")
+    ready = timed(lambda: ledger.read(lambda s: s.ready()), 20)
+    print(f"[{label}] ready work:                              {describe(ready)}")
+    ledger.close()
+
+
+def cold_start(town: Path) -> None:
+    env = {**os.environ, "GT_TOWN": str(town)}
+    baseline = timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), 20)
+    create = timed(
+        lambda: subprocess.run([GT, "bead", "create", "cold"], env=env, check=True, stdout=subprocess.DEVNULL), 20
+    )
+    show = timed(
+        lambda: subprocess.run([GT, "bead", "list", "--limit", "5"], env=env, check=True, stdout=subprocess.DEVNULL), 20
+    )
+    base, made = statistics.median(baseline), statistics.median(create)
+    goal = 2.5 * base + 150
+    print(
+        f"cold start: python -c pass {base:.1f} ms; gt bead create {made:.1f} ms; gt bead list "
+        f"{statistics.median(show):.1f} ms"
+    )
+    print(
+        f"cold start ratio: {made / base:.1f}× python; goal ≤ 2.5× + 150 ms = {goal:.0f} ms → "
+        f"{'met' if made <= goal else 'MISSED'}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--mysql", default="mysql://root@127.0.0.1:3306", help="server to bench ('' to skip)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_backend("doltlite", f"doltlite://{tmp}/bench.db")
+        if args.mysql:
+            name = "gt_bench_" + uuid.uuid4().hex[:8]
+            try:
+                bench_backend("mysql", f"{args.mysql}/{name}")
+            finally:
+                import pymysql
+
+                conn = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
+                conn.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
+        town = install(os.path.join(tmp, "town"))
+        cold_start(town.root)
+
+
+if __name__ == "__main__":
+    main()
