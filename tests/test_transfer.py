@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE
 
+from conftest import FIXTURE
 from gastown_tui.errors import InvalidInput
 from gastown_tui.ledger.schema import BACKUP_TABLES
 from gastown_tui.ledger.transfer import export_backup, import_backup
