@@ -15,6 +15,9 @@ import sys
 GROUPS = (
     "town",
     "beads",
+    "mail",
+    "convoys",
+    "formulas",
 )
 
 
