@@ -169,8 +169,11 @@ def update(ctx) -> None:
 
 
 def close(ctx) -> None:
-    bead = ctx.ledger.write("bead close", lambda tx: tx.close(ctx.args.id, ctx.args.reason))
-    ctx.emit(bead, lambda: f"closed {bead['id']}")
+    from ..services.convoys import close_beads
+
+    landed = ctx.ledger.write("bead close", lambda tx: close_beads(tx, [ctx.args.id], ctx.args.reason))
+    bead = ctx.ledger.get(ctx.args.id)
+    ctx.emit(bead, lambda: "\n".join([f"closed {bead['id']}", *(f"🚚 convoy {c} landed" for c in landed)]))
 
 
 def reopen(ctx) -> None:

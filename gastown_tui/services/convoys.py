@@ -1,0 +1,324 @@
+"""Convoys: batches of work, across rigs, tracked until every bead closes — then they land.
+
+A convoy is a bead (``{townprefix}-cv-xxxxx``, type convoy, label ``gt:convoy``)
+whose ``tracks`` dependencies point at the beads it follows; those may live under
+any rig's prefix, or not be in this ledger at all. Its description starts with
+``Owner:`` and ``Notify:`` lines. Nothing about progress is stored: who works on
+what (the swarm), what is ready, stranded or stalled is read off the tracked
+beads each time.
+
+Landing happens where beads close (``close_beads``, used by ``gt bead close``, the
+refinery and molecule steps), in the same transaction, so a convoy can never be
+left open with all its work done, nor land twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .. import addresses
+from ..errors import Conflict, InvalidInput
+from ..fieldlines import parse_fields
+from ..ledger import fields, ids
+from . import addressing, mail
+
+LABEL = "gt:convoy"
+MOUNTAIN = "mountain"
+# Seconds without any change to a mountain's beads before it counts as stalled
+# (Gas Town's detection window); the ledger config key overrides it.
+STALL_AFTER = 900.0
+STALL_CONFIG_KEY = "convoy.stall_after"
+LANDED_REASON = "All tracked issues completed"
+_WORKING = ("hooked", "in_progress")
+
+
+def town_prefix(s) -> str:
+    return s.config("issue_prefix") or "hq"
+
+
+def is_convoy(bead: dict[str, Any], labels: Sequence[str]) -> bool:
+    return bead["issue_type"] == "convoy" or LABEL in labels
+
+
+def _target(depends_on: str) -> str:
+    """Gas Town writes cross-rig targets as ``external:PREFIX:ID``; the bead is ID."""
+    if depends_on.startswith("external:"):
+        return depends_on.split(":", 2)[-1]
+    return depends_on
+
+
+def _targets_for(bead_id: str) -> list[str]:
+    return [bead_id, f"external:{bead_id.split('-', 1)[0]}:{bead_id}"]
+
+
+def tracked_ids(s, convoy_id: str) -> list[str]:
+    return list(dict.fromkeys(_target(d["depends_on_id"]) for d in s.dependencies(convoy_id, "tracks")))
+
+
+def convoys_tracking(s, bead_ids: Iterable[str]) -> list[str]:
+    """Ids of the convoys that track any of ``bead_ids``, oldest first."""
+    targets = [t for bead_id in dict.fromkeys(bead_ids) for t in _targets_for(bead_id)]
+    if not targets:
+        return []
+    marks = ", ".join("?" * len(targets))
+    rows = s.rows(
+        "SELECT DISTINCT i.id, i.created_at FROM dependencies d JOIN issues i ON i.id = d.issue_id"
+        f" WHERE d.type = 'tracks' AND d.depends_on_id IN ({marks}) ORDER BY i.created_at, i.id",
+        targets,
+    )
+    return [r["id"] for r in rows]
+
+
+def _description_fields(description: str) -> dict[str, str]:
+    """``Owner:``/``Notify:`` lines; Gas Town puts a prose line ("Convoy tracking N issues") first."""
+    found = parse_fields(description)
+    if not found and description:
+        found = parse_fields(description.partition("\n")[2])
+    return found
+
+
+def notify_address(convoy: dict[str, Any]) -> str:
+    return _description_fields(convoy.get("description") or "").get("notify") or addresses.OVERSEER
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def _new_id(tx) -> str:
+    """``{townprefix}-cv-`` and 5 base36 characters, as Gas Town makes them; retried on collision."""
+    prefix = f"{town_prefix(tx)}-cv"
+    for nonce in range(100):
+        convoy_id = ids.candidate(prefix, tx.actor, 5, nonce)
+        if not tx.exists(convoy_id):
+            return convoy_id
+    raise Conflict("could not find a free convoy id", "retry")
+
+
+def check_notify(s, address: str) -> str:
+    """The notify address, checked now so that landing later cannot fail on it."""
+    addressing.resolve(s, address)
+    return addressing.normalize(address)
+
+
+def create_convoy(
+    tx,
+    title: str,
+    bead_ids: Sequence[str] = (),
+    *,
+    notify: str | None = None,
+    owner: str | None = None,
+    labels: Sequence[str] = (),
+) -> str:
+    """A new open convoy tracking ``bead_ids``; lands at once if they are all closed already."""
+    notify = check_notify(tx, notify) if notify else addresses.OVERSEER
+    description = f"Owner: {owner or tx.actor}\nNotify: {notify}\n\nLands when every tracked bead is closed."
+    convoy_id = tx.create(
+        title,
+        bead_id=_new_id(tx),
+        issue_type="convoy",
+        description=description,
+        labels=list(dict.fromkeys([LABEL, *labels])),
+    )
+    track(tx, convoy_id, bead_ids)
+    return convoy_id
+
+
+def track(tx, convoy_id: str, bead_ids: Sequence[str]) -> list[str]:
+    """Add beads to a convoy (reopening it if it had landed). Returns the beads newly tracked."""
+    convoy = tx.get(convoy_id)
+    if not is_convoy(convoy, tx.labels(convoy_id)):
+        raise InvalidInput(f"{convoy_id} is not a convoy", "list convoys with: gt convoy list --all")
+    already = set(tracked_ids(tx, convoy_id))
+    added = []
+    for bead_id in dict.fromkeys(bead_ids):
+        fields.check_bead_id(bead_id)
+        if bead_id == convoy_id:
+            raise InvalidInput(f"convoy {convoy_id} cannot track itself")
+        if bead_id not in already:
+            tx.add_dependency(convoy_id, bead_id, "tracks")
+            added.append(bead_id)
+    if added and convoy["status"] == "closed":
+        tx.reopen(convoy_id)
+    land_if_complete(tx, convoy_id)
+    return added
+
+
+def ensure_convoy(tx, bead_id: str) -> str:
+    """The convoy tracking ``bead_id``, made (``Work: TITLE``) if it has none — Gas Town's auto-convoy on sling.
+
+    An open convoy is preferred; a landed one is reopened when the bead is not closed.
+    """
+    bead = tx.get(bead_id)
+    existing = convoys_tracking(tx, [bead_id])
+    if not existing:
+        return create_convoy(tx, f"Work: {bead['title']}", [bead_id])
+    current = tx.get_many(existing)
+    for convoy_id in existing:
+        if current[convoy_id]["status"] != "closed":
+            return convoy_id
+    convoy_id = existing[-1]
+    if bead["status"] != "closed":
+        tx.reopen(convoy_id)
+    return convoy_id
+
+
+def close_beads(tx, bead_ids: Sequence[str], reason: str = "") -> list[str]:
+    """Close the beads, then land every convoy they complete (one mail each). Returns landed convoy ids."""
+    for bead_id in dict.fromkeys(bead_ids):
+        if tx.get(bead_id)["status"] != "closed":
+            tx.close(bead_id, reason)
+    return [c for c in convoys_tracking(tx, bead_ids) if land_if_complete(tx, c)]
+
+
+def land_if_complete(tx, convoy_id: str) -> bool:
+    """Close an open convoy whose tracked beads are all closed and mail its notify address.
+
+    Zero tracked beads never land, nor do beads missing from the ledger count as done.
+    """
+    convoy = tx.get(convoy_id)
+    if convoy["status"] != "open":
+        return False
+    tracked = tracked_ids(tx, convoy_id)
+    beads = tx.get_many(tracked)
+    if not tracked or len(beads) < len(tracked) or any(b["status"] != "closed" for b in beads.values()):
+        return False
+    tx.close(convoy_id, LANDED_REASON)
+    to = notify_address(convoy)
+    try:
+        addressing.resolve(tx, to)
+    except InvalidInput:
+        to = addresses.OVERSEER  # the notify agent is gone: the landing must still be heard
+    lines = "\n".join(f"- {b} {beads[b]['title']}" for b in tracked)
+    mail.send(
+        tx,
+        sender=tx.actor,
+        to=to,
+        subject=f"🚚 Convoy landed: {convoy['title']}",
+        body=f"Convoy {convoy_id} has landed: all {len(tracked)} tracked beads are closed.\n\n{lines}",
+    )
+    return True
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def _parse_time(stamp: str | None) -> dt.datetime | None:
+    try:
+        when = dt.datetime.fromisoformat(stamp or "")
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _blocked(s, bead_ids: Sequence[str]) -> set[str]:
+    """Which of the beads wait on an open blocker (a blocker absent from the ledger does not block)."""
+    if not bead_ids:
+        return set()
+    marks = ", ".join("?" * len(bead_ids))
+    kinds = ", ".join("?" * len(fields.BLOCKING_DEPENDENCY_TYPES))
+    rows = s.rows(
+        "SELECT DISTINCT d.issue_id FROM dependencies d JOIN issues b ON b.id = d.depends_on_id"
+        f" WHERE d.issue_id IN ({marks}) AND d.type IN ({kinds}) AND b.status <> 'closed'",
+        [*bead_ids, *fields.BLOCKING_DEPENDENCY_TYPES],
+    )
+    return {r["issue_id"] for r in rows}
+
+
+def stall_after(s) -> float:
+    raw = s.config(STALL_CONFIG_KEY)
+    if raw is None:
+        return STALL_AFTER
+    try:
+        return float(raw)
+    except ValueError:
+        raise InvalidInput(
+            f"ledger config {STALL_CONFIG_KEY}={raw!r} is not a number of seconds", "set it to e.g. 900"
+        ) from None
+
+
+def _status(s, convoy: dict[str, Any], labels: list[str], now: dt.datetime, stall_seconds: float) -> dict[str, Any]:
+    convoy_id = convoy["id"]
+    edges = s.dependencies(convoy_id, "tracks")
+    tracked_order = list(dict.fromkeys(_target(e["depends_on_id"]) for e in edges))
+    beads = s.get_many(tracked_order)
+    blocked = _blocked(s, [b for b in tracked_order if b in beads])
+    tracked = []
+    for bead_id in tracked_order:
+        bead = beads.get(bead_id)
+        if bead is None:
+            tracked.append({"id": bead_id, "title": "", "status": "missing", "assignee": None, "ready": False})
+            continue
+        ready = bead["status"] == "open" and not bead["assignee"] and bead_id not in blocked
+        tracked.append(
+            {
+                "id": bead_id,
+                "title": bead["title"],
+                "status": bead["status"],
+                "assignee": bead["assignee"],
+                "priority": bead["priority"],
+                "issue_type": bead["issue_type"],
+                "updated_at": bead["updated_at"],
+                "blocked": bead_id in blocked,
+                "ready": ready,
+            }
+        )
+    total = len(tracked)
+    closed = sum(1 for t in tracked if t["status"] == "closed")
+    swarm = [{"bead": t["id"], "assignee": t["assignee"]} for t in tracked if t["status"] in _WORKING and t["assignee"]]
+    ready = [t["id"] for t in tracked if t["ready"]]
+    is_open = convoy["status"] == "open"
+    stamps = [convoy["created_at"], *(e["created_at"] for e in edges), *(b["updated_at"] for b in beads.values())]
+    times = [t for t in map(_parse_time, stamps) if t]
+    last = max(times) if times else None
+    mountain = MOUNTAIN in labels
+    stalled = bool(mountain and is_open and closed < total and last and (now - last).total_seconds() > stall_seconds)
+    found = _description_fields(convoy.get("description") or "")
+    return {
+        "id": convoy_id,
+        "title": convoy["title"],
+        "status": convoy["status"],
+        "labels": labels,
+        "owner": found.get("owner") or convoy.get("created_by") or "",
+        "notify": found.get("notify") or addresses.OVERSEER,
+        "created_at": convoy["created_at"],
+        "closed_at": convoy["closed_at"],
+        "total": total,
+        "closed": closed,
+        "progress": closed / total if total else 0.0,
+        "tracked": tracked,
+        "swarm": swarm,
+        "ready": ready,
+        "stranded": bool(is_open and ready and not swarm),
+        "mountain": mountain,
+        "stalled": stalled,
+        "last_activity": last.strftime("%Y-%m-%dT%H:%M:%SZ") if last else None,
+    }
+
+
+def convoy_status(
+    s, convoy_id: str, *, now: dt.datetime | None = None, stall_seconds: float | None = None
+) -> dict[str, Any]:
+    """Everything about one convoy: progress, tracked beads, swarm, ready work, stranded, stalled."""
+    convoy = s.get(convoy_id)
+    labels = s.labels(convoy_id)
+    if not is_convoy(convoy, labels):
+        raise InvalidInput(f"{convoy_id} is not a convoy", "list convoys with: gt convoy list --all")
+    return _status(
+        s, convoy, labels, now or dt.datetime.now(dt.UTC), stall_after(s) if stall_seconds is None else stall_seconds
+    )
+
+
+def list_convoys(
+    s, include_closed: bool = False, *, now: dt.datetime | None = None, stall_seconds: float | None = None
+) -> list[dict[str, Any]]:
+    """The status of every convoy (open ones unless ``include_closed``), oldest first."""
+    found = {b["id"]: b for b in s.list_beads(label=LABEL, include_closed=include_closed, order="created")}
+    for bead in s.list_beads(issue_type="convoy", include_closed=include_closed, order="created"):
+        found.setdefault(bead["id"], bead)
+    convoys = sorted(found.values(), key=lambda b: (b["created_at"] or "", b["id"]))
+    labels = s.labels_for(found)
+    when = now or dt.datetime.now(dt.UTC)
+    seconds = stall_after(s) if stall_seconds is None else stall_seconds
+    return [_status(s, c, labels[c["id"]], when, seconds) for c in convoys]
