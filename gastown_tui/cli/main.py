@@ -18,6 +18,9 @@ GROUPS = (
     "mail",
     "convoys",
     "formulas",
+    "rigs",
+    "polecats",
+    "witness",
 )
 
 

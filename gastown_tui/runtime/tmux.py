@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 
 from ..errors import GtError
@@ -117,11 +118,12 @@ class Tmux:
                 raise GtError(f"tmux session {name} already exists", f"attach with: tmux attach -t {name}")
             raise TmuxUnavailable(f"tmux new-session: {proc.stderr.strip()}", "check that tmux works: tmux ls")
 
-    def send_text(self, name: str, text: str, enter: bool = True) -> None:
+    def send_text(self, name: str, text: str, enter: bool = True, enter_delay: float = 0.0) -> None:
         """Type ``text`` literally into the session's active pane, then Enter.
 
         Control characters are stripped (no escape sequences reach the agent), the pane is taken
         out of copy mode first, and long text goes in chunks under tmux's message limit.
+        ``enter_delay`` pauses before Enter, for agents that read a fast Enter as part of a paste.
         """
         if not self.has_session(name):
             raise GtError(f"no live session {name}", "start it first (gt sling / gt polecat restart)")
@@ -131,10 +133,13 @@ class Tmux:
         chunks = [text[i : i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]
         for index, chunk in enumerate(chunks):
             args = ["send-keys", "-t", pane, "-l", "--", chunk] if chunk else []
-            if enter and index == len(chunks) - 1:
+            if enter and index == len(chunks) - 1 and not enter_delay:
                 args += ([";"] if args else []) + ["send-keys", "-t", pane, "Enter"]
             if args:
                 self._run(*args)
+        if enter and enter_delay:
+            time.sleep(enter_delay)
+            self._run("send-keys", "-t", pane, "Enter")
 
     def capture(self, name: str, ansi: bool = True, lines: int | None = None) -> str:
         """The visible pane (plus ``lines`` of history), with colours as escape codes if ``ansi``."""

@@ -1,0 +1,76 @@
+"""``gt rig add|list|show|remove``."""
+
+from __future__ import annotations
+
+from .main import add_group, add_verb
+
+
+def register(sub, common) -> None:
+    rig = add_group(sub, "rig", "add, list, show and remove rigs (git repositories the town works on)")
+    p = add_verb(rig, common, "add", add, "clone a repository into the town as a rig")
+    p.add_argument("name", help="letters, digits, - and _")
+    p.add_argument("source", help="git URL or path to a local repository")
+    p.add_argument("--prefix", help="bead prefix of the rig (default: derived from the name, gastown → gt)")
+    p.add_argument("--branch", help="target branch (default: the repository's default branch)")
+    p.add_argument("--runtime", help="default agent runtime of the rig (default: the town's)")
+    add_verb(rig, common, "list", list_rigs, "the town's rigs")
+    p = add_verb(rig, common, "show", show, "one rig's settings and polecats")
+    p.add_argument("name")
+    p = add_verb(rig, common, "remove", remove, "kill a rig's sessions and delete its folder (beads are kept)")
+    p.add_argument("name")
+    p.add_argument("--force", action="store_true", help="even with hooked work (it goes back to open)")
+
+
+def add(ctx) -> None:
+    from ..services.rigs import add_rig, rig_paths
+
+    a = ctx.args
+    config = add_rig(ctx.town, a.name, a.source, prefix=a.prefix, branch=a.branch, runtime=a.runtime)
+    ctx.emit(
+        config.model_dump(),
+        f"Rig {config.name} added (prefix {config.prefix}, branch {config.default_branch}, "
+        f"runtime {config.runtime})\n  at {rig_paths(ctx.town, config.name).root}\n"
+        f"  next: gt sling BEAD {config.name}",
+    )
+
+
+def list_rigs(ctx) -> None:
+    from ..services.rigs import list_rigs as all_rigs
+    from ..services.rigs import rig_summary
+
+    rows = [rig_summary(ctx.town, config) for config in all_rigs(ctx.town)]
+    lines = [
+        f"{r['name']:<16} {r['prefix']:<6} {r['default_branch']:<10} {r['runtime']:<10} "
+        f"polecats {r['polecats']} (working {r['working']})"
+        for r in rows
+    ]
+    ctx.emit(rows, "\n".join(lines) or "No rigs yet (gt rig add NAME GIT-URL).")
+
+
+def show(ctx) -> None:
+    from ..services.polecats import list_polecats
+    from ..services.rigs import load_rig, rig_summary
+
+    config = load_rig(ctx.town, ctx.args.name)
+    data = rig_summary(ctx.town, config)
+    data["polecat_list"] = list_polecats(ctx.town, config.name)
+
+    def text() -> str:
+        lines = [
+            f"{config.name}  (prefix {config.prefix}, bead {data['bead']})",
+            f"  source {config.source}  branch {config.default_branch}  runtime {config.runtime}",
+            f"  merge policy {config.merge_policy}, batch {config.batch_size}, max polecats {config.max_polecats}",
+            "  gates: " + (", ".join(g.name for g in config.gates) or "none"),
+        ]
+        for p in data["polecat_list"]:
+            lines.append(f"  {p['name']:<12} {p['state']:<9} {p['hook_bead']}")
+        return "\n".join(lines)
+
+    ctx.emit(data, text)
+
+
+def remove(ctx) -> None:
+    from ..services.rigs import remove_rig
+
+    remove_rig(ctx.town, ctx.args.name, force=ctx.args.force)
+    ctx.emit({"removed": ctx.args.name}, f"Rig {ctx.args.name} removed.")

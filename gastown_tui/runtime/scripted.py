@@ -1,0 +1,140 @@
+"""The ``scripted`` runtime: a real agent program that speaks the polecat protocol with no AI.
+
+Run in a polecat's session (``python -m gastown_tui.runtime.scripted [switches] [PROMPT]``) it
+prints the prompt it was given, reads its hook (``gt hook``), prints progress for a few seconds,
+writes ``scripted/BEAD.md`` in its worktree, commits, and runs ``gt done``. Everything it says
+also goes to ``$GT_TOWN/.runtime/scripted/SESSION.log`` so tests and people can read it back.
+
+Switches to misbehave on purpose, so every failure path can be shown:
+
+- ``--hang``: stops half-way and prints nothing more (it still echoes typed lines to its log);
+- ``--crash``: exits with status 3 half-way, before committing;
+- ``--fail-gates``: its change carries ``gate: fail``, which ``scripted --gate`` (use it as a rig
+  gate command) rejects;
+- ``--conflict``: also writes ``scripted/conflict.md`` with content unique to the bead, so two
+  such branches (or one and a target that has that file) conflict;
+- ``--fast`` (or env ``GT_SCRIPTED_FAST=1``): short waits, for tests.
+
+Re-running on the same hook is safe: the same change gives nothing new to commit, and the
+commit already on the branch is handed over.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+STEPS = 3
+GATE_FAIL = "gate: fail"
+
+
+class Log:
+    def __init__(self) -> None:
+        town = os.environ.get("GT_TOWN")
+        session = os.environ.get("GT_SESSION", "scripted")
+        self.path = Path(town) / ".runtime" / "scripted" / f"{session}.log" if town else None
+        if self.path:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, line: str) -> None:
+        print(line, flush=True)
+        if self.path:
+            with open(self.path, "a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+
+
+def gt(*argv: str) -> tuple[int, str]:
+    """Run a ``gt`` verb in this process (the same code the ``gt`` command runs)."""
+    from gastown_tui.cli.main import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(list(argv))
+    return code, out.getvalue()
+
+
+def check_gates(folder: Path) -> int:
+    """``scripted --gate``: fail when any scripted change asks to fail the gates."""
+    bad = [p.name for p in sorted((folder / "scripted").glob("*.md")) if GATE_FAIL in p.read_text().splitlines()]
+    if bad:
+        print(f"gate failed: {', '.join(bad)} carry '{GATE_FAIL}'")
+        return 1
+    print("gate passed")
+    return 0
+
+
+def _hang(log: Log) -> int:
+    log("hanging on purpose")
+    for line in sys.stdin:
+        log(f"heard: {line.rstrip(chr(10))}")
+    while True:  # stdin closed: stay silent until killed
+        time.sleep(3600)
+
+
+def _change(worktree: Path, bead: dict, actor: str, args: argparse.Namespace) -> None:
+    folder = worktree / "scripted"
+    folder.mkdir(exist_ok=True)
+    lines = [f"# {bead['title']}", "", f"Worked on {bead['id']} by {actor}."]
+    if args.fail_gates:
+        lines.append(GATE_FAIL)
+    (folder / f"{bead['id']}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if args.conflict:
+        (folder / "conflict.md").write_text(f"conflict from {bead['id']} by {actor}\n", encoding="utf-8")
+
+
+def run(args: argparse.Namespace) -> int:
+    from gastown_tui.vcs import git
+
+    log = Log()
+    actor = os.environ.get("GT_ACTOR", "?")
+    wait = 0.05 if args.fast or os.environ.get("GT_SCRIPTED_FAST") else 1.0
+    log(f"scripted agent {actor} starting")
+    log(f"prompt: {args.prompt}")
+    code, out = gt("hook", "--json")
+    bead = json.loads(out) if code == 0 and out.strip() else None
+    if not bead:
+        log("nothing on my hook; exiting")
+        return 0
+    log(f"hooked: {bead['id']}: {bead['title']}")
+    for step in range(1, STEPS + 1):
+        log(f"working on {bead['id']}: step {step}/{STEPS}")
+        time.sleep(wait)
+        if step == 2 and args.crash:
+            log("crashing on purpose")
+            return 3
+        if step == 2 and args.hang:
+            return _hang(log)
+    worktree = Path.cwd()
+    _change(worktree, bead, actor, args)
+    sha = git.commit_all(worktree, f"{bead['id']}: {bead['title']}")
+    log(f"committed {sha}" if sha else "nothing new to commit")
+    log("running gt done")
+    code, out = gt("done")
+    log(out.strip())
+    log(f"gt done exited {code}")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripted", description=__doc__.split("\n\n")[0])
+    parser.add_argument("prompt", nargs="?", default="")
+    parser.add_argument("--hang", action="store_true")
+    parser.add_argument("--crash", action="store_true")
+    parser.add_argument("--fail-gates", action="store_true")
+    parser.add_argument("--conflict", action="store_true")
+    parser.add_argument("--fast", action="store_true")
+    parser.add_argument("--gate", action="store_true", help="check the current folder as a rig gate")
+    args = parser.parse_args(argv)
+    if args.gate:
+        return check_gates(Path.cwd())
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,240 @@
+"""Rigs: one git repository wrapped for a town.
+
+Layout (shared contract)::
+
+    TOWN/RIG/rig.toml        validated RigConfig
+    TOWN/RIG/.repo.git       bare clone of SOURCE; the target branch lives here
+    TOWN/RIG/polecats/NAME/  polecat worktrees (branch polecat/NAME/BEAD)
+    TOWN/RIG/refinery/       the refinery's worktree (detached at the default branch)
+
+In the ledger: a rig bead ``{townprefix}-rig-{name}`` (type rig, label gt:rig) and one agent
+bead per rig role (witness, refinery). ``add_rig`` does the slow git work first and writes
+the ledger last, removing the folder if anything fails, so no half-made rig is left behind.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import addresses
+from ..errors import Conflict, InvalidInput, NotFound
+from ..fieldlines import parse_fields, with_fields
+from ..ledger import fields
+
+if TYPE_CHECKING:
+    from ..config import RigConfig
+    from ..town import Town
+
+RIG_FILE = "rig.toml"
+# Names a rig may not take: they are town-level folders or roles.
+RESERVED = frozenset({"hq", "mayor", "deacon", "settings", "polecats", "refinery", "witness", "crew", "town"})
+RIG_ROLES = ("witness", "refinery")
+_COMPOUND_SUFFIXES = ("town", "ville", "port", "place", "land", "field", "wood", "ford")
+
+
+@dataclass(frozen=True)
+class RigPaths:
+    root: Path
+    config: Path
+    repo: Path
+    polecats: Path
+    refinery: Path
+
+    def polecat(self, name: str) -> Path:
+        return self.polecats / fields.check_name(name, "polecat name")
+
+
+def rig_paths(town: Town, name: str) -> RigPaths:
+    root = town.rig_dir(fields.check_name(name, "rig name"))
+    return RigPaths(root, root / RIG_FILE, root / ".repo.git", root / "polecats", root / "refinery")
+
+
+def rig_bead_id(town: Town, name: str) -> str:
+    return f"{town.prefix}-rig-{name}"
+
+
+def load_rig(town: Town, name: str) -> RigConfig:
+    from ..config import RigConfig, load_model
+
+    paths = rig_paths(town, name)
+    if not paths.config.is_file():
+        raise NotFound(f"no rig {name!r} in {town.root}", "list rigs with: gt rig list")
+    return load_model(RigConfig, paths.config)
+
+
+def list_rigs(town: Town) -> list[RigConfig]:
+    return [load_rig(town, p.parent.name) for p in sorted(town.root.glob(f"*/{RIG_FILE}"))]
+
+
+def derive_prefix(name: str) -> str:
+    """Gas Town's rule: initials of a compound name (gastown → gt, my-project → mp), else a short form."""
+    base = re.sub(r"[-_](py|go)$", "", name.lower()) or name.lower()
+    parts = [p for p in re.split(r"[-_]+", base) if p]
+    if len(parts) == 1:
+        camel = [p.lower() for p in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name) if p]
+        if len(camel) >= 2:
+            parts = camel
+        else:
+            for suffix in _COMPOUND_SUFFIXES:
+                if base.endswith(suffix) and len(base) > len(suffix):
+                    parts = [base[: -len(suffix)], suffix]
+                    break
+    short = base if len(base) <= 3 else base[:2]
+    prefix = "".join(p[0] for p in parts) if len(parts) >= 2 else short
+    prefix = re.sub(r"[^a-z0-9]", "", prefix)
+    return prefix if prefix[:1].isalpha() else "r" + prefix
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    text = str(value)
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(c if c >= " " else f"\\u{ord(c):04x}" for c in escaped) + '"'
+
+
+def render_rig_toml(config: RigConfig) -> str:
+    data = config.model_dump()
+    gates = data.pop("gates")
+    lines = [f"{key} = {_toml_value(value)}" for key, value in data.items()]
+    for gate in gates:
+        lines += ["", "[[gates]]"] + [f"{key} = {_toml_value(value)}" for key, value in gate.items()]
+    return "\n".join(lines) + "\n"
+
+
+def agent_description(role: str, rig: str, **extra: Any) -> str:
+    return with_fields("", role_type=role, rig=rig, agent_state="idle", hook_bead="", session="", **extra)
+
+
+def add_rig(
+    town: Town,
+    name: str,
+    source: str,
+    prefix: str | None = None,
+    branch: str | None = None,
+    runtime: str | None = None,
+) -> RigConfig:
+    """Clone SOURCE into a new rig and register it; nothing is left behind on failure."""
+    from ..config import RigConfig
+    from ..vcs import git
+
+    fields.check_name(name, "rig name")
+    if name.lower() in RESERVED:
+        raise InvalidInput(f"rig name {name!r} is reserved", "pick another name")
+    paths = rig_paths(town, name)
+    if paths.root.exists():
+        raise Conflict(f"{paths.root} already exists", "pick another rig name, or remove the folder")
+    prefix = fields.check_prefix(prefix or derive_prefix(name))
+    taken = {r.prefix: r.name for r in list_rigs(town)}
+    if prefix == town.prefix or prefix in taken:
+        owner = "the town" if prefix == town.prefix else f"rig {taken[prefix]}"
+        raise Conflict(f"bead prefix {prefix!r} is already used by {owner}", "choose one with --prefix")
+    if source and Path(source).expanduser().is_dir():
+        source = str(Path(source).expanduser().resolve())
+    advertised = git.remote_head(source)
+    default_branch = branch or advertised
+    if not default_branch:
+        raise InvalidInput(f"{source} has no commits", "commit something to it first, or give --branch")
+    git.check_branch(default_branch)
+    config = RigConfig(
+        name=name,
+        prefix=prefix,
+        source=source,
+        default_branch=default_branch,
+        runtime=runtime or getattr(town.config, "default_runtime", "claude"),
+    )
+    from ..runtime.presets import resolve
+
+    resolve(town, config.runtime)
+    paths.root.mkdir(parents=True)
+    try:
+        git.clone_bare(source, paths.repo)
+        if not git.branch_exists(paths.repo, default_branch):
+            raise InvalidInput(f"{source} has no branch {default_branch!r}", "give an existing branch with --branch")
+        paths.polecats.mkdir()
+        git.worktree_add_detached(paths.repo, paths.refinery, default_branch)
+        tmp = paths.config.with_suffix(".tmp")
+        tmp.write_text(render_rig_toml(config))
+        tmp.replace(paths.config)
+        town.ledger.write("rig add", lambda tx: _register(tx, town, config), actor=addresses.MAYOR)
+    except BaseException:
+        shutil.rmtree(paths.root, ignore_errors=True)
+        raise
+    return config
+
+
+def _register(tx, town: Town, config: RigConfig) -> None:
+    bead_id = rig_bead_id(town, config.name)
+    description = with_fields("", prefix=config.prefix, source=config.source, default_branch=config.default_branch)
+    if tx.exists(bead_id):  # a rig of that name was removed earlier: bring its bead back
+        tx.update(bead_id, status="open", description=description, close_reason="")
+    else:
+        tx.create(config.name, bead_id=bead_id, issue_type="rig", labels=["gt:rig"], description=description)
+    for role in RIG_ROLES:
+        agent_id = addresses.agent_bead_id(config.prefix, config.name, role)
+        address = addresses.witness(config.name) if role == "witness" else addresses.refinery(config.name)
+        if tx.exists(agent_id):
+            tx.update(agent_id, status="open", description=agent_description(role, config.name))
+        else:
+            tx.create(
+                address,
+                bead_id=agent_id,
+                issue_type="agent",
+                labels=["gt:agent"],
+                description=agent_description(role, config.name),
+                role_type=role,
+                rig=config.name,
+            )
+
+
+def rig_summary(town: Town, config: RigConfig) -> dict[str, Any]:
+    """What ``gt rig list/show`` print: the config plus its polecats and agent beads."""
+    from .polecats import list_polecats
+
+    polecats = list_polecats(town, config.name)
+    return {
+        **config.model_dump(),
+        "bead": rig_bead_id(town, config.name),
+        "path": str(rig_paths(town, config.name).root),
+        "polecats": len(polecats),
+        "working": sum(1 for p in polecats if p["state"] == "working"),
+    }
+
+
+def remove_rig(town: Town, name: str, force: bool = False) -> None:
+    """Kill the rig's sessions, delete its folder, close its rig bead; agent identities stay (nuked)."""
+    from ..runtime.tmux import Tmux
+    from .polecats import list_polecats
+
+    config = load_rig(town, name)
+    polecats = list_polecats(town, name)
+    busy = [p["name"] for p in polecats if p["hook_bead"]]
+    if busy and not force:
+        raise Conflict(f"rig {name} has hooked work ({', '.join(busy)})", "finish or nuke those polecats, or --force")
+    tmux = Tmux()
+    live = tmux.activity()
+    for polecat in polecats:
+        if polecat["session"] in live:
+            tmux.kill_session(polecat["session"])
+
+    def unregister(tx) -> None:
+        bead_id = rig_bead_id(town, name)
+        if tx.exists(bead_id):
+            tx.close(bead_id, "rig removed")
+        for agent in tx.list_beads(label="gt:agent", id_prefix=f"{config.prefix}-{name}-"):
+            if parse_fields(agent["description"]).get("rig") == name:
+                tx.update(agent["id"], description=with_fields(agent["description"], agent_state="nuked"))
+        for bead in tx.list_beads(status="hooked"):
+            if (bead.get("assignee") or "").startswith(f"{name}/polecats/"):
+                tx.update(bead["id"], status="open", assignee=None)
+
+    town.ledger.write("rig remove", unregister, actor=addresses.MAYOR)
+    shutil.rmtree(rig_paths(town, name).root, ignore_errors=True)

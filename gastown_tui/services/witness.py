@@ -1,0 +1,186 @@
+"""The witness: one patrol pass over a rig's polecats (the daemon repeats it on a timer).
+
+A pass costs one tmux call (every session's last activity) and one ledger read (agent beads
+and hooked beads); only polecats that need something cost more. It finds:
+
+- **zombie**: hooked work, session gone → restarted from the hook in its sandbox, up to the
+  rig's ``max_restarts``; after that, escalated by mail to the mayor (once per bead);
+- **stalled**: hooked work, no pane output for ``stall_after`` seconds → nudged; after
+  ``max_restarts`` nudges, escalated. Never killed for silence alone: a thinking agent is quiet;
+- **done**: ``gt done`` ran but its session lingers → session killed; the polecat settles idle;
+- **merged**: the polecat's last merge request is closed → its branch is deleted if its work is
+  on the target branch (else kept), and the polecat forgets the MR;
+- **recovered**: a polecat marked stalled/zombie is working again.
+
+Every finding and its action is an event on the polecat's agent bead (``witness:KIND``). A
+lease per rig keeps two patrols (daemon and a person) from acting on the same polecat at once.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from .. import addresses
+from ..errors import GtError
+from .polecats import Polecat, read_polecats, restart, set_agent
+from .rigs import load_rig, rig_paths
+
+if TYPE_CHECKING:
+    from ..config import RigConfig
+    from ..runtime.tmux import Tmux
+    from ..town import Town
+
+LEASE_SECONDS = 120.0
+ESCALATE_TO = addresses.MAYOR
+
+
+@dataclass
+class Finding:
+    polecat: str
+    kind: str
+    action: str
+    bead: str = ""
+    detail: str = ""
+    changes: dict[str, Any] | None = None
+    escalate: bool = False
+
+
+def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = None) -> list[dict[str, Any]]:
+    """One pass; returns the findings (each with the action taken)."""
+    from ..runtime.tmux import Tmux
+
+    config = load_rig(town, rig)
+    tmux = tmux or Tmux()
+    live = tmux.activity()
+    now = time.time() if now is None else now
+    polecats, merge_requests = town.ledger.read(lambda s: _read(s, config))
+    plans = [f for p in polecats if (f := _classify(p, config, live, now, merge_requests))]
+    if not plans:
+        return []
+    holder = f"{socket.gethostname()}:{os.getpid()}"
+    lease = f"witness:{config.name}"
+    if not town.ledger.write("witness lease", lambda tx: tx.take_lease(lease, holder, LEASE_SECONDS)):
+        return []  # another patrol is acting on this rig right now
+    try:
+        by_name = {p.name: p for p in polecats}
+        for finding in plans:
+            _act(town, config, by_name[finding.polecat.rsplit("/", 1)[-1]], finding, tmux)
+        messages = town.ledger.write("witness patrol", lambda tx: _record(tx, config, by_name, plans))
+    finally:
+        town.ledger.write("witness lease", lambda tx: tx.release_lease(lease, holder))
+    if messages:
+        from .mail import notify
+
+        notify(town.ledger, messages, tmux=tmux)
+    return [{k: v for k, v in asdict(f).items() if k not in ("changes", "escalate")} for f in plans]
+
+
+def _read(session, config: RigConfig) -> tuple[list[Polecat], dict[str, dict[str, Any]]]:
+    polecats = read_polecats(session, config)
+    mr_ids = [p.fields["mr"] for p in polecats if p.fields.get("mr") and not p.hook]
+    return polecats, session.get_many(mr_ids) if mr_ids else {}
+
+
+def _count(polecat: Polecat, key: str) -> int:
+    value = polecat.fields.get(key, "")
+    return int(value) if value.isdigit() else 0
+
+
+def _classify(
+    p: Polecat, config: RigConfig, live: dict[str, int], now: float, mrs: dict[str, dict[str, Any]]
+) -> Finding | None:
+    """What this polecat needs, decided from the snapshot alone (no side effects)."""
+    state = p.state(live, now, config.stall_after)
+    bead = p.hook["id"] if p.hook else ""
+    if state == "zombie":
+        restarts = _count(p, "restarts")
+        if restarts < config.max_restarts:
+            return Finding(p.address, "zombie", "restart", bead, f"restart {restarts + 1} of {config.max_restarts}",
+                           {"restarts": restarts + 1})  # fmt: skip
+        if p.fields.get("escalated") != bead:
+            return Finding(p.address, "zombie", "escalate", bead, f"dead after {restarts} restarts",
+                           {"agent_state": "zombie", "escalated": bead}, escalate=True)  # fmt: skip
+        return None
+    if state == "stalled":
+        if p.agent_state == "stalled":
+            return None  # already nudged for this silence
+        nudges = _count(p, "nudges")
+        quiet = int(now - live[p.session])
+        if nudges < config.max_restarts:
+            return Finding(p.address, "stalled", "nudge", bead, f"no output for {quiet}s",
+                           {"agent_state": "stalled", "nudges": nudges + 1})  # fmt: skip
+        if p.fields.get("escalated") != bead:
+            return Finding(p.address, "stalled", "escalate", bead, f"no output for {quiet}s after {nudges} nudges",
+                           {"agent_state": "stalled", "escalated": bead}, escalate=True)  # fmt: skip
+        return None
+    if state == "working" and p.agent_state in ("stalled", "zombie"):
+        return Finding(p.address, "recovered", "none", bead, "output again", {"agent_state": "working"})
+    if state == "done":
+        return Finding(p.address, "done", "kill-session", "", "gt done ran; session lingered", {"agent_state": "idle"})
+    if state == "idle" and p.agent_state in ("done", "working", "stalled", "zombie"):
+        return Finding(p.address, "idle", "settle", "", f"was {p.agent_state}, no hook, no session",
+                       {"agent_state": "idle"})  # fmt: skip
+    mr = mrs.get(p.fields.get("mr", ""))
+    if state == "idle" and mr and mr["status"] == "closed":
+        return Finding(p.address, "merged", "cleanup", mr["id"], p.fields.get("branch", ""), {"mr": None})
+    return None
+
+
+def _act(town: Town, config: RigConfig, polecat: Polecat, finding: Finding, tmux: Tmux) -> None:
+    """The side effects of a finding (tmux, git); the ledger part is recorded afterwards."""
+    try:
+        if finding.action == "restart":
+            restart(town, config.name, polecat.name, tmux=tmux)
+        elif finding.action == "nudge":
+            tmux.send_text(
+                polecat.session,
+                f"Witness: no output from you for a while on {finding.bead}. Check `gt hook`; "
+                "if your work is committed, run `gt done`; if you are stuck, run `gt done --exit ESCALATED`.",
+            )
+        elif finding.action == "kill-session":
+            tmux.kill_session(polecat.session)
+        elif finding.action == "cleanup":
+            finding.detail = _cleanup_branch(town, config, polecat)
+    except GtError as exc:
+        finding.action += "-failed"
+        finding.detail = exc.message
+        finding.changes = None
+
+
+def _cleanup_branch(town: Town, config: RigConfig, polecat: Polecat) -> str:
+    from ..vcs import git
+
+    branch = polecat.fields.get("branch", "")
+    repo = rig_paths(town, config.name).repo
+    if not branch or not git.branch_exists(repo, branch):
+        return f"branch {branch or '?'} already gone"
+    if git.current_branch(rig_paths(town, config.name).polecat(polecat.name)) == branch:
+        return f"branch {branch} kept: still checked out"
+    if not git.is_ancestor(repo, branch, config.default_branch):
+        return f"branch {branch} kept: not on {config.default_branch}"
+    git.delete_branch(repo, branch)
+    return f"branch {branch} deleted"
+
+
+def _record(tx, config: RigConfig, polecats: dict[str, Polecat], findings: list[Finding]) -> list[str]:
+    from . import protocol
+
+    messages: list[str] = []
+    for finding in findings:
+        name = finding.polecat.rsplit("/", 1)[-1]
+        agent = set_agent(tx, config, name, **(finding.changes or {}))
+        tx.event(agent, f"witness:{finding.kind}", polecats[name].agent_state, finding.action, finding.detail)
+        if finding.escalate:
+            message = protocol.Escalation(
+                severity="HIGH",
+                topic=f"{finding.polecat} {finding.kind} on {finding.bead}",
+                source=addresses.witness(config.name),
+                issue=finding.bead,
+                note=f"{finding.detail}. The witness stopped retrying; decide: re-sling, nuke or fix by hand.",
+            )
+            messages += protocol.post(tx, message, sender=addresses.witness(config.name), to=ESCALATE_TO)
+    return messages

@@ -1,0 +1,1 @@
+"""Version control: git worktrees, branches and commits for rigs, polecats and the refinery."""

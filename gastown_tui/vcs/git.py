@@ -1,0 +1,165 @@
+"""git, driven with plain ``git`` argument lists (never a shell).
+
+The hot paths (worktrees, branches, commit listings) are short ``git`` processes: cheap,
+leak-free in long-running daemons, and every user-supplied value is one argv element.
+A rig keeps a bare clone (``.repo.git``); polecat and refinery worktrees hang off it, so
+every branch a polecat commits to is immediately visible to the refinery.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import GtError, InvalidInput
+
+# No prompts for credentials, and no transport that runs commands (ext::).
+_BASE = ["git", "-c", "protocol.ext.allow=never", "-c", "core.hooksPath=/dev/null"]
+_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "", "LC_ALL": "C"}
+
+
+class GitError(GtError):
+    """A git command failed."""
+
+
+def git(args: Sequence[str], cwd: str | Path | None = None, timeout: float = 300, check: bool = True) -> str:
+    """Run ``git ARGS`` in ``cwd``; its stdout (stripped of the final newline)."""
+    try:
+        proc = subprocess.run(
+            [*_BASE, *args],
+            cwd=str(cwd) if cwd else None,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, **_ENV},
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed", "install git 2.30 or newer") from None
+    except subprocess.TimeoutExpired:
+        raise GitError(f"git {args[0]} took longer than {timeout:.0f}s", "check the repository and network") from None
+    if check and proc.returncode != 0:
+        detail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+        raise GitError(f"git {args[0]} failed: {detail[-1] if detail else 'exit ' + str(proc.returncode)}")
+    return proc.stdout.rstrip("\n")
+
+
+def ok(args: Sequence[str], cwd: str | Path | None = None) -> bool:
+    """Did ``git ARGS`` succeed?"""
+    try:
+        git(args, cwd)
+    except GitError:
+        return False
+    return True
+
+
+def check_source(source: str) -> str:
+    """A clone source must not be mistaken for an option."""
+    if not source or source.startswith("-") or "\n" in source:
+        raise InvalidInput(f"bad repository source {source!r}", "give a git URL or a path to a local repository")
+    return source
+
+
+def remote_head(source: str) -> str | None:
+    """The default branch SOURCE advertises (None for an empty repository); GitError if not a repository."""
+    check_source(source)
+    try:
+        out = git(["ls-remote", "--symref", "--", source, "HEAD"], timeout=60)
+    except GitError as exc:
+        raise GitError(f"{source} is not a git repository I can read", str(exc.message)) from None
+    for line in out.splitlines():
+        if line.startswith("ref: ") and line.endswith("\tHEAD"):
+            return line[len("ref: refs/heads/") : -len("\tHEAD")]
+    return None
+
+
+def clone_bare(source: str, dest: Path) -> None:
+    git(["clone", "--bare", "--quiet", "--", check_source(source), str(dest)], timeout=900)
+
+
+def branch_exists(repo: Path, branch: str) -> bool:
+    return ok(["rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"], repo)
+
+
+def rev_parse(repo: Path, ref: str) -> str:
+    return git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], repo)
+
+
+def current_branch(worktree: Path) -> str | None:
+    """The checked-out branch, None when HEAD is detached."""
+    name = git(["symbolic-ref", "--quiet", "--short", "HEAD"], worktree, check=False)
+    return name or None
+
+
+def check_branch(name: str) -> str:
+    """A branch name git accepts, that cannot be mistaken for an option."""
+    if not name or name.startswith("-") or not ok(["check-ref-format", "--branch", name]):
+        raise InvalidInput(f"bad branch name {name!r}", "use a plain branch name such as main")
+    return name
+
+
+def worktree_add(repo: Path, path: Path, branch: str, start: str | None = None) -> None:
+    """A worktree at ``path`` on ``branch``: a new branch made from ``start``, or the existing one."""
+    if start is None:
+        git(["worktree", "add", "--quiet", str(path), branch], repo)
+    else:
+        git(["worktree", "add", "--quiet", "-b", branch, str(path), start], repo)
+
+
+def worktree_add_detached(repo: Path, path: Path, start: str) -> None:
+    git(["worktree", "add", "--quiet", "--detach", str(path), start], repo)
+
+
+def worktree_reset(worktree: Path, branch: str, start: str) -> None:
+    """Reuse a sandbox: a fresh ``branch`` at ``start``, local changes and untracked files dropped."""
+    git(["checkout", "--quiet", "--force", "-B", branch, start], worktree)
+    git(["clean", "-fdq"], worktree)
+
+
+def worktree_remove(repo: Path, path: Path) -> None:
+    git(["worktree", "remove", "--force", "--force", str(path)], repo, check=False)
+    git(["worktree", "prune"], repo, check=False)
+
+
+def is_worktree(path: Path) -> bool:
+    return (path / ".git").exists() and ok(["rev-parse", "--is-inside-work-tree"], path)
+
+
+def detach(worktree: Path) -> None:
+    """Leave the branch (HEAD stays on its commit) so others may move or delete it."""
+    git(["checkout", "--quiet", "--detach"], worktree)
+
+
+def delete_branch(repo: Path, branch: str) -> bool:
+    return ok(["branch", "-D", "--", branch], repo)
+
+
+def branches(repo: Path, pattern: str) -> list[str]:
+    out = git(["for-each-ref", "--format=%(refname:short)", f"refs/heads/{pattern}"], repo)
+    return [line for line in out.splitlines() if line]
+
+
+def dirty_paths(worktree: Path) -> list[str]:
+    """Uncommitted changes (tracked or untracked), as ``git status --porcelain`` paths."""
+    out = git(["status", "--porcelain", "--untracked-files=all"], worktree)
+    return [line[3:] for line in out.splitlines() if line]
+
+
+def commits_between(repo: Path, base: str, head: str) -> list[tuple[str, str]]:
+    """``(sha, subject)`` of the commits on ``head`` that are not on ``base``, newest first."""
+    out = git(["log", "--format=%H%x00%s", f"{base}..{head}", "--"], repo)
+    return [tuple(line.split("\x00", 1)) for line in out.splitlines() if line]  # type: ignore[misc]
+
+
+def is_ancestor(repo: Path, ancestor: str, descendant: str) -> bool:
+    return ok(["merge-base", "--is-ancestor", ancestor, descendant], repo)
+
+
+def commit_all(worktree: Path, message: str) -> str | None:
+    """Stage everything and commit; the new sha, or None when there was nothing to commit."""
+    git(["add", "-A"], worktree)
+    if not git(["diff", "--cached", "--name-only"], worktree):
+        return None
+    git(["commit", "--quiet", "--no-verify", "-m", message], worktree)
+    return git(["rev-parse", "HEAD"], worktree)
