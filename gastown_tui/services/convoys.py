@@ -212,18 +212,35 @@ def _parse_time(stamp: str | None) -> dt.datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
+def _chunks(items: Sequence[str], size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def _blocked(s, bead_ids: Sequence[str]) -> set[str]:
     """Which of the beads wait on an open blocker (a blocker absent from the ledger does not block)."""
-    if not bead_ids:
-        return set()
-    marks = ", ".join("?" * len(bead_ids))
     kinds = ", ".join("?" * len(fields.BLOCKING_DEPENDENCY_TYPES))
-    rows = s.rows(
-        "SELECT DISTINCT d.issue_id FROM dependencies d JOIN issues b ON b.id = d.depends_on_id"
-        f" WHERE d.issue_id IN ({marks}) AND d.type IN ({kinds}) AND b.status <> 'closed'",
-        [*bead_ids, *fields.BLOCKING_DEPENDENCY_TYPES],
-    )
-    return {r["issue_id"] for r in rows}
+    out: set[str] = set()
+    for chunk in _chunks(bead_ids):
+        rows = s.rows(
+            "SELECT DISTINCT d.issue_id FROM dependencies d JOIN issues b ON b.id = d.depends_on_id"
+            f" WHERE d.issue_id IN ({', '.join('?' * len(chunk))}) AND d.type IN ({kinds}) AND b.status <> 'closed'",
+            [*chunk, *fields.BLOCKING_DEPENDENCY_TYPES],
+        )
+        out.update(r["issue_id"] for r in rows)
+    return out
+
+
+def _tracks_edges(s, convoy_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    edges: dict[str, list[dict[str, Any]]] = {c: [] for c in convoy_ids}
+    for chunk in _chunks(convoy_ids):
+        for edge in s.rows(
+            f"SELECT issue_id, depends_on_id, created_at FROM dependencies WHERE type = 'tracks'"
+            f" AND issue_id IN ({', '.join('?' * len(chunk))}) ORDER BY created_at, depends_on_id",
+            chunk,
+        ):
+            edges[edge["issue_id"]].append(edge)
+    return edges
 
 
 def stall_after(s) -> float:
@@ -238,38 +255,55 @@ def stall_after(s) -> float:
         ) from None
 
 
-def _status(s, convoy: dict[str, Any], labels: list[str], now: dt.datetime, stall_seconds: float) -> dict[str, Any]:
+def _statuses(
+    s, convoys: Sequence[dict[str, Any]], now: dt.datetime | None, stall_seconds: float | None
+) -> list[dict[str, Any]]:
+    """Status of each convoy, reading all their tracked beads in a fixed number of queries."""
+    ids = [c["id"] for c in convoys]
+    labels = s.labels_for(ids)
+    edges = _tracks_edges(s, ids)
+    targets = list(dict.fromkeys(_target(e["depends_on_id"]) for c in ids for e in edges[c]))
+    beads = s.get_many(targets)
+    blocked = _blocked(s, [t for t in targets if t in beads])
+    now = now or dt.datetime.now(dt.UTC)
+    seconds = stall_after(s) if stall_seconds is None else stall_seconds
+    return [_status(c, labels[c["id"]], edges[c["id"]], beads, blocked, now, seconds) for c in convoys]
+
+
+def _tracked(bead_id: str, bead: dict[str, Any] | None, blocked: set[str]) -> dict[str, Any]:
+    if bead is None:
+        return {"id": bead_id, "title": "", "status": "missing", "assignee": None, "blocked": False, "ready": False}
+    return {
+        "id": bead_id,
+        "title": bead["title"],
+        "status": bead["status"],
+        "assignee": bead["assignee"],
+        "priority": bead["priority"],
+        "issue_type": bead["issue_type"],
+        "updated_at": bead["updated_at"],
+        "blocked": bead_id in blocked,
+        "ready": bead["status"] == "open" and not bead["assignee"] and bead_id not in blocked,
+    }
+
+
+def _status(
+    convoy: dict[str, Any],
+    labels: list[str],
+    edges: list[dict[str, Any]],
+    beads: dict[str, dict[str, Any]],
+    blocked: set[str],
+    now: dt.datetime,
+    stall_seconds: float,
+) -> dict[str, Any]:
     convoy_id = convoy["id"]
-    edges = s.dependencies(convoy_id, "tracks")
-    tracked_order = list(dict.fromkeys(_target(e["depends_on_id"]) for e in edges))
-    beads = s.get_many(tracked_order)
-    blocked = _blocked(s, [b for b in tracked_order if b in beads])
-    tracked = []
-    for bead_id in tracked_order:
-        bead = beads.get(bead_id)
-        if bead is None:
-            tracked.append({"id": bead_id, "title": "", "status": "missing", "assignee": None, "ready": False})
-            continue
-        ready = bead["status"] == "open" and not bead["assignee"] and bead_id not in blocked
-        tracked.append(
-            {
-                "id": bead_id,
-                "title": bead["title"],
-                "status": bead["status"],
-                "assignee": bead["assignee"],
-                "priority": bead["priority"],
-                "issue_type": bead["issue_type"],
-                "updated_at": bead["updated_at"],
-                "blocked": bead_id in blocked,
-                "ready": ready,
-            }
-        )
+    order = list(dict.fromkeys(_target(e["depends_on_id"]) for e in edges))
+    tracked = [_tracked(bead_id, beads.get(bead_id), blocked) for bead_id in order]
     total = len(tracked)
     closed = sum(1 for t in tracked if t["status"] == "closed")
     swarm = [{"bead": t["id"], "assignee": t["assignee"]} for t in tracked if t["status"] in _WORKING and t["assignee"]]
     ready = [t["id"] for t in tracked if t["ready"]]
     is_open = convoy["status"] == "open"
-    stamps = [convoy["created_at"], *(e["created_at"] for e in edges), *(b["updated_at"] for b in beads.values())]
+    stamps = [convoy["created_at"], *(e["created_at"] for e in edges), *(t.get("updated_at") for t in tracked)]
     times = [t for t in map(_parse_time, stamps) if t]
     last = max(times) if times else None
     mountain = MOUNTAIN in labels
@@ -302,12 +336,9 @@ def convoy_status(
 ) -> dict[str, Any]:
     """Everything about one convoy: progress, tracked beads, swarm, ready work, stranded, stalled."""
     convoy = s.get(convoy_id)
-    labels = s.labels(convoy_id)
-    if not is_convoy(convoy, labels):
+    if not is_convoy(convoy, s.labels(convoy_id)):
         raise InvalidInput(f"{convoy_id} is not a convoy", "list convoys with: gt convoy list --all")
-    return _status(
-        s, convoy, labels, now or dt.datetime.now(dt.UTC), stall_after(s) if stall_seconds is None else stall_seconds
-    )
+    return _statuses(s, [convoy], now, stall_seconds)[0]
 
 
 def list_convoys(
@@ -318,7 +349,4 @@ def list_convoys(
     for bead in s.list_beads(issue_type="convoy", include_closed=include_closed, order="created"):
         found.setdefault(bead["id"], bead)
     convoys = sorted(found.values(), key=lambda b: (b["created_at"] or "", b["id"]))
-    labels = s.labels_for(found)
-    when = now or dt.datetime.now(dt.UTC)
-    seconds = stall_after(s) if stall_seconds is None else stall_seconds
-    return [_status(s, c, labels[c["id"]], when, seconds) for c in convoys]
+    return _statuses(s, convoys, now, stall_seconds)

@@ -86,12 +86,6 @@ class Formula(BaseModel):
             return {k: {"default": v} if isinstance(v, str) else v for k, v in value.items()}
         return value
 
-    def step(self, step_id: str) -> FormulaStep:
-        for step in self.steps:
-            if step.id == step_id:
-                return step
-        raise NotFound(f"formula {self.name} has no step {step_id!r}")
-
     def values(self, given: dict[str, str]) -> dict[str, str]:
         """Every variable's value: given, else its default; a required one missing is an error."""
         unknown = sorted(set(given) - set(self.vars))
