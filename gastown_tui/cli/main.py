@@ -21,6 +21,7 @@ GROUPS = (
     "rigs",
     "polecats",
     "witness",
+    "refinery",
 )
 
 

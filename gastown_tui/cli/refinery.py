@@ -1,0 +1,153 @@
+"""``gt mq …`` (the merge queue) and ``gt refinery run`` (the engine that works it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .main import add_group, add_verb
+
+
+def register(sub, common) -> None:
+    mq = add_group(sub, "mq", "the merge queue: list, show, approve, reject and retry merge requests")
+
+    p = add_verb(mq, common, "list", list_cmd, "merge requests in queue order (open ones unless --all)")
+    p.add_argument("rig", nargs="?", help="only this rig")
+    p.add_argument("--all", action="store_true", help="include merged, rejected and superseded ones")
+
+    p = add_verb(mq, common, "show", show_cmd, "one merge request: branch, commits, diff stat, gate results")
+    p.add_argument("mr")
+
+    p = add_verb(mq, common, "diff", diff_cmd, "the patch a merge request brings")
+    p.add_argument("mr")
+
+    p = add_verb(mq, common, "approve", approve_cmd, "let a pending merge request be tested and merged")
+    p.add_argument("mr")
+
+    p = add_verb(mq, common, "reject", reject_cmd, "close a merge request unmerged (its polecat is told why)")
+    p.add_argument("mr")
+    p.add_argument("--reason", required=True)
+
+    p = add_verb(mq, common, "retry", retry_cmd, "put a failed or rework merge request back in the queue")
+    p.add_argument("mr")
+
+    refinery = add_group(sub, "refinery", "the per-rig merge engine")
+    p = add_verb(refinery, common, "run", run_cmd, "work a rig's merge queue (every --interval seconds, or --once)")
+    p.add_argument("rig")
+    p.add_argument("--once", action="store_true", help="one pass over the queue, then exit")
+    p.add_argument("--interval", type=float, default=15.0, help="seconds between passes (default 15)")
+
+
+def _stat(item: dict[str, Any]) -> str:
+    stat = item.get("diffstat")
+    return f"{stat['files']}f +{stat['insertions']} -{stat['deletions']}" if stat else "?"
+
+
+def _line(item: dict[str, Any]) -> str:
+    gates = " ".join(f"{g['name']}:{'pass' if g['ok'] else 'fail'}" for g in item["gates"]) or "-"
+    return (
+        f"{item['id']:<14} P{item['priority']} {item['state']:<10} {item['rig']:<12} {item['branch']:<32}"
+        f" {_stat(item):<14} {gates}"
+    )
+
+
+def list_cmd(ctx) -> None:
+    from ..services.refinery import list_queue
+
+    items = list_queue(ctx.town, ctx.args.rig, include_closed=ctx.args.all)
+    ctx.emit(items, lambda: "\n".join(_line(i) for i in items) or "merge queue is empty")
+
+
+def show_cmd(ctx) -> None:
+    from ..services.refinery import show
+
+    item = show(ctx.town, ctx.args.mr)
+
+    def text() -> str:
+        lines = [
+            f"{item['id']}  {item['title']}  [{item['state']}]",
+            f"  rig {item['rig']}  branch {item['branch']} → {item['target'] or '(default)'}",
+            f"  source {item['source_issue']}  worker {item['worker']}  priority P{item['priority']}"
+            f"  retries {item['retry_count']}",
+            f"  commit {item['commit_sha'] or '?'}  diff {_stat(item)}",
+        ]
+        if item["merge_commit"]:
+            lines.append(f"  merge commit {item['merge_commit']}")
+        if item["approved_by"]:
+            lines.append(f"  approved by {item['approved_by']}")
+        for commit in item["commits"]:
+            lines.append(f"  {commit['sha'][:10]} {commit['subject']}")
+        run = item["gate_run"]
+        if run:
+            lines.append(
+                f"  gates on {run['commit'][:10]} (stack of {len(run['stack'])}): {'green' if run['ok'] else 'red'}"
+            )
+            for result in run["results"]:
+                verdict = (
+                    "pass" if result["ok"] else ("timeout" if result["timed_out"] else f"fail ({result['exit_code']})")
+                )
+                lines.append(f"    {result['name']}: {verdict} in {result['seconds']}s")
+                if not result["ok"] and result["output"]:
+                    lines += ["      " + line for line in result["output"].splitlines()[-20:]]
+        if item["conflict_files"]:
+            lines.append("  conflicts: " + ", ".join(item["conflict_files"]))
+        if item["failure"]:
+            lines.append(f"  failure ({item['failure']['type']}): {item['failure']['error']}")
+        if item["description"]:
+            lines += ["", item["description"]]
+        return "\n".join(lines)
+
+    ctx.emit(item, text)
+
+
+def diff_cmd(ctx) -> None:
+    from ..services.refinery import diff
+
+    patch = diff(ctx.town, ctx.args.mr)
+    ctx.emit({"id": ctx.args.mr, "diff": patch}, patch or "(empty diff)")
+
+
+def approve_cmd(ctx) -> None:
+    from ..services.refinery import approve
+
+    item = approve(ctx.town, ctx.args.mr)
+    ctx.emit(item, f"{item['id']} {item['state']}")
+
+
+def reject_cmd(ctx) -> None:
+    from ..services.refinery import reject
+
+    item = reject(ctx.town, ctx.args.mr, ctx.args.reason)
+    ctx.emit(item, f"{item['id']} rejected")
+
+
+def retry_cmd(ctx) -> None:
+    from ..services.refinery import retry
+
+    item = retry(ctx.town, ctx.args.mr)
+    ctx.emit(item, f"{item['id']} back in the queue (retry {item['retry_count']})")
+
+
+def _summary_text(s: dict[str, Any]) -> str:
+    if "error" in s:
+        return f"{s['rig']}: {s['error']}"
+    moved = (
+        f"{s['before'][:10]} → {s['after'][:10]}" if s["before"] != s["after"] else f"unchanged at {s['after'][:10]}"
+    )
+    parts = [f"{len(s[k])} {k}" for k in ("merged", "failed", "rework", "superseded", "recovered") if s[k]]
+    return (
+        f"{s['rig']}: {', '.join(parts) or 'nothing to merge'}; {s['batches']} batch(es), {s['gate_runs']} gate run(s);"
+        f" {s['target']} {moved}; {s['waiting']} waiting for approval ({s['seconds']}s)"
+    )
+
+
+def run_cmd(ctx) -> None:
+    from ..errors import InvalidInput
+    from ..services.refinery import run_forever, run_once
+
+    if ctx.args.once:
+        summary = run_once(ctx.town, ctx.args.rig)
+        ctx.emit(summary, lambda: _summary_text(summary))
+        return
+    if ctx.args.interval <= 0:
+        raise InvalidInput("--interval must be positive", "e.g. --interval 15")
+    run_forever(ctx.town, ctx.args.rig, ctx.args.interval, on_pass=lambda s: ctx.emit(s, lambda: _summary_text(s)))

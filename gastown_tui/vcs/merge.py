@@ -1,0 +1,164 @@
+"""The refinery's git: stack merge requests on the target in the refinery's own worktree,
+list conflicts, and move the target branch only by compare-and-swap.
+
+Stacking uses one merge commit per MR (``git merge --no-ff``), in queue order, on a
+detached HEAD. Why merges rather than rebases:
+
+- the polecat's commits land unchanged, so "is this MR merged?" is a pure git question
+  (``merge-base --is-ancestor SHA TARGET``) — which is what lets a refinery killed between
+  moving the target and recording it in the ledger finish the job instead of merging twice;
+- a conflict belongs to exactly one MR (the one being merged) and comes with its files;
+- each merge commit names its MR, so ``git log --merges`` is the merge queue's history.
+
+The worktree never holds a branch: the target branch lives in the bare repo and moves
+only with ``git update-ref NEW OLD`` (fast-forward, compare-and-swap, with a reflog so
+every commit the target ever pointed to can be audited).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import Conflict, InvalidInput
+from . import git as g
+
+# Merge commits are the refinery's own: a fixed identity, no signing prompt, no user config needed.
+_IDENTITY = (
+    "-c",
+    "user.name=Gas Town Refinery",
+    "-c",
+    "user.email=refinery@gastown.invalid",
+    "-c",
+    "commit.gpgsign=false",
+)
+_SHA = re.compile(r"^[0-9a-f]{7,64}$")
+
+
+@dataclass
+class MergeOutcome:
+    """One MR merged onto the stack (``commit`` is the new HEAD), or why not."""
+
+    ok: bool
+    commit: str = ""
+    conflicts: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+def check_branch(branch: str) -> str:
+    """A branch name from a bead (written by an agent) must be a plain branch, never an option or a revision."""
+    if not branch or branch.startswith("-") or not g.ok(["check-ref-format", f"refs/heads/{branch}"]):
+        raise InvalidInput(f"bad branch name {branch!r}", "branch names look like polecat/NAME/BEAD")
+    return branch
+
+
+def check_sha(sha: str) -> str:
+    if not _SHA.match(sha or ""):
+        raise InvalidInput(f"bad commit id {sha!r}", "give a hex commit id (7 to 64 characters)")
+    return sha
+
+
+class MergeWorktree:
+    """The refinery's worktree at ``path``, hanging off the rig's bare ``repo``."""
+
+    def __init__(self, repo: Path, path: Path):
+        self.repo = repo
+        self.path = path
+
+    # -- set-up -----------------------------------------------------------
+    def ensure(self, start: str) -> None:
+        """Create the worktree (detached at ``start``) unless it is already there."""
+        if g.is_worktree(self.path):
+            return
+        if self.path.exists() and any(self.path.iterdir()):
+            raise Conflict(f"{self.path} exists and is not a git worktree", "move it away; the refinery recreates it")
+        g.git(["worktree", "prune"], self.repo)
+        g.worktree_add_detached(self.repo, self.path, start)
+
+    @property
+    def admin_dir(self) -> Path:
+        """The worktree's private git folder (``.repo.git/worktrees/NAME``): untouched by reset and clean."""
+        return Path(g.git(["rev-parse", "--absolute-git-dir"], self.path))
+
+    # -- reading ------------------------------------------------------------
+    def resolve(self, rev: str) -> str | None:
+        """The commit ``rev`` names, None if there is none."""
+        sha = g.git(
+            ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], self.repo, check=False
+        )
+        return sha or None
+
+    def branch_tip(self, branch: str) -> str | None:
+        return self.resolve(f"refs/heads/{check_branch(branch)}")
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        return g.is_ancestor(self.repo, ancestor, descendant)
+
+    def merge_commit_of(self, sha: str, target: str) -> str | None:
+        """The merge commit on ``target`` that brought ``sha`` in (its second parent), if any."""
+        out = g.git(["rev-list", "--merges", "--ancestry-path", "--parents", f"{sha}..{target}", "--"], self.repo)
+        found = [line.split() for line in out.splitlines()]
+        return next((parts[0] for parts in reversed(found) if sha in parts[2:]), None)
+
+    def commits(self, base: str, head: str) -> list[dict[str, str]]:
+        """Commits on ``head`` not on ``base``, newest first."""
+        return [{"sha": sha, "subject": subject} for sha, subject in g.commits_between(self.repo, base, head)]
+
+    def diffstat(self, base: str, head: str) -> dict[str, int]:
+        """Files, insertions, deletions of ``head`` since it forked from ``base``."""
+        out = g.git(["diff", "--numstat", f"{base}...{head}", "--"], self.repo)
+        stat = {"files": 0, "insertions": 0, "deletions": 0}
+        for line in out.splitlines():
+            added, deleted, _ = line.split("\t", 2)
+            stat["files"] += 1
+            stat["insertions"] += int(added) if added.isdigit() else 0
+            stat["deletions"] += int(deleted) if deleted.isdigit() else 0
+        return stat
+
+    def diff(self, base: str, head: str, three_dot: bool = True) -> str:
+        spec = [f"{base}...{head}"] if three_dot else [base, head]
+        return g.git(["diff", "--stat", "--patch", *spec, "--"], self.repo)
+
+    def ref_history(self, branch: str) -> list[str]:
+        """Every commit ``branch`` pointed to (newest first), from the reflog the refinery keeps."""
+        out = g.git(["log", "--walk-reflogs", "--format=%H", f"refs/heads/{check_branch(branch)}", "--"], self.repo)
+        return out.splitlines()
+
+    # -- stacking -----------------------------------------------------------
+    def reset(self, sha: str) -> None:
+        """A clean detached checkout of ``sha``: any half-done merge, edit or build output is dropped."""
+        g.git(["reset", "--hard", "--quiet"], self.path)
+        g.git(["checkout", "--quiet", "--force", "--detach", check_sha(sha)], self.path)
+        g.git(["clean", "-ffdxq"], self.path)
+
+    def merge(self, sha: str, message: str) -> MergeOutcome:
+        """Merge ``sha`` onto HEAD with a merge commit; on conflict, abort and list the files."""
+        proc = subprocess.run(
+            [*g._BASE, *_IDENTITY, "merge", "--no-ff", "--no-edit", "-m", message, check_sha(sha)],
+            cwd=self.path,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **g._ENV},
+            timeout=300,
+        )
+        if proc.returncode == 0:
+            return MergeOutcome(True, g.git(["rev-parse", "HEAD"], self.path))
+        conflicts = g.git(["diff", "--name-only", "--diff-filter=U"], self.path).splitlines()
+        g.git(["merge", "--abort"], self.path, check=False)
+        g.git(["reset", "--hard", "--quiet"], self.path)
+        error = (proc.stdout + proc.stderr).strip().splitlines()
+        return MergeOutcome(False, conflicts=conflicts, error=error[-1] if error else f"exit {proc.returncode}")
+
+    def head(self) -> str:
+        return g.git(["rev-parse", "HEAD"], self.path)
+
+    # -- the one write to the target ------------------------------------------
+    def advance(self, branch: str, new: str, old: str, message: str) -> bool:
+        """Fast-forward ``branch`` from ``old`` to ``new``; False if it no longer points at ``old``."""
+        ref = f"refs/heads/{check_branch(branch)}"
+        if not self.is_ancestor(old, new):
+            raise Conflict(f"{new[:10]} does not fast-forward {branch} from {old[:10]}")
+        return g.ok(["update-ref", "--create-reflog", "-m", message, ref, check_sha(new), check_sha(old)], self.repo)
