@@ -1,0 +1,56 @@
+"""``gt tui`` and the ``gastown-tui`` command: open the terminal UI on the current town.
+
+Outside any town the UI opens anyway and offers to create one (or the demo).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .main import add_verb
+
+
+def register(sub, common) -> None:
+    add_verb(sub, common, "tui", tui, "open the terminal UI (the whole town in one window)")
+
+
+def _town_or_none(explicit: str | None):
+    from ..errors import GtError
+    from ..town import find_town
+
+    try:
+        return find_town(explicit)
+    except GtError:
+        if explicit:
+            raise
+        return None
+
+
+def tui(ctx) -> int:
+    return open_app(_town_or_none(getattr(ctx.args, "town", None)))
+
+
+def open_app(town) -> int:
+    from ..runtime.tmux import Tmux
+    from ..tui.app import GastownApp
+
+    GastownApp(town, tmux=Tmux()).run()
+    return 0
+
+
+def run_tui() -> None:
+    """Entry point of the ``gastown-tui`` console script (``--town PATH`` optional)."""
+    import argparse
+
+    from ..errors import GtError
+
+    parser = argparse.ArgumentParser(prog="gastown-tui", description="Gas Town's terminal UI")
+    parser.add_argument("--town", help="town folder (default: $GT_TOWN, else search upwards for town.toml)")
+    args = parser.parse_args()
+    try:
+        sys.exit(open_app(_town_or_none(args.town)))
+    except GtError as exc:
+        print(f"gastown-tui: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"  → {exc.hint}", file=sys.stderr)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,1 @@
+"""The Textual terminal UI: the whole town in one keyboard-driven window."""

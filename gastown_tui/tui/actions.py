@@ -1,0 +1,92 @@
+"""The one registry of user actions: it drives key bindings, the footer, the help screen and the palette.
+
+Each action runs on the town screen (``action_<name>``); ``scope`` says which pane's
+bindings carry its key ("town" = everywhere on the town screen). The screen's
+``check_action`` hides what does not apply to the current selection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class UserAction:
+    name: str
+    key: str
+    label: str  # short, for the footer
+    description: str  # one sentence, for help and the palette
+    scope: str = "town"
+    show: bool = True
+
+
+ACTIONS: tuple[UserAction, ...] = (
+    UserAction("approve", "a", "Approve", "Approve the selected merge request", "queue"),
+    UserAction("reject", "r", "Reject", "Reject the selected merge request (asks for a reason)", "queue"),
+    UserAction("diff", "d", "Diff", "Show the diff of the selected merge request", "queue"),
+    UserAction("details", "enter", "Details", "Show details of the selected item", "queue"),
+    UserAction("read", "enter", "Read", "Read the selected message and its thread", "mail"),
+    UserAction("reply", "R", "Reply", "Reply to the selected message", "mail"),
+    UserAction("attach", "t", "Attach", "Attach to the selected polecat's tmux session (detach to return)", "rigs"),
+    UserAction("nudge", "n", "Nudge", "Type a message into the selected polecat's session", "rigs"),
+    UserAction("nuke", "X", "Nuke", "Kill the selected polecat's session and clear its hook", "rigs"),
+    UserAction("compose", "c", "Compose", "Write a new message"),
+    UserAction("sling", "s", "Sling", "Sling a bead to a rig (a polecat picks it up)"),
+    UserAction("focus_pane(1)", "1", "Rigs", "Focus the rig tree", show=False),
+    UserAction("focus_pane(2)", "2", "Output", "Focus the polecat output", show=False),
+    UserAction("focus_pane(3)", "3", "Convoys", "Focus the convoys", show=False),
+    UserAction("focus_pane(4)", "4", "Queue", "Focus the refinery queue", show=False),
+    UserAction("focus_pane(5)", "5", "Mail", "Focus the mail inbox", show=False),
+    UserAction("refresh", "ctrl+r", "Refresh", "Re-read the ledger now", show=False),
+    UserAction("help", "question_mark", "Help", "Show every key binding", "app"),
+    UserAction("quit", "q", "Quit", "Quit gastown-tui", "app"),
+)
+
+# Keys handled by Textual itself or by the pane widgets, listed in help so it tells the whole truth.
+BUILTIN_KEYS: tuple[tuple[str, str], ...] = (
+    ("tab / shift+tab", "Move to the next / previous pane"),
+    ("j / k, ↓ / ↑", "Move inside a pane"),
+    ("space", "Expand or collapse a tree node"),
+    ("ctrl+p", "Command palette: every action by name"),
+    ("escape", "Close a dialog"),
+)
+
+
+def method_name(action: UserAction) -> str:
+    """The bare action name (``focus_pane(1)`` -> ``focus_pane``)."""
+    return action.name.split("(", 1)[0]
+
+
+NAMES = frozenset(method_name(a) for a in ACTIONS)
+
+
+def bindings(scope: str) -> list[Binding]:
+    """The key bindings of one scope (a pane widget, the town screen, or the app)."""
+    return [
+        Binding(a.key, a.name, a.label, show=a.show, id=f"{scope}.{method_name(a)}")
+        for a in ACTIONS
+        if a.scope == scope
+    ]
+
+
+class ScreenActions:
+    """Mixin for pane widgets: they carry the keys, their screen does the work and decides what applies.
+
+    (A ``screen.`` action namespace would ask whichever screen is on top, e.g. a dialog.)
+    """
+
+    def __getattr__(self, name: str):
+        if name.startswith("action_") and name[len("action_") :] in NAMES:
+            return getattr(self.screen, name)
+        raise AttributeError(name)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in NAMES:
+            return self.screen.check_action(action, parameters)
+        return super().check_action(action, parameters)
+
+
+def key_display(key: str) -> str:
+    return {"question_mark": "?", "enter": "enter"}.get(key, key)

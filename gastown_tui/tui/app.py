@@ -1,0 +1,61 @@
+"""The Textual app: stylesheets, palette, global keys; the town screen does the rest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.app import App
+
+from . import actions
+from .commands import TownCommands
+
+
+def styles_dir() -> Path:
+    """``styles/``: inside the installed package (wheel), else at the top of the source tree."""
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "styles"
+    return packaged if packaged.is_dir() else here.parent / "styles"
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class GastownApp(App):
+    TITLE = "gastown-tui"
+    CSS_PATH = [styles_dir() / "global.tcss", styles_dir() / "town.tcss", styles_dir() / "dialogs.tcss"]
+    COMMANDS = App.COMMANDS | {TownCommands}
+    BINDINGS = actions.bindings("app")
+
+    def __init__(self, town=None, *, clock: Callable[[], dt.datetime] = utc_now, tmux=None, follow: bool = True):
+        """``town`` None opens the welcome screen; ``tmux`` None turns the live panes off (snapshots)."""
+        super().__init__()
+        self.town = town
+        self.clock = clock
+        self.tmux = tmux
+        self.follow = follow
+
+    def on_mount(self) -> None:
+        if self.town is None:
+            from .screens.welcome import WelcomeScreen
+
+            self.push_screen(WelcomeScreen())
+        else:
+            self.open_town(self.town)
+
+    def open_town(self, town) -> None:
+        from .screens.town import TownScreen
+
+        self.town = town
+        screen = TownScreen(town, clock=self.clock, tmux=self.tmux, follow=self.follow)
+        if len(self.screen_stack) > 1:  # leaving the welcome screen
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())

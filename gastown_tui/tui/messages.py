@@ -1,0 +1,64 @@
+"""Messages the background sources post to the town screen (past tense: they report what happened).
+
+Bursts collapse: a newer ``TownRead`` or ``PaneCaptured`` replaces one still waiting in
+the queue, so a flood of ledger events or pane output costs one repaint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from ..services.townview import TownSnapshot
+
+
+@dataclass
+class TownRead(Message):
+    """A fresh picture of the town was read from the ledger."""
+
+    snapshot: TownSnapshot
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, TownRead)
+
+
+@dataclass
+class LedgerLost(Message):
+    """The ledger could not be read; the follower keeps retrying."""
+
+    error: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LedgerLost)
+
+
+@dataclass
+class PaneCaptured(Message):
+    """The focused polecat's screen changed (``text`` keeps its colour escapes)."""
+
+    session: str
+    text: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, PaneCaptured) and message.session == self.session
+
+
+@dataclass
+class SessionsPolled(Message):
+    """Which tmux sessions are alive (``None`` when tmux could not be reached)."""
+
+    live: frozenset[str] | None
+    error: str = ""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SessionsPolled)
+
+
+@dataclass
+class ActionFinished(Message):
+    """A user action ran in a worker: ``error`` is empty on success."""
+
+    verb: str
+    text: str
+    error: str = ""

@@ -1,0 +1,101 @@
+"""What the TUI's actions do, as blocking calls into the services (run from thread workers only).
+
+Each returns a short sentence for a toast; user mistakes and service failures raise GtError,
+which the screen shows as an error toast. Services are imported here, lazily, so the app
+starts fast and a service still being built reports itself instead of breaking the app.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+
+from ..errors import GtError
+from ..ledger import default_actor
+
+
+def _service(name: str, *functions: str):
+    try:
+        module = importlib.import_module(f"gastown_tui.services.{name}")
+    except ImportError:
+        module = None
+    if module is None or not all(hasattr(module, f) for f in functions):
+        raise GtError(f"this build has no {name} service yet", "use the gt CLI for now")
+    return module
+
+
+def mark_read(town, message_id: str) -> None:
+    mail = _service("mail", "mark_read")
+    town.ledger.write("mail read", lambda tx: mail.mark_read(tx, message_id))
+
+
+def read_thread(town, message_id: str) -> list:
+    mail = _service("mail", "thread")
+    return town.ledger.read(lambda s: mail.thread(s, message_id))
+
+
+def reply(town, message_id: str, body: str) -> str:
+    mail = _service("mail", "reply", "notify")
+    new_id = town.ledger.write("mail reply", lambda tx: mail.reply(tx, message_id, sender=default_actor(), body=body))
+    mail.notify(town.ledger, [new_id])
+    return f"Reply {new_id} sent"
+
+
+def compose(town, to: str, subject: str, body: str) -> str:
+    mail = _service("mail", "send", "notify")
+    lists = town.config.mail.lists
+    ids = town.ledger.write(
+        "mail send",
+        lambda tx: mail.send(tx, sender=default_actor(), to=to, subject=subject, body=body, lists=lists),
+    )
+    mail.notify(town.ledger, ids)
+    return f"Sent to {to} ({len(ids)} message{'s' if len(ids) != 1 else ''})"
+
+
+def approve(town, mr_id: str) -> str:
+    refinery = _service("refinery", "approve")
+    refinery.approve(town, mr_id)
+    return f"Approved {mr_id}"
+
+
+def reject(town, mr_id: str, reason: str) -> str:
+    refinery = _service("refinery", "reject")
+    refinery.reject(town, mr_id, reason)
+    return f"Rejected {mr_id}"
+
+
+def diff(town, mr_id: str) -> str:
+    refinery = _service("refinery", "diff")
+    return refinery.diff(town, mr_id)
+
+
+def sling(town, bead_id: str, rig: str) -> str:
+    polecats = _service("polecats", "sling")
+    result = polecats.sling(town, bead_id, rig)
+    return f"Slung {bead_id} to {rig}" + (f": {result}" if isinstance(result, str) else "")
+
+
+def nudge(town, session: str, text: str) -> str:
+    from ..runtime.tmux import Tmux
+
+    Tmux().send_text(session, text)
+    return f"Nudged {session}"
+
+
+def nuke(town, rig: str, name: str) -> str:
+    polecats = _service("polecats", "nuke")
+    polecats.nuke(town, rig, name)
+    return f"Nuked {rig}/{name}"
+
+
+def attach_command(session: str) -> list[str]:
+    """How to show ``session``: inside tmux switch this client to it, else attach (returns on detach)."""
+    if os.environ.get("TMUX"):
+        return ["tmux", "switch-client", "-t", f"={session}"]
+    return ["tmux", "attach-session", "-t", f"={session}"]
+
+
+def run_attached(session: str) -> int:
+    """Run the attach command in the foreground terminal (the caller has suspended the TUI)."""
+    return subprocess.run(attach_command(session)).returncode

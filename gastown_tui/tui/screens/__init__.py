@@ -1,0 +1,1 @@
+"""The town screen and the dialogs it opens."""

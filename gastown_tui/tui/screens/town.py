@@ -1,0 +1,350 @@
+"""The town screen: five panes, the header and banner, the background sources and every action.
+
+The screen coordinates; the pane widgets render. Blocking work (ledger reads, tmux, service
+calls) runs in named thread workers that end by posting a message; polls re-arm with
+``set_timer`` when they finish, so they never overlap and a slow ledger slows them down.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from rich.console import Group
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from ...errors import GtError
+from ...services.townview import AgentView, TownSnapshot
+from .. import actions, operations
+from ..messages import ActionFinished, PaneCaptured, SessionsPolled, TownRead
+from ..sources import FeedFollower, PanePoller
+from ..widgets.convoy_board import ConvoyBoard
+from ..widgets.mail_inbox import MailInbox
+from ..widgets.merge_queue import MergeQueueTable
+from ..widgets.polecat_output import PolecatOutput
+from ..widgets.rig_tree import RigTree
+from ..widgets.status_banner import StatusBanner
+from ..widgets.town_header import TownHeader
+from .compose_form import ComposeForm, Draft
+from .confirm_dialog import ConfirmDialog
+from .sling_form import SlingForm, SlingRequest
+from .text_prompt import TextPrompt
+from .text_view import TextViewScreen
+
+PANES = ("rigs", "output", "convoys", "queue", "mail")
+PANE_TITLES = ("Rigs", "Polecat output", "Convoys", "Refinery queue", "Mail")
+
+
+class TownScreen(Screen):
+    BINDINGS = actions.bindings("town")
+    FEED_INTERVAL = 0.25
+    PANE_INTERVAL = 0.15
+    SESSIONS_INTERVAL = 2.0
+    RETRY_INTERVAL = 2.0
+
+    def __init__(self, town, *, clock: Callable[[], dt.datetime], tmux=None, follow: bool = True):
+        super().__init__()
+        self.town = town
+        self.clock = clock
+        self.follower = FeedFollower(town.ledger, town.root)
+        self.poller = PanePoller(tmux) if tmux is not None else None
+        self.follow = follow
+        self.snapshot: TownSnapshot | None = None
+        self.live: frozenset[str] = frozenset()
+
+    # -- layout -----------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield TownHeader(id="header")
+        yield StatusBanner(id="banner")
+        with Horizontal(id="panes"):
+            with Vertical(id="left"):
+                yield RigTree(id="rigs", classes="pane")
+                yield ConvoyBoard(id="convoys", classes="pane")
+            with Vertical(id="right"):
+                yield PolecatOutput(id="output", classes="pane")
+                yield MergeQueueTable(id="queue", classes="pane")
+                yield MailInbox(id="mail", classes="pane")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for number, (pane, title) in enumerate(zip(PANES, PANE_TITLES, strict=True), 1):
+            self.query_one(f"#{pane}").border_title = f"[{number}] {title}"
+        header = self.query_one(TownHeader)
+        header.town_name = self.town.name
+        header.backend = self.town.ledger.describe().replace(f"{self.town.root}/", "")
+        self.query_one(PolecatOutput).show_placeholder("select a polecat with a live session")
+        self.query_one(RigTree).focus()
+        self._poll_feed()
+        if self.poller is not None:
+            self._poll_sessions()
+
+    # -- background sources -------------------------------------------------
+    @work(thread=True, exclusive=True, group="feed", exit_on_error=False, description="reading the ledger")
+    def _poll_feed(self) -> None:
+        snapshot = self.follower.poll()
+        if snapshot is not None:
+            self.post_message(TownRead(snapshot))
+
+    @work(thread=True, exclusive=True, group="sessions", exit_on_error=False, description="listing tmux sessions")
+    def _poll_sessions(self) -> None:
+        self.post_message(SessionsPolled(self.poller.live_sessions()))
+
+    @work(thread=True, exclusive=True, group="pane", exit_on_error=False, description="capturing the polecat pane")
+    def _poll_pane(self) -> None:
+        captured = self.poller.capture()
+        if captured is not None:
+            self.post_message(PaneCaptured(*captured))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker, state = event.worker, event.state
+        if state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return
+        failed = state == WorkerState.ERROR
+        error = _describe(worker.error) if failed else ""
+        banner = self.query_one(StatusBanner)
+        if worker.group == "feed":
+            banner.ledger_error = error
+            if self.follow:
+                self.set_timer(self.RETRY_INTERVAL if failed else self.FEED_INTERVAL, self._poll_feed)
+        elif worker.group == "sessions":
+            banner.tmux_error = error
+            self.set_timer(self.RETRY_INTERVAL if failed else self.SESSIONS_INTERVAL, self._poll_sessions)
+        elif worker.group == "pane":
+            if failed:
+                self.poller.focus(None)
+                self.query_one(PolecatOutput).show_placeholder(f"session ended: {error}")
+            elif self.poller.focused:
+                self.set_timer(self.PANE_INTERVAL, self._poll_pane)
+        elif worker.group == "action" and failed:
+            self.notify(error, title="Failed", severity="error")
+
+    def on_town_read(self, message: TownRead) -> None:
+        self.snapshot = snapshot = message.snapshot
+        now = self.clock()
+        with self.app.batch_update():
+            self.query_one(TownHeader).unread = snapshot.unread
+            self.query_one(RigTree).show(snapshot, self.town.name)
+            self.query_one(ConvoyBoard).show(snapshot)
+            self.query_one(MergeQueueTable).show(snapshot, now)
+            self.query_one(MailInbox).show(snapshot, now)
+        self.refresh_bindings()
+
+    def on_sessions_polled(self, message: SessionsPolled) -> None:
+        self.live = message.live
+        self.query_one(RigTree).show_live(message.live)
+        self._watch_agent(self.query_one(RigTree).selected_agent)
+
+    def on_pane_captured(self, message: PaneCaptured) -> None:
+        if self.poller is not None and message.session == self.poller.focused:
+            self.query_one(PolecatOutput).show_screen(message.session, message.text)
+
+    def on_rig_tree_agent_highlighted(self, message: RigTree.AgentHighlighted) -> None:
+        self._watch_agent(message.agent)
+        self.refresh_bindings()
+
+    def _watch_agent(self, agent: AgentView | None) -> None:
+        """Follow the selected agent's pane (only it is captured often)."""
+        session = agent.session if agent is not None and agent.session in self.live else None
+        if self.poller is None or session == self.poller.focused:
+            return
+        self.poller.focus(session)
+        output = self.query_one(PolecatOutput)
+        if session:
+            self._poll_pane()
+        elif agent is None:
+            output.show_placeholder("select a polecat with a live session")
+        else:
+            output.show_placeholder(f"{agent.address}: no live session (state {agent.state})")
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    # -- what applies now ---------------------------------------------------
+    @property
+    def selected_agent(self) -> AgentView | None:
+        return self.query_one(RigTree).selected_agent
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.is_mounted:
+            return True
+        if action in ("approve", "reject", "diff", "details"):
+            return self.query_one(MergeQueueTable).selected is not None
+        if action in ("read", "reply"):
+            return self.query_one(MailInbox).selected is not None
+        agent = self.selected_agent if action in ("attach", "nudge", "nuke") else None
+        if action in ("attach", "nudge"):
+            return agent is not None and agent.session in self.live
+        if action == "nuke":
+            return agent is not None and agent.role == "polecat" and agent.state != "nuked"
+        return True
+
+    # -- actions --------------------------------------------------------------
+    def action_focus_pane(self, number: int) -> None:
+        self.query_one(f"#{PANES[number - 1]}").focus()
+
+    def action_refresh(self) -> None:
+        self.follower.invalidate()
+        self._poll_feed()
+
+    @work(thread=True, group="action", exit_on_error=False, description="running an action")
+    def _run(self, verb: str, fn: Callable[..., str | None], *args) -> None:
+        try:
+            text = fn(self.town, *args)
+        except GtError as exc:
+            self.post_message(ActionFinished(verb, "", str(exc)))
+            return
+        self.post_message(ActionFinished(verb, text or ""))
+
+    def on_action_finished(self, message: ActionFinished) -> None:
+        if message.error:
+            self.notify(message.error, title=f"{message.verb} failed", severity="error")
+        elif message.text:
+            self.notify(message.text, title=message.verb)
+        self.action_refresh()
+
+    def action_approve(self) -> None:
+        mr = self.query_one(MergeQueueTable).selected
+        if mr is not None:
+            self._run("Approve", operations.approve, mr.id)
+
+    def action_reject(self) -> None:
+        mr = self.query_one(MergeQueueTable).selected
+        if mr is None:
+            return
+
+        def rejected(reason: str | None) -> None:
+            if reason:
+                self._run("Reject", operations.reject, mr.id, reason)
+
+        question = f"Why reject {mr.id} ({mr.source_title})? The polecat gets this as rework."
+        self.app.push_screen(TextPrompt("Reject merge request", question, "reason"), rejected)
+
+    def action_diff(self) -> None:
+        mr = self.query_one(MergeQueueTable).selected
+        if mr is not None:
+            self._show_diff(mr.id)
+
+    @work(thread=True, group="action", exit_on_error=False, description="reading a diff")
+    def _show_diff(self, mr_id: str) -> None:
+        try:
+            text = operations.diff(self.town, mr_id)
+        except GtError as exc:
+            self.post_message(ActionFinished("Diff", "", str(exc)))
+            return
+        body = Syntax(text, "diff", theme="ansi_dark", word_wrap=False) if text.strip() else Text("(empty diff)")
+        self.app.call_from_thread(self.app.push_screen, TextViewScreen(f"Diff of {mr_id}", body))
+
+    def action_details(self) -> None:
+        mr = self.query_one(MergeQueueTable).selected
+        if mr is None:
+            return
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", justify="right")
+        table.add_column()
+        for key, value in (("merge request", mr.id), ("bead", f"{mr.source} {mr.source_title}"), ("state", mr.state)):
+            table.add_row(key, value)
+        for key, value in mr.fields.items():
+            table.add_row(key, value)
+        table.add_row("labels", ", ".join(mr.labels))
+        self.app.push_screen(TextViewScreen(f"Merge request {mr.id}", table))
+
+    def action_read(self) -> None:
+        message = self.query_one(MailInbox).selected
+        if message is not None:
+            self._read_thread(message.id)
+
+    @work(thread=True, group="action", exit_on_error=False, description="reading a message")
+    def _read_thread(self, message_id: str) -> None:
+        try:
+            operations.mark_read(self.town, message_id)
+            thread = operations.read_thread(self.town, message_id)
+        except GtError as exc:
+            self.post_message(ActionFinished("Read", "", str(exc)))
+            return
+        parts = []
+        for item in thread:
+            head = Text(f"{item.subject}\n", style="bold" if item.id == message_id else "")
+            head.append(f"from {item.sender} to {item.to} · {item.created_at} · {item.id}\n", style="dim")
+            parts += [head, Text(item.body + "\n")]
+        self.app.call_from_thread(self.app.push_screen, TextViewScreen("Thread", Group(*parts)))
+        self.post_message(ActionFinished("Read", ""))
+
+    def action_reply(self) -> None:
+        message = self.query_one(MailInbox).selected
+        if message is None:
+            return
+        subject = message.subject if message.subject.lower().startswith("re:") else f"Re: {message.subject}"
+
+        def written(draft: Draft | None) -> None:
+            if draft is not None:
+                self._run("Reply", operations.reply, message.id, draft.body)
+
+        self.app.push_screen(ComposeForm(message.sender, subject, reply=True), written)
+
+    def action_compose(self) -> None:
+        def written(draft: Draft | None) -> None:
+            if draft is not None:
+                self._run("Send", operations.compose, draft.to, draft.subject, draft.body)
+
+        self.app.push_screen(ComposeForm(), written)
+
+    def action_sling(self) -> None:
+        rigs = [rig.name for rig in self.snapshot.rigs] if self.snapshot else []
+        board = self.query_one(ConvoyBoard)
+        node = board.cursor_node
+        bead = node.data.id if node is not None and node.data is not None and hasattr(node.data, "assignee") else ""
+
+        def chosen(request: SlingRequest | None) -> None:
+            if request is not None:
+                self._run("Sling", operations.sling, request.bead_id, request.rig)
+
+        self.app.push_screen(SlingForm(rigs, bead), chosen)
+
+    def action_nudge(self) -> None:
+        agent = self.selected_agent
+        if agent is None or not agent.session:
+            return
+
+        def said(text: str | None) -> None:
+            if text:
+                self._run("Nudge", operations.nudge, agent.session, text)
+
+        self.app.push_screen(TextPrompt(f"Nudge {agent.address}", "Type a message for the agent:"), said)
+
+    def action_nuke(self) -> None:
+        agent = self.selected_agent
+        if agent is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._run("Nuke", operations.nuke, agent.rig, agent.name)
+
+        question = f"Kill {agent.address}'s session and clear its hook? Its sandbox is kept."
+        self.app.push_screen(ConfirmDialog("Nuke polecat", question), confirmed)
+
+    def action_attach(self) -> None:
+        agent = self.selected_agent
+        if agent is None or agent.session not in self.live:
+            return
+        try:
+            with self.app.suspend():
+                operations.run_attached(agent.session)
+        except SuspendNotSupported:
+            self.notify("this terminal cannot hand over to tmux", severity="error")
+            return
+        self.action_refresh()
+
+
+def _describe(error: BaseException | None) -> str:
+    if isinstance(error, GtError):
+        return error.message
+    return f"{type(error).__name__}: {error}" if error else ""

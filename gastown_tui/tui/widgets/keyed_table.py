@@ -1,0 +1,60 @@
+"""A DataTable whose rows are kept by bead id and updated in place (never cleared and rebuilt).
+
+Subclasses list their columns in ``COLUMNS``; the first column shows the row's key (the bead id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from .badges import BADGE_CLASSES
+
+
+class KeyedTable(DataTable):
+    COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | BADGE_CLASSES
+    BINDINGS = [Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False)]
+    COLUMNS: tuple[tuple[str, int], ...] = ()
+
+    def __init__(self, **kwargs):
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self._rows: dict[str, tuple] = {}
+
+    def on_mount(self) -> None:
+        for label, width in self.COLUMNS:
+            self.add_column(label, width=width, key=label)
+
+    @property
+    def selected_key(self) -> str | None:
+        if not self._rows or self.cursor_row < 0 or self.cursor_row >= self.row_count:
+            return None
+        return self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
+
+    def sync(self, rows: dict[str, Sequence[str | Text]]) -> None:
+        """Make the table show ``rows`` (in that order): changed cells updated, stale rows removed."""
+        selected = self.selected_key
+        keys = [label for label, _ in self.COLUMNS]
+        with self.app.batch_update():
+            for key in [k for k in self._rows if k not in rows]:
+                self.remove_row(key)
+                del self._rows[key]
+            for key, cells in rows.items():
+                cells = tuple(cells)
+                old = self._rows.get(key)
+                if old is None:
+                    self.add_row(*cells, key=key)
+                elif old != cells:
+                    for column, before, after in zip(keys, old, cells, strict=True):
+                        if before != after:
+                            self.update_cell(key, column, after)
+                self._rows[key] = cells
+            if list(self._rows) != list(rows):
+                # The first column is the key, so ordering by it is ordering rows by key.
+                rank = {key: index for index, key in enumerate(rows)}
+                self.sort(self.COLUMNS[0][0], key=lambda cell: rank[str(cell)])
+                self._rows = {k: self._rows[k] for k in rows}
+            if selected in self._rows:
+                self.move_cursor(row=self.get_row_index(selected), animate=False, scroll=False)

@@ -1,0 +1,49 @@
+"""The overseer's inbox: unread first marker, sender, subject, type and age."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.text import Text
+
+from ...services.townview import MessageView, TownSnapshot
+from .. import actions
+from .ages import age
+from .keyed_table import KeyedTable
+
+
+class MailInbox(actions.ScreenActions, KeyedTable):
+    BINDINGS = actions.bindings("mail")
+    COLUMNS = (
+        ("Message", 12),
+        (" ", 1),
+        ("From", 18),
+        ("Subject", 36),
+        ("Type", 12),
+        ("Age", 4),
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.messages: dict[str, MessageView] = {}
+
+    @property
+    def selected(self) -> MessageView | None:
+        key = self.selected_key
+        return self.messages.get(key) if key else None
+
+    def show(self, snapshot: TownSnapshot, now: dt.datetime) -> None:
+        self.messages = {m.id: m for m in snapshot.inbox}
+        self.sync({m.id: self._cells(m, now) for m in snapshot.inbox})
+        self.border_subtitle = f"{snapshot.unread} unread of {len(snapshot.inbox)}"
+
+    def _cells(self, message: MessageView, now: dt.datetime) -> tuple:
+        weight = "" if message.read else "bold"
+        return (
+            Text(message.id, style=weight),
+            "" if message.read else "●",
+            message.sender,
+            Text(message.subject, style=weight),
+            message.msg_type,
+            age(message.created_at, now),
+        )

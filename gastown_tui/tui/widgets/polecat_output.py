@@ -1,0 +1,37 @@
+"""The live screen of the selected polecat, colours kept, replaced whole on each change.
+
+tmux capture is a snapshot of the screen, not a stream, so the content is swapped rather
+than appended; the view stays pinned to the bottom unless the user scrolled up.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+
+class PolecatOutput(VerticalScroll):
+    BINDINGS = [Binding("j", "scroll_down", "Down", show=False), Binding("k", "scroll_up", "Up", show=False)]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.session: str | None = None
+        self._view = Static("", id="polecat-screen")
+
+    def compose(self):
+        yield self._view
+
+    def show_placeholder(self, text: str) -> None:
+        self.session = None
+        self.border_subtitle = ""
+        self._view.update(Text(text, style="dim"))
+
+    def show_screen(self, session: str, captured: str) -> None:
+        follow = self.session != session or self.is_vertical_scroll_end
+        self.session = session
+        self.border_subtitle = session
+        self._view.update(Text.from_ansi(captured.rstrip("\n"), no_wrap=True))
+        if follow:
+            self.call_after_refresh(self.scroll_end, animate=False)

@@ -1,0 +1,104 @@
+"""Town → rigs → witness, refinery, polecats and crew, with a state badge and the hooked bead."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from ...services.townview import AgentView, TownSnapshot
+from .. import actions
+from .badges import BADGE_CLASSES, badge
+
+_GROUPS = {"polecat": "polecats", "crew": "crew"}
+
+
+class RigTree(actions.ScreenActions, Tree[AgentView | None]):
+    COMPONENT_CLASSES = BADGE_CLASSES
+    BINDINGS = [
+        *actions.bindings("rigs"),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    @dataclass
+    class AgentHighlighted(Message):
+        """The cursor moved onto an agent (``None``: onto a rig or group)."""
+
+        agent: AgentView | None
+
+    def __init__(self, **kwargs):
+        super().__init__("town", **kwargs)
+        self.show_root = True
+        self.guide_depth = 2
+        self._by_key: dict[str, TreeNode] = {}
+        self.live: frozenset[str] = frozenset()
+        self._agents: dict[str, AgentView] = {}
+
+    @property
+    def selected_agent(self) -> AgentView | None:
+        node = self.cursor_node
+        return node.data if node is not None else None
+
+    def show(self, snapshot: TownSnapshot, town_name: str) -> None:
+        """Bring the tree in line with ``snapshot``: labels updated in place, nodes added/removed by id."""
+        self.root.set_label(Text(town_name, style="bold"))
+        self.root.expand()
+        seen: set[str] = set()
+        for rig in snapshot.rigs:
+            rig_node = self._node(f"rig:{rig.name}", self.root, Text(rig.name, style="bold"), expand=True)
+            seen.add(f"rig:{rig.name}")
+            for agent in rig.agents:
+                parent = rig_node
+                group = _GROUPS.get(agent.role)
+                if group:
+                    key = f"group:{rig.name}:{group}"
+                    count = sum(1 for a in rig.agents if a.role == agent.role)
+                    parent = self._node(key, rig_node, Text(f"{group} ({count})"), expand=True)
+                    seen.add(key)
+                self._agents[agent.id] = agent
+                self._node(agent.id, parent, self._label(agent), data=agent, leaf=True)
+                seen.add(agent.id)
+        for key in [k for k in self._by_key if k not in seen]:
+            self._by_key.pop(key).remove()
+            self._agents.pop(key, None)
+        if self.cursor_node is None or self.cursor_line < 0:
+            self.cursor_line = 0
+
+    def show_live(self, live: frozenset[str]) -> None:
+        """Mark which agents have a live tmux session (labels change only where liveness did)."""
+        changed = self.live.symmetric_difference(live)
+        self.live = live
+        for agent in self._agents.values():
+            if agent.session in changed:
+                self._by_key[agent.id].set_label(self._label(agent))
+
+    def _node(self, key: str, parent: TreeNode, label: Text, data=None, leaf=False, expand=False) -> TreeNode:
+        node = self._by_key.get(key)
+        if node is None:
+            node = parent.add_leaf(label, data) if leaf else parent.add(label, data, expand=expand)
+            self._by_key[key] = node
+        else:
+            if node.label != label:
+                node.set_label(label)
+            node.data = data
+        return node
+
+    def _label(self, agent: AgentView) -> Text:
+        live = agent.session in self.live
+        text = Text("● " if live else "○ ", style="bold" if live else "dim")
+        text.append(agent.name.ljust(12))
+        text.append(" ")
+        text.append_text(badge(self, agent.state, 9))
+        if agent.hook_bead:
+            text.append(f" {agent.hook_bead}", style="bold")
+            text.append(f" {agent.hook_title}", style="dim")
+        return text
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        event.stop()
+        self.post_message(self.AgentHighlighted(event.node.data))

@@ -1,0 +1,83 @@
+"""Snapshots of every pane and of the dialogs, on the Gas Town ledger plus fixture beads.
+
+Deterministic: fixed terminal size, frozen clock, fixed bead ids and stamps, no tmux
+(the output pane gets a fixed capture), workers awaited before the picture is taken.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, TextArea
+from tui_support import frozen_clock, populate
+
+from gastown_tui.town import install
+from gastown_tui.tui.app import GastownApp
+from gastown_tui.tui.messages import PaneCaptured
+
+SIZE = (160, 48)
+CAPTURE = "\x1b[1;32m❯\x1b[0m gt hook\n\x1b[33mgt-tui-c\x1b[0m Session cookies (hooked)\n\x1b[1;32m❯\x1b[0m pytest -q\n....  [100%]\n"
+
+
+@pytest.fixture
+def app(tmp_path):
+    town = install(str(tmp_path / "town"))
+    populate(town.ledger)
+    yield GastownApp(town, clock=frozen_clock, follow=False)
+    town.ledger.close()
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        if isinstance(widget, Input | TextArea):
+            widget.cursor_blink = False
+    await pilot.pause()
+
+
+def shot(snap_compare, app, *keys: str, before=None) -> bool:
+    async def run_before(pilot):
+        await settle(pilot)
+        if before is not None:
+            await before(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+class TestPanes:
+    def test_rig_tree(self, snap_compare, app):
+        assert shot(snap_compare, app, "1", "j", "j", "j", "j")
+
+    def test_polecat_output(self, snap_compare, app):
+        async def captured(pilot):
+            screen = pilot.app.screen
+            screen.poller = type("Fixed", (), {"focused": "gt-gastown-ace"})()
+            screen.post_message(PaneCaptured("gt-gastown-ace", CAPTURE))
+
+        assert shot(snap_compare, app, "2", before=captured)
+
+    def test_convoys_expanded(self, snap_compare, app):
+        assert shot(snap_compare, app, "3", "space")
+
+    def test_refinery_queue(self, snap_compare, app):
+        assert shot(snap_compare, app, "4", "j")
+
+    def test_mail_inbox(self, snap_compare, app):
+        assert shot(snap_compare, app, "5")
+
+
+class TestDialogs:
+    def test_help(self, snap_compare, app):
+        assert shot(snap_compare, app, "question_mark")
+
+    def test_reject_reason(self, snap_compare, app):
+        assert shot(snap_compare, app, "4", "r")
+
+    def test_compose(self, snap_compare, app):
+        assert shot(snap_compare, app, "c")
+
+    def test_merge_request_details(self, snap_compare, app):
+        assert shot(snap_compare, app, "4", "enter")
