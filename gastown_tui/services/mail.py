@@ -30,7 +30,12 @@ READ_LABEL = "read"
 NUDGE_WINDOW = 5.0
 
 _COLS = ", ".join(ISSUE_FIELDS)
-_IS_MESSAGE = f"EXISTS (SELECT 1 FROM labels m WHERE m.issue_id = issues.id AND m.label = '{MESSAGE_LABEL}')"
+# Ours have issue_type message; Gas Town's only the label. The OR also keeps MariaDB from turning the
+# label test into a semi-join led by the label index: the assignee index must lead an inbox query.
+_IS_MESSAGE = (
+    "(issue_type = 'message' OR EXISTS (SELECT 1 FROM labels m"
+    f" WHERE m.issue_id = issues.id AND m.label = '{MESSAGE_LABEL}'))"
+)
 _IS_UNREAD = f"NOT EXISTS (SELECT 1 FROM labels r WHERE r.issue_id = issues.id AND r.label = '{READ_LABEL}')"
 # Timestamps have second precision; a bead's first event id orders messages sent within one second.
 _SEQ = "(SELECT MIN(e.id) FROM events e WHERE e.issue_id = issues.id)"
@@ -203,28 +208,25 @@ def _messages(session, sql: str, params: Sequence[Any]) -> list[Message]:
     return [Message.from_bead(b, labels[b["id"]]) for b in beads]
 
 
-def inbox(session, address: str, *, unread: bool = False, limit: int | None = None) -> list[Message]:
-    """Mail in ``address``'s mailbox (not archived), newest first; ``unread`` leaves out read mail.
+def mailbox_query(columns: str = _COLS, *, unread: bool = False) -> str:
+    """SQL selecting ``columns`` of one mailbox's mail (not archived); its one ``?`` is the address.
 
-    Served by the assignee index (``status <> 'closed'`` is deliberately not indexable).
+    Led by the assignee index (``status <> 'closed'`` is deliberately not indexable).
     """
-    sql = f"SELECT {_COLS} FROM issues WHERE assignee = ? AND status <> 'closed' AND {_IS_MESSAGE}"
-    if unread:
-        sql += f" AND {_IS_UNREAD}"
-    sql += f" ORDER BY created_at DESC, {_SEQ} DESC"
+    sql = f"SELECT {columns} FROM issues WHERE assignee = ? AND status <> 'closed' AND {_IS_MESSAGE}"
+    return sql + (f" AND {_IS_UNREAD}" if unread else "")
+
+
+def inbox(session, address: str, *, unread: bool = False, limit: int | None = None) -> list[Message]:
+    """Mail in ``address``'s mailbox (not archived), newest first; ``unread`` leaves out read mail."""
+    sql = mailbox_query(unread=unread) + f" ORDER BY created_at DESC, {_SEQ} DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"
     return _messages(session, sql, (address,))
 
 
 def unread_count(session, address: str) -> int:
-    return int(
-        session.scalar(
-            f"SELECT COUNT(*) FROM issues WHERE assignee = ? AND status <> 'closed' AND {_IS_MESSAGE} AND {_IS_UNREAD}",
-            (address,),
-        )
-        or 0
-    )
+    return int(session.scalar(mailbox_query("COUNT(*)", unread=True), (address,)) or 0)
 
 
 def thread(session, message_id: str) -> list[Message]:
@@ -266,8 +268,8 @@ def claim(tx, queue: str, worker: str) -> Message:
     check_identity(worker, "worker")
     address = addressing.queue_address(queue)
     row = tx.row(
-        f"SELECT id FROM issues WHERE assignee = ? AND status <> 'closed' AND {_IS_MESSAGE}"
-        " AND NOT EXISTS (SELECT 1 FROM labels c WHERE c.issue_id = issues.id AND c.label LIKE 'claimed-by:%')"
+        mailbox_query("id")
+        + " AND NOT EXISTS (SELECT 1 FROM labels c WHERE c.issue_id = issues.id AND c.label LIKE 'claimed-by:%')"
         f" ORDER BY priority, created_at, {_SEQ} LIMIT 1",
         (address,),
     )
