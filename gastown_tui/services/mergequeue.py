@@ -1,13 +1,13 @@
 """The refinery's planning, free of git and the ledger: queue order, and the
 batch-then-bisect search that finds which merge requests of a red batch broke it.
 
-The search (Bors style) stacks a batch on the target and gates it once. Red: test the
-left half on the same base. A green left half is merged at once (it passed the gates,
-so the target may move there) and, since the whole batch was red, the culprit is known
-to be in the right half, whose full stack needs no new run. A red left half is searched
-the same way, then the right half is tried afresh on the new target. A single MR known
-to be red on the current target is a culprit. With one bad MR among n this costs about
-1 + log2(n) gate runs instead of n for a one-at-a-time queue.
+The search (Bors style) stacks a batch on the target and gates it once. Red: binary
+search for the longest green prefix of the stack. Each green prefix tested is merged at
+once (it passed the gates, so the target may move there); the MR right after the longest
+green prefix is the culprit; what followed it is stacked and gated again as one (it was
+only ever tested on top of the culprit). With one bad MR among n this costs at most
+2 + log2(n) gate runs instead of n for a one-at-a-time queue; each further culprit costs
+about 1 + log2(n) more.
 """
 
 from __future__ import annotations
@@ -65,31 +65,33 @@ def settle(items: Sequence[T], test: Test, accept: Callable[[list[T]], None], re
     green test: the target moves to that stack. ``reject(item)`` convicts one item. Every item ends
     up accepted, rejected, or dropped by ``test``. Assumes gates are deterministic.
     """
-    _settle(list(items), False, test, accept, reject)
-
-
-def _settle(items: list[T], known_red: bool, test: Test, accept, reject) -> None:
-    if not items:
-        return
-    if not known_red:
-        green, items = test(items)
-        if not items:
+    pending = list(items)
+    while pending:
+        green, stack = test(pending)
+        if not stack:
             return
         if green:
-            accept(items)
+            accept(stack)
             return
-    if len(items) == 1:
-        reject(items[0])
-        return
-    half = len(items) // 2
-    left, right = items[:half], items[half:]
-    green, kept = test(left)
-    if green:
-        if kept:
-            accept(kept)
-        # The whole stack was red and its left part is green: the right part is red on the new
-        # target, unless a dropped conflict changed what the right part sits on.
-        _settle(right, kept == left, test, accept, reject)
-    else:
-        _settle(kept, True, test, accept, reject)
-        _settle(right, False, test, accept, reject)
+        pending = _bisect(stack, test, accept, reject)
+
+
+def _bisect(stack: list[T], test: Test, accept, reject) -> list[T]:
+    """``stack`` is red on the current target: merge its longest green prefix, convict the item
+    after it, and return what follows (untested: it sat on top of the culprit)."""
+    lo, hi = 0, len(stack)  # invariant: stack[:lo] is merged; stack[lo:hi] on the target is red
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        part = stack[lo:mid]
+        green, kept = test(part)
+        if kept != part:  # a conflict dropped something, so the red verdict above no longer holds
+            if green and kept:
+                accept(kept)
+            return ([] if green else kept) + stack[mid:]
+        if green:
+            accept(part)
+            lo = mid
+        else:
+            hi = mid
+    reject(stack[lo])
+    return stack[hi:]
