@@ -1,0 +1,185 @@
+"""The witness patrol against real scripted polecats on a private tmux server."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from polecat_support import (  # noqa: F401 (fixtures)
+    FAST,
+    HANG,
+    add_rig,
+    agent_fields,
+    git,
+    lite_town_fixture,
+    mr_for,
+    new_bead,
+    rig_fixture,
+    scripted_log,
+    tmux_server,
+    wait_for,
+)
+
+from gastown_tui.runtime.tmux import Tmux
+from gastown_tui.services import polecats, witness
+from gastown_tui.services.polecats import set_agent
+from gastown_tui.services.rigs import rig_paths
+
+AGENT = "gt-gastown-polecat-furiosa"
+
+
+def _hanging(town, got):
+    wait_for(lambda: "hanging on purpose" in scripted_log(town, got["session"]), what="agent at work")
+
+
+def _events(town, kind):
+    return [e for e in town.ledger.read(lambda s: s.events(AGENT)) if e["event_type"] == f"witness:{kind}"]
+
+
+def test_killed_session_is_found_zombie_and_restarted_from_its_hook(lite_town, rig, tmux):
+    town = lite_town
+    bead = new_bead(town, "Survive a crash")
+    got = polecats.sling(town, bead, rig.name, runtime=HANG)
+    _hanging(town, got)
+    tmux.kill_session(got["session"])  # mid-work
+
+    findings = witness.patrol(town, rig.name)
+    assert [(f["polecat"], f["kind"], f["action"], f["bead"]) for f in findings] == [
+        ("gastown/polecats/furiosa", "zombie", "restart", bead)
+    ]
+    assert tmux.has_session(got["session"])
+    wait_for(lambda: scripted_log(town, got["session"]).count(f"hooked: {bead}:") == 2, what="restarted agent")
+    work = town.ledger.get(bead)
+    assert work["status"] == "hooked" and work["assignee"] == "gastown/polecats/furiosa"
+    assert len([b for b in town.ledger.list_beads(include_closed=True) if b["title"] == "Survive a crash"]) == 1
+    assert agent_fields(town, AGENT)["restarts"] == "1"
+    assert [e["new_value"] for e in _events(town, "zombie")] == ["restart"]
+    assert witness.patrol(town, rig.name) == []  # working again: nothing to do
+
+    # Killed again; this time the restarted agent finishes: one MR, the same bead, nothing lost.
+    town.ledger.write("test", lambda tx: set_agent(tx, rig, "furiosa", runtime=FAST))
+    tmux.kill_session(got["session"])
+    assert [f["action"] for f in witness.patrol(town, rig.name)] == ["restart"]
+    wait_for(lambda: mr_for(town, bead) and not tmux.has_session(got["session"]), what="gt done after restart")
+    assert town.ledger.get(bead)["status"] == "in_progress"
+    assert len(town.ledger.list_beads(issue_type="merge-request")) == 1
+
+
+def test_done_polecat_is_never_a_zombie_and_settles_idle(lite_town, rig, tmux):
+    town = lite_town
+    bead = new_bead(town, "Quick one")
+    got = polecats.sling(town, bead, rig.name)
+    wait_for(lambda: mr_for(town, bead) and not tmux.has_session(got["session"]), what="gt done")
+    findings = witness.patrol(town, rig.name)
+    assert [(f["kind"], f["action"]) for f in findings] == [("idle", "settle")]
+    assert not tmux.has_session(got["session"])
+    assert agent_fields(town, AGENT)["agent_state"] == "idle"
+    assert witness.patrol(town, rig.name) == []
+
+
+def test_lingering_session_after_done_is_killed(lite_town, rig, tmux, gt, monkeypatch):
+    town = lite_town
+    got = polecats.sling(town, new_bead(town, "Linger"), rig.name, runtime=HANG)
+    _hanging(town, got)
+    Path(got["worktree"], "work.txt").write_text("done\n")
+    git(Path(got["worktree"]), "add", "work.txt")
+    git(Path(got["worktree"]), "commit", "-q", "-m", "work")
+    monkeypatch.setenv("GT_ACTOR", got["address"])
+    assert gt("done", "--keep-session").code == 0
+    findings = witness.patrol(town, rig.name)
+    assert [(f["kind"], f["action"]) for f in findings] == [("done", "kill-session")]
+    assert not tmux.has_session(got["session"])
+    assert agent_fields(town, AGENT)["agent_state"] == "idle"
+    assert len(_events(town, "done")) == 1
+
+
+def test_silent_agent_is_nudged_once_then_escalated(lite_town, tmp_path, tmux):
+    town = lite_town
+    config = add_rig(town, tmp_path, stall_after=5, max_restarts=1)
+    bead = new_bead(town, "Quiet work")
+    got = polecats.sling(town, bead, config.name, runtime=HANG)
+    _hanging(town, got)
+    later = time.time() + 60
+    assert [(f["kind"], f["action"]) for f in witness.patrol(town, config.name, now=later)] == [("stalled", "nudge")]
+    heard = wait_for(lambda: "heard: Witness:" in scripted_log(town, got["session"]), what="nudge typed")
+    assert heard and tmux.has_session(got["session"])  # never killed for silence
+    # The nudge itself made output: the next pass sees it working again.
+    assert [f["kind"] for f in witness.patrol(town, config.name)] == ["recovered"]
+    # Silent again after one nudge (max_restarts=1): escalated by mail to the mayor, once.
+    findings = witness.patrol(town, config.name, now=time.time() + 120)
+    assert [(f["kind"], f["action"]) for f in findings] == [("stalled", "escalate")]
+    mail = town.ledger.list_beads(issue_type="message", assignee="mayor/")
+    assert len(mail) == 1 and mail[0]["title"].startswith("ESCALATION [HIGH] gastown/polecats/furiosa stalled")
+    assert witness.patrol(town, config.name, now=time.time() + 180) == []
+    assert len(town.ledger.list_beads(issue_type="message", assignee="mayor/")) == 1
+
+
+def test_zombie_beyond_max_restarts_is_escalated_not_restarted(lite_town, tmp_path, tmux):
+    town = lite_town
+    config = add_rig(town, tmp_path, max_restarts=0)
+    bead = new_bead(town, "Keeps dying")
+    got = polecats.sling(town, bead, config.name, runtime=HANG)
+    tmux.kill_session(got["session"])
+    findings = witness.patrol(town, config.name)
+    assert [(f["kind"], f["action"]) for f in findings] == [("zombie", "escalate")]
+    assert not tmux.has_session(got["session"])
+    assert town.ledger.get(bead)["status"] == "hooked"  # kept for a person to decide
+    assert witness.patrol(town, config.name) == []
+    assert len(town.ledger.list_beads(issue_type="message", assignee="mayor/")) == 1
+
+
+def test_cleanup_after_merge_deletes_the_merged_branch_only(lite_town, rig, tmux):
+    town = lite_town
+    repo = rig_paths(town, rig.name).repo
+    merged, rejected = new_bead(town, "Merged work"), new_bead(town, "Rejected work")
+    first = polecats.sling(town, merged, rig.name)
+    second = polecats.sling(town, rejected, rig.name)
+    wait_for(lambda: mr_for(town, merged) and mr_for(town, rejected), what="both done")
+    wait_for(lambda: not tmux.activity(), what="sessions ended")
+    # The refinery's part, by hand: fast-forward main to the first branch, close both MRs.
+    git(repo, "update-ref", "refs/heads/main", first["branch"])
+    mr_ids = [mr_for(town, b)["id"] for b in (merged, rejected)]
+    town.ledger.write("merge", lambda tx: [tx.close(mr_id, "merged") for mr_id in mr_ids])
+    witness.patrol(town, rig.name)  # settles both idle
+    findings = {f["polecat"]: f for f in witness.patrol(town, rig.name)}
+    assert findings["gastown/polecats/furiosa"]["detail"] == f"branch {first['branch']} deleted"
+    assert "kept: not on main" in findings["gastown/polecats/nux"]["detail"]
+    branches = git(repo, "branch", "--list")
+    assert first["branch"] not in branches and second["branch"] in branches
+    assert "mr" not in agent_fields(town, AGENT)
+    assert witness.patrol(town, rig.name) == []
+
+
+class CountingTmux(Tmux):
+    def __init__(self):
+        super().__init__()
+        self.calls: list[str] = []
+
+    def _run(self, *args, check=True):
+        self.calls.append(args[0])
+        return super()._run(*args, check=check)
+
+
+def test_a_quiet_pass_costs_one_tmux_call_whatever_the_number_of_sessions(lite_town, rig, tmux):
+    town = lite_town
+    for n in range(3):
+        polecats.sling(town, new_bead(town, f"Job {n}"), rig.name, runtime=HANG)
+    counting = CountingTmux()
+    assert witness.patrol(town, rig.name, tmux=counting) == []
+    assert counting.calls == ["list-windows"]
+
+
+def test_another_patrol_holding_the_lease_keeps_this_one_from_acting(lite_town, rig, tmux, gt):
+    town = lite_town
+    got = polecats.sling(town, new_bead(town, "Contended"), rig.name, runtime=HANG)
+    tmux.kill_session(got["session"])
+    town.ledger.write("lease", lambda tx: tx.take_lease("witness:gastown", "elsewhere:1", 60))
+    assert witness.patrol(town, rig.name) == []
+    assert not tmux.has_session(got["session"])
+    town.ledger.write("lease", lambda tx: tx.release_lease("witness:gastown", "elsewhere:1"))
+    res = gt("witness", "patrol", "gastown", "--once", "--json")
+    assert res.code == 0, res.err
+    assert [f["action"] for f in res.json()] == ["restart"]
+    assert "All polecats OK." in gt("witness", "patrol", "gastown", "--once").out
+    res = gt("witness", "patrol", "nowhere", "--once")
+    assert res.code == 1 and "no rig 'nowhere'" in res.err
