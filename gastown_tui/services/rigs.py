@@ -72,10 +72,11 @@ def list_rigs(town: Town) -> list[RigConfig]:
 
 def derive_prefix(name: str) -> str:
     """Gas Town's rule: initials of a compound name (gastown → gt, my-project → mp), else a short form."""
-    base = re.sub(r"[-_](py|go)$", "", name.lower()) or name.lower()
+    stem = re.sub(r"[-_](py|go)$", "", name, flags=re.IGNORECASE) or name
+    base = stem.lower()
     parts = [p for p in re.split(r"[-_]+", base) if p]
     if len(parts) == 1:
-        camel = [p.lower() for p in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name) if p]
+        camel = [p.lower() for p in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", stem) if p]
         if len(camel) >= 2:
             parts = camel
         else:

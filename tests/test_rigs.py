@@ -1,0 +1,120 @@
+"""Rigs on both ledger backends: gt rig add/list/show/remove, bad input, and a sling on each."""
+
+from __future__ import annotations
+
+import pytest
+from polecat_support import FAST, HANG, git, make_source, mr_for, new_bead, tmux_server, wait_for  # noqa: F401
+
+from gastown_tui.config import RigConfig, load_model
+from gastown_tui.errors import Conflict
+from gastown_tui.fieldlines import parse_fields
+from gastown_tui.runtime.presets import resolve
+from gastown_tui.services import polecats
+from gastown_tui.services.rigs import derive_prefix, rig_paths
+
+
+def test_rig_add_clones_configures_and_registers(town, gt, tmp_path):
+    source = make_source(tmp_path / "src", branch="trunk")
+    res = gt("rig", "add", "gastown", str(source), "--runtime", "scripted", "--json")
+    assert res.code == 0, res.err
+    assert res.json()["prefix"] == "gt" and res.json()["default_branch"] == "trunk"
+    paths = rig_paths(town, "gastown")
+    config = load_model(RigConfig, paths.config)
+    assert (config.name, config.source, config.runtime) == ("gastown", str(source), "scripted")
+    assert git(paths.repo, "rev-parse", "--is-bare-repository") == "true"
+    assert git(paths.repo, "rev-parse", "trunk") == git(source, "rev-parse", "trunk")
+    assert git(paths.refinery, "rev-parse", "HEAD") == git(source, "rev-parse", "trunk")
+    rig_bead = town.ledger.get("hq-rig-gastown")
+    assert rig_bead["issue_type"] == "rig" and parse_fields(rig_bead["description"])["default_branch"] == "trunk"
+    for role in ("witness", "refinery"):
+        agent = town.ledger.get(f"gt-gastown-{role}")
+        assert agent["title"] == f"gastown/{role}" and "gt:agent" in town.ledger.read(
+            lambda s, a=agent: s.labels(a["id"])
+        )
+        assert parse_fields(agent["description"])["role_type"] == role
+    listed = gt("rig", "list", "--json").json()
+    assert [(r["name"], r["polecats"]) for r in listed] == [("gastown", 0)]
+    shown = gt("rig", "show", "gastown")
+    assert "gastown  (prefix gt, bead hq-rig-gastown)" in shown.out and "gates: none" in shown.out
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["bad name", "{src}"], 2, "bad rig name"),
+        (["../up", "{src}"], 2, "bad rig name"),
+        (["polecats", "{src}"], 2, "reserved"),
+        (["ok", "{tmp}/nothing-here"], 1, "not a git repository"),
+        (["ok", "--", "-uoops"], 2, "bad repository source"),
+        (["ok", "{src}", "--branch", "nope"], 2, "no branch 'nope'"),
+        (["ok", "{src}", "--prefix", "Bad!"], 2, "bad bead prefix"),
+        (["ok", "{src}", "--prefix", "hq"], 1, "already used by the town"),
+        (["ok", "{src}", "--runtime", "nonesuch"], 2, "unknown runtime"),
+    ],
+)
+def test_bad_rig_input_is_one_clear_line_and_leaves_nothing(town, gt, tmp_path, argv, code, message):
+    source = make_source(tmp_path / "src")
+    argv = [a.format(src=source, tmp=tmp_path) for a in argv]
+    res = gt("rig", "add", *argv)
+    assert res.code == code and message in res.err, res.err
+    assert "Traceback" not in res.err and res.err.startswith("gt: ")
+    assert sorted(p.name for p in town.root.iterdir() if p.is_dir()) == [], "half-made rig left behind"
+    assert town.ledger.list_beads(issue_type="rig") == []
+
+
+def test_second_rig_with_the_same_prefix_is_refused_and_rig_remove(town, gt, tmp_path):
+    source = make_source(tmp_path / "src")
+    assert gt("rig", "add", "gastown", str(source)).code == 0
+    res = gt("rig", "add", "gasworks", str(source), "--prefix", "gt")
+    assert res.code == 1 and "already used by rig gastown" in res.err
+    assert not (town.root / "gasworks").exists()
+    res = gt("rig", "remove", "gastown")
+    assert res.code == 0, res.err
+    assert not (town.root / "gastown").exists()
+    assert town.ledger.get("hq-rig-gastown")["status"] == "closed"
+    assert gt("rig", "show", "gastown").code == 1
+    assert gt("rig", "add", "gastown", str(source)).code == 0  # the name can be used again
+    assert town.ledger.get("hq-rig-gastown")["status"] == "open"
+
+
+def test_prefixes_are_derived_like_gas_towns():
+    assert derive_prefix("gastown") == "gt"
+    assert derive_prefix("my-project") == "mp"
+    assert derive_prefix("MyProject") == "mp"
+    assert derive_prefix("beads") == "be"
+    assert derive_prefix("api") == "api"
+    assert derive_prefix("tools-py") == "to"
+
+
+def test_presets_build_argument_lists():
+    prompt = "[GAS TOWN] do $(x) 'now'"
+    assert resolve(None, "claude").argv(prompt) == ["claude", "--dangerously-skip-permissions", prompt]
+    assert resolve(None, "gemini").argv(prompt)[-2:] == ["-i", prompt]
+    assert resolve(None, "opencode").env["OPENCODE_PERMISSION"]
+    assert resolve(None, "codex").argv(prompt) == ["codex", "--dangerously-bypass-approvals-and-sandbox"]
+    assert resolve(None, "aider").prompt == "type"
+    scripted = resolve(None, "scripted:hang,fast").argv(prompt)
+    assert scripted[1:5] == ["-m", "gastown_tui.runtime.scripted", "--hang", "--fast"] and scripted[-1] == prompt
+    with pytest.raises(Exception, match="only scripted takes switches"):
+        resolve(None, "claude:hang")
+
+
+def test_sling_and_done_on_each_backend(town, tmp_path, tmux):
+    """The whole claim → session → gt done path, with the agent writing to this backend."""
+    from gastown_tui.services.rigs import add_rig
+
+    add_rig(town, "gastown", str(make_source(tmp_path / "src")), runtime=FAST)
+    busy = new_bead(town, "Stay busy")
+    got = polecats.sling(town, busy, "gastown", runtime=HANG)
+    assert town.ledger.get(busy)["status"] == "hooked"
+    assert tmux.environment(got["session"])["GT_ACTOR"] == "gastown/polecats/furiosa"
+    with pytest.raises(Conflict):
+        polecats.sling(town, busy, "gastown")
+    bead = new_bead(town, "Finish on this backend")
+    done = polecats.sling(town, bead, "gastown")
+    assert done["polecat"] == "nux"
+    wait_for(lambda: mr_for(town, bead) and not tmux.has_session(done["session"]), what="gt done")
+    info = parse_fields(mr_for(town, bead)["description"])
+    assert git(rig_paths(town, "gastown").repo, "rev-parse", info["branch"]) == info["commit_sha"]
+    rows = {r["name"]: r["state"] for r in polecats.list_polecats(town, "gastown")}
+    assert rows == {"furiosa": "working", "nux": "idle"}

@@ -1,0 +1,96 @@
+"""runtime/tmux against a real, private tmux server."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import pytest
+from polecat_support import tmux_server, wait_for  # noqa: F401 (fixtures)
+
+from gastown_tui.errors import GtError
+from gastown_tui.runtime.tmux import Tmux, TmuxUnavailable, clean_text
+
+ECHO = [sys.executable, "-u", "-c", "import sys\nfor line in sys.stdin: print('got:' + line, end='')"]
+
+
+def test_sessions_exact_names_and_kill(tmux, tmp_path):
+    assert tmux.activity() == {} and not tmux.has_session("gt-r-nux")  # no server yet: nothing, no error
+    tmux.new_session("gt-r-nux2", str(tmp_path), ECHO)
+    assert not tmux.has_session("gt-r-nux")  # no prefix matching
+    tmux.new_session("gt-r-nux", str(tmp_path), ECHO)
+    assert tmux.has_session("gt-r-nux")
+    with pytest.raises(GtError, match="already exists"):
+        tmux.new_session("gt-r-nux", str(tmp_path), ECHO)
+    assert tmux.kill_session("gt-r-nux") and not tmux.kill_session("gt-r-nux")
+    assert set(tmux.activity()) == {"gt-r-nux2"}
+
+
+def test_environment_is_set_at_creation_and_seen_by_children(tmux, tmp_path):
+    out = tmp_path / "env.json"
+    program = f"import json, os; json.dump(dict(os.environ), open({str(out)!r}, 'w'))"
+    tmux.new_session(
+        "envy", str(tmp_path), [sys.executable, "-c", program], {"GT_ROLE": "polecat", "GT_X": "a b'\"$(x)"}
+    )
+    env = json.loads(wait_for(lambda: out.exists() and out.read_text(), what="child env"))
+    assert env["GT_ROLE"] == "polecat" and env["GT_X"] == "a b'\"$(x)"
+
+
+def test_a_one_word_command_is_not_run_by_a_shell(tmux, tmp_path):
+    trap = tmp_path / "trap"
+    tmux.new_session("oneword", str(tmp_path), [f"true; touch {trap}"])
+    wait_for(lambda: not tmux.has_session("oneword"), what="session end")
+    assert not trap.exists()
+
+
+def test_send_text_is_literal_and_stripped_of_control_characters(tmux, tmp_path):
+    trap = tmp_path / "trap"
+    tmux.new_session("talk", str(tmp_path), ECHO)
+    text = f"$(touch {trap}) `touch {trap}`; 'q' \"dq\" \x1b[2J\x03\ttab\nnext"
+    tmux.send_text("talk", text)
+    screen = wait_for(lambda: "got:" in tmux.capture("talk", ansi=False) and tmux.capture("talk", ansi=False))
+    assert f"got:$(touch {trap}) `touch {trap}`; 'q' \"dq\" [2J tab next" in screen
+    assert not trap.exists()
+    long = "x" * 5000 + "END"
+    tmux.send_text("talk", long)
+    wait_for(lambda: "END" in tmux.capture("talk", ansi=False, lines=200).replace("\n", ""), what="long text")
+    with pytest.raises(GtError, match="no live session"):
+        tmux.send_text("nobody", "hi")
+    assert clean_text("a\x00b\x7fc\x9bd") == "abcd"
+
+
+def test_capture_keeps_colours_only_when_asked(tmux, tmp_path):
+    program = "import time; print('\\x1b[31mred\\x1b[0m plain', flush=True); time.sleep(30)"
+    tmux.new_session("colour", str(tmp_path), [sys.executable, "-c", program])
+    wait_for(lambda: "red" in tmux.capture("colour", ansi=False))
+    assert "\x1b[31m" in tmux.capture("colour", ansi=True)
+    assert "\x1b[" not in tmux.capture("colour", ansi=False)
+    with pytest.raises(GtError):
+        tmux.capture("gone")
+
+
+def test_activity_reads_every_session_in_one_call_and_moves_with_output(tmux, tmp_path):
+    calls = []
+
+    class Counting(Tmux):
+        def _run(self, *args, check=True):
+            calls.append(args[0])
+            return super()._run(*args, check=check)
+
+    for n in range(5):
+        tmux.new_session(f"s{n}", str(tmp_path), ECHO)
+    counting = Counting()
+    before = counting.activity()
+    assert set(before) == {f"s{n}" for n in range(5)} and calls == ["list-windows"]
+    wait_for(lambda: int(time.time()) > before["s0"], what="a second to pass")
+    tmux.send_text("s0", "wake")
+    wait_for(lambda: tmux.activity()["s0"] > before["s0"], what="activity to move")
+    assert tmux.activity()["s1"] == before["s1"]
+
+
+def test_missing_tmux_is_a_clear_error(tmux):
+    broken = Tmux()
+    broken.binary = None
+    with pytest.raises(TmuxUnavailable, match="not installed"):
+        broken.activity()
