@@ -82,6 +82,9 @@ class RigConfig(BaseModel):
     merge_policy: Literal["approve", "auto"] = "approve"
     batch_size: int = Field(default=4, ge=1, le=64)
     gates: list[Gate] = Field(default_factory=list)
+    # The daemon slings ready beads of open convoys to polecats, up to max_polecats at once
+    # (what Gas Town's mayor does by hand; on in the demo).
+    auto_sling: bool = False
     # Witness thresholds (seconds).
     stall_after: float = Field(default=900, gt=0)
     max_restarts: int = Field(default=3, ge=0)

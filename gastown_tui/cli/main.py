@@ -22,6 +22,7 @@ GROUPS = (
     "polecats",
     "witness",
     "refinery",
+    "daemon",
 )
 
 

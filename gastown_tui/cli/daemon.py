@@ -1,0 +1,52 @@
+"""``gt daemon run``: the witness, refinery and dispatch loops, headless; ``gt demo``: the demo town."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from .main import add_group, add_verb
+
+
+def register(sub, common) -> None:
+    group = add_group(sub, "daemon", "the loops that keep the town moving (witness, refinery, dispatch)")
+    p = add_verb(group, common, "run", run, "run the loops for every rig whose lease is free, until ctrl-c")
+    p.add_argument("--once", action="store_true", help="one round of every loop, then exit")
+    p = add_verb(sub, common, "demo", demo, "build a demo town with scripted agents at work, then open the TUI")
+    p.add_argument("path", nargs="?", default="gastown-demo", help="folder of the demo town (default: ./gastown-demo)")
+    p.add_argument("--no-tui", action="store_true", help="build (and keep) the town, but open no UI")
+    p.add_argument("--fast", action="store_true", help="scripted agents that hurry (for tests)")
+
+
+def _print_pass(rig: str, loop: str, result) -> None:
+    if result:
+        print(json.dumps({"rig": rig, "loop": loop, "result": result}, default=str), flush=True)
+
+
+def run(ctx) -> int:
+    from ..services.daemon import Daemon, Timing
+
+    daemon = Daemon(ctx.town, Timing(), on_pass=_print_pass)
+    if ctx.args.once:
+        status = daemon.tick()
+        for rig in status.elsewhere:
+            print(f"gt: rig {rig} is driven by another daemon (its lease is held)", file=sys.stderr)
+        return 0
+    print(f"daemon for town {ctx.town.name}: ctrl-c to stop", file=sys.stderr)
+    try:
+        daemon.run()
+    except KeyboardInterrupt:
+        daemon.stop()
+    return 0
+
+
+def demo(ctx) -> int:
+    from ..services.demo import build_demo
+
+    town = build_demo(ctx.args.path, fast=ctx.args.fast)
+    if ctx.args.no_tui:
+        ctx.emit({"town": str(town.root)}, f"demo town ready at {town.root}\n  open it with: gt tui --town {town.root}")
+        return 0
+    from .tui import open_app
+
+    return open_app(town)

@@ -1,0 +1,128 @@
+"""The daemon: the loops that keep a town moving without a person at the keyboard.
+
+Per rig, on timers: the witness patrol, a refinery pass, and dispatch of ready convoy
+work. ``gt daemon run`` runs it headless; the TUI hosts it in a thread. A lease per rig
+(``daemon:RIG`` in the ledger, renewed every tick) makes sure one daemon drives a rig:
+a TUI opened beside a running ``gt daemon`` leaves that rig's loops to it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..errors import GtError
+
+if TYPE_CHECKING:
+    from ..runtime.tmux import Tmux
+    from ..town import Town
+
+LEASE_SECONDS = 30.0
+
+
+@dataclass
+class Timing:
+    """Seconds between passes of each loop."""
+
+    tick: float = 1.0
+    patrol: float = 10.0
+    refinery: float = 3.0
+    dispatch: float = 2.0
+
+
+@dataclass
+class DaemonStatus:
+    """What the daemon is doing, for the TUI's status line."""
+
+    held: list[str] = field(default_factory=list)
+    elsewhere: list[str] = field(default_factory=list)
+    last_error: str = ""
+    passes: int = 0
+
+
+class Daemon:
+    def __init__(
+        self,
+        town: Town,
+        timing: Timing | None = None,
+        tmux: Tmux | None = None,
+        on_pass: Callable[[str, str, Any], None] | None = None,
+    ):
+        from ..runtime.tmux import Tmux
+
+        self.town = town
+        self.timing = timing or Timing()
+        self.tmux = tmux or Tmux()
+        self.holder = f"daemon:{socket.gethostname()}:{os.getpid()}:{id(self)}"
+        self.on_pass = on_pass
+        self.status = DaemonStatus()
+        self._due: dict[tuple[str, str], float] = {}
+        self._stop = threading.Event()
+
+    def _lease(self, rig: str, take: bool) -> bool:
+        name = f"daemon:{rig}"
+        if take:
+            return self.town.ledger.write("daemon lease", lambda tx: tx.take_lease(name, self.holder, LEASE_SECONDS))
+        self.town.ledger.write("daemon lease", lambda tx: tx.release_lease(name, self.holder))
+        return False
+
+    def _run_loop(self, rig: str, loop: str, every: float, fn: Callable[[], Any], now: float) -> None:
+        if self._due.get((rig, loop), 0.0) > now:
+            return
+        self._due[(rig, loop)] = now + every
+        try:
+            result = fn()
+        except GtError as exc:
+            self.status.last_error = f"{loop} {rig}: {exc.message}"
+            result = {"error": exc.message}
+        if self.on_pass:
+            self.on_pass(rig, loop, result)
+
+    def tick(self, now: float | None = None) -> DaemonStatus:
+        """One round: renew leases, run every loop that is due on the rigs this daemon holds."""
+        from . import refinery, witness
+        from .dispatch import dispatch
+        from .rigs import list_rigs
+
+        now = time.monotonic() if now is None else now
+        held, elsewhere = [], []
+        for config in list_rigs(self.town):
+            if not self._lease(config.name, take=True):
+                elsewhere.append(config.name)
+                continue
+            held.append(config.name)
+            rig = config.name
+            self._run_loop(
+                rig, "patrol", self.timing.patrol, lambda r=rig: witness.patrol(self.town, r, self.tmux), now
+            )
+            self._run_loop(rig, "refinery", self.timing.refinery,
+                           lambda r=rig: refinery.run_once(self.town, r), now)  # fmt: skip
+            self._run_loop(
+                rig, "dispatch", self.timing.dispatch, lambda c=config: dispatch(self.town, c, self.tmux), now
+            )
+        self.status.held, self.status.elsewhere = held, elsewhere
+        self.status.passes += 1
+        return self.status
+
+    def run(self) -> None:
+        """Tick until ``stop()``; ledger or tmux trouble is recorded and retried, never fatal."""
+        try:
+            while not self._stop.is_set():
+                try:
+                    self.tick()
+                except GtError as exc:
+                    self.status.last_error = exc.message
+                self._stop.wait(self.timing.tick)
+        finally:
+            for rig in self.status.held:
+                with contextlib.suppress(GtError):
+                    self._lease(rig, take=False)
+
+    def stop(self) -> None:
+        self._stop.set()

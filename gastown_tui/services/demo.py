@@ -1,0 +1,161 @@
+"""The demo town: a sample repository with a real test suite, one rig, a convoy of work
+and scripted polecats, set up so that everything Gas Town does can be watched at once.
+
+Two beads are slung with a runtime that writes a change the gates reject and two with one
+that conflicts, so a red gate, a bisected batch and a rework request all happen too.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import addresses
+from ..errors import Conflict
+
+if TYPE_CHECKING:
+    from ..town import Town
+
+RIG = "calc"
+SOURCE_FILES = {
+    "calc.py": '''"""A small calculator: the demo rig's code."""
+
+
+def add(a, b):
+    return a + b
+
+
+def sub(a, b):
+    return a - b
+
+
+def mul(a, b):
+    return a * b
+
+
+def div(a, b):
+    if b == 0:
+        raise ZeroDivisionError("cannot divide by zero")
+    return a / b
+''',
+    "test_calc.py": """import unittest
+
+import calc
+
+
+class CalcTest(unittest.TestCase):
+    def test_add(self):
+        self.assertEqual(calc.add(2, 3), 5)
+
+    def test_sub(self):
+        self.assertEqual(calc.sub(2, 3), -1)
+
+    def test_mul(self):
+        self.assertEqual(calc.mul(4, 3), 12)
+
+    def test_div(self):
+        self.assertEqual(calc.div(9, 3), 3)
+        with self.assertRaises(ZeroDivisionError):
+            calc.div(1, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
+""",
+    "README.md": "# calc\n\nThe demo rig of gastown-tui: a calculator with a real test suite.\n",
+}
+# (title, priority, runtime label or "")
+WORK = (
+    ("Add a power function", 1, ""),
+    ("Add integer division", 2, ""),
+    ("Add a modulo helper", 2, "scripted:fail-gates"),
+    ("Document the public API", 3, ""),
+    ("Add type hints to calc.py", 2, ""),
+    ("Add an average function", 2, "scripted:conflict"),
+    ("Add a command-line entry point", 1, ""),
+    ("Add tests for negative numbers", 2, ""),
+    ("Add a changelog", 3, "scripted:conflict"),
+    ("Add a percent helper", 2, ""),
+    ("Round results to a given precision", 2, "scripted:fail-gates"),
+    ("Add a square-root function", 2, ""),
+)
+WELCOME = """Welcome to the demo town.
+
+Scripted polecats are working through the convoy "Calculator v1" on rig calc.
+Their merge requests wait for you in the refinery pane: press 4, pick one, press a
+to approve (r rejects, d shows the diff). Two polecats write changes the gates reject
+and two write changes that conflict, so you will see red gates and rework requests too.
+
+Keys: 1-5 or Tab move between panes, t attaches to the selected polecat's tmux
+session (detach with ctrl-b d to come back), ? lists every key, ctrl+p every action.
+"""
+
+_GIT_ID = ["-c", "user.name=Demo Owner", "-c", "user.email=owner@demo.gastown.local"]
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *_GIT_ID, *args], cwd=cwd, check=True, capture_output=True, text=True)
+
+
+def make_source_repo(folder: Path) -> Path:
+    """The sample repository: a module and its unittest suite, one commit on main."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in SOURCE_FILES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    _git(folder, "init", "-q", "-b", "main")
+    _git(folder, "add", "-A")
+    _git(folder, "commit", "-q", "-m", "calc: add, sub, mul, div with tests")
+    return folder
+
+
+def build_demo(path: str, *, fast: bool = False, max_polecats: int = 4) -> Town:
+    """Create the demo town at ``path`` (or return it, if it is already one)."""
+    from ..config import Gate
+    from ..town import TOWN_FILE, Town, install
+    from . import mail
+    from .convoys import create_convoy
+    from .rigs import add_rig, load_rig, render_rig_toml, rig_paths
+
+    root = Path(path).expanduser().resolve()
+    if (root / TOWN_FILE).exists():
+        town = Town(root)
+        if (root / RIG).is_dir():
+            return town
+        raise Conflict(f"{root} is a town but not the demo", "give gt demo another folder")
+    town = install(str(root), name="demo")
+    source = make_source_repo(root / ".demo-source" / RIG)
+    runtime = "scripted:fast" if fast else "scripted"
+    config = add_rig(town, RIG, str(source), prefix="ca", runtime=runtime)
+    python = sys.executable
+    config = config.model_copy(
+        update={
+            "merge_policy": "approve",
+            "batch_size": 4,
+            "max_polecats": max_polecats,
+            "auto_sling": True,
+            "stall_after": 120.0,
+            "gates": [
+                Gate(name="unit tests", command=[python, "-m", "unittest", "-q"], timeout=120),
+                Gate(
+                    name="scripted check", command=[python, "-m", "gastown_tui.runtime.scripted", "--gate"], timeout=60
+                ),
+            ],
+        }
+    )
+    paths = rig_paths(town, RIG)
+    paths.config.write_text(render_rig_toml(config), encoding="utf-8")
+    load_rig(town, RIG)  # validates what was written
+
+    def seed(tx) -> None:
+        ids = []
+        for title, priority, spec in WORK:
+            labels = [f"runtime:{spec},fast" if fast and spec else f"runtime:{spec}"] if spec else []
+            ids.append(tx.create(title, prefix=config.prefix, priority=priority, labels=labels,
+                                 description=f"Demo work for rig {RIG}: {title.lower()}."))  # fmt: skip
+        create_convoy(tx, "Calculator v1", ids, notify=addresses.OVERSEER)
+        mail.send(tx, sender=addresses.MAYOR, to=addresses.OVERSEER, subject="Welcome to the demo town", body=WELCOME)
+
+    town.ledger.write("demo", seed, actor=addresses.MAYOR)
+    return town

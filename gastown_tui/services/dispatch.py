@@ -1,0 +1,62 @@
+"""Dispatch: keep a rig's polecats busy with the ready work of open convoys.
+
+For rigs with ``auto_sling = true``: each pass slings ready beads (open, unassigned,
+unblocked, under the rig's prefix, tracked by an open convoy) until the rig has
+``max_polecats`` polecats at work. A bead labelled ``runtime:SPEC`` is slung with that
+runtime (the demo uses ``runtime:scripted:fail-gates`` to show a red gate).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import GtError
+from .polecats import read_polecats, sling
+
+if TYPE_CHECKING:
+    from ..config import RigConfig
+    from ..runtime.tmux import Tmux
+    from ..town import Town
+
+RUNTIME_LABEL = "runtime:"
+_BUSY = ("working", "spawning")
+
+
+def candidates(session, config: RigConfig) -> list[dict[str, Any]]:
+    """Ready beads of this rig that an open convoy tracks, in priority order, with their runtime label."""
+    ready = [b for b in session.ready() if b["id"].startswith(config.prefix + "-") and not b["assignee"]]
+    if not ready:
+        return []
+    ids = [b["id"] for b in ready]
+    marks = ", ".join("?" * len(ids))
+    tracked = {
+        r["depends_on_id"]
+        for r in session.rows(
+            "SELECT d.depends_on_id FROM dependencies d JOIN issues c ON c.id = d.issue_id"
+            f" WHERE d.type = 'tracks' AND c.status <> 'closed' AND d.depends_on_id IN ({marks})",
+            ids,
+        )
+    }
+    labels = session.labels_for(ids)
+    out = []
+    for bead in ready:
+        if bead["id"] in tracked:
+            runtime = next((x[len(RUNTIME_LABEL) :] for x in labels[bead["id"]] if x.startswith(RUNTIME_LABEL)), None)
+            out.append({**bead, "runtime": runtime})
+    return out
+
+
+def dispatch(town: Town, config: RigConfig, tmux: Tmux) -> list[dict[str, Any]]:
+    """One pass; returns what was slung (and what could not be, with the reason)."""
+    if not config.auto_sling:
+        return []
+    polecats, ready = town.ledger.read(lambda s: (read_polecats(s, config), candidates(s, config)))
+    busy = sum(1 for p in polecats if p.hook or p.agent_state in _BUSY)
+    out = []
+    for bead in ready[: max(0, config.max_polecats - busy)]:
+        try:
+            done = sling(town, bead["id"], config.name, runtime=bead["runtime"], tmux=tmux)
+            out.append({"bead": bead["id"], "polecat": done["polecat"]})
+        except GtError as exc:
+            out.append({"bead": bead["id"], "error": exc.message})
+    return out
