@@ -151,7 +151,7 @@ def build_demo(path: str, *, fast: bool = False, max_polecats: int = 4) -> Town:
     def seed(tx) -> None:
         ids = []
         for title, priority, spec in WORK:
-            labels = [f"runtime:{spec},fast" if fast and spec else f"runtime:{spec}"] if spec else []
+            labels = [f"runtime:{spec}"] if spec else []
             ids.append(tx.create(title, prefix=config.prefix, priority=priority, labels=labels,
                                  description=f"Demo work for rig {RIG}: {title.lower()}."))  # fmt: skip
         create_convoy(tx, "Calculator v1", ids, notify=addresses.OVERSEER)

@@ -46,6 +46,22 @@ def candidates(session, config: RigConfig) -> list[dict[str, Any]]:
     return out
 
 
+def runtime_for(label_spec: str | None, rig_spec: str) -> str:
+    """The bead's runtime, keeping the rig's switches when both name the same runtime.
+
+    A rig on ``scripted:fast`` slinging a bead labelled ``runtime:scripted:conflict`` runs
+    ``scripted:conflict,fast``.
+    """
+    if not label_spec:
+        return rig_spec
+    name, _, switches = label_spec.partition(":")
+    rig_name, _, rig_switches = rig_spec.partition(":")
+    if name != rig_name or not rig_switches:
+        return label_spec
+    merged = dict.fromkeys([*switches.split(","), *rig_switches.split(",")])
+    return f"{name}:" + ",".join(s for s in merged if s)
+
+
 def dispatch(town: Town, config: RigConfig, tmux: Tmux) -> list[dict[str, Any]]:
     """One pass; returns what was slung (and what could not be, with the reason)."""
     if not config.auto_sling:
@@ -55,7 +71,7 @@ def dispatch(town: Town, config: RigConfig, tmux: Tmux) -> list[dict[str, Any]]:
     out = []
     for bead in ready[: max(0, config.max_polecats - busy)]:
         try:
-            done = sling(town, bead["id"], config.name, runtime=bead["runtime"], tmux=tmux)
+            done = sling(town, bead["id"], config.name, runtime=runtime_for(bead["runtime"], config.runtime), tmux=tmux)
             out.append({"bead": bead["id"], "polecat": done["polecat"]})
         except GtError as exc:
             out.append({"bead": bead["id"], "error": exc.message})

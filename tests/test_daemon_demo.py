@@ -1,0 +1,86 @@
+"""The demo town driven by the daemon: real scripted agents in tmux, real git, real gates."""
+
+from __future__ import annotations
+
+import pytest
+
+from gastown_tui.services import demo, refinery
+from gastown_tui.services.convoys import list_convoys
+from gastown_tui.services.daemon import Daemon, Timing
+from gastown_tui.services.dispatch import runtime_for
+from polecat_support import git, tmux_server, wait_for  # noqa: F401  (fixture)
+
+FAST = Timing(tick=0.1, patrol=1.0, refinery=0.2, dispatch=0.2)
+
+
+@pytest.fixture
+def demo_town(tmp_path, monkeypatch):
+    town = demo.build_demo(str(tmp_path / "demo"), fast=True, max_polecats=3)
+    monkeypatch.setenv("GT_TOWN", str(town.root))
+    yield town
+    town.ledger.close()
+
+
+def test_demo_town_is_seeded(demo_town):
+    convoys = demo_town.ledger.read(lambda s: list_convoys(s))
+    assert [(c["title"], c["total"], c["closed"]) for c in convoys] == [("Calculator v1", 12, 0)]
+    labels = demo_town.ledger.read(lambda s: s.labels_for(t["id"] for t in convoys[0]["tracked"]))
+    runtimes = sorted(x for found in labels.values() for x in found)
+    assert runtimes.count("runtime:scripted:fail-gates") == 2
+    assert runtimes.count("runtime:scripted:conflict") == 2
+    again = demo.build_demo(str(demo_town.root))
+    assert again.root == demo_town.root  # reopening the demo changes nothing
+
+
+def test_daemon_slings_work_and_merges_only_what_the_overseer_approves(demo_town, tmux):
+    daemon = Daemon(demo_town, FAST, tmux=tmux)
+    target = demo_town.root / "calc" / ".repo.git"
+    start = git(target, "rev-parse", "main")
+
+    def queue():
+        daemon.tick()
+        return [m for m in refinery.list_queue(demo_town, "calc") if m["state"] == "pending"]
+
+    pending = wait_for(queue, timeout=60, what="a merge request from a scripted polecat")
+    working = demo_town.ledger.read(lambda s: s.list_beads(status="hooked"))
+    assert len(working) <= 3  # max_polecats
+    for _ in range(5):
+        daemon.tick()
+    assert git(target, "rev-parse", "main") == start  # nothing merges without approval
+
+    labels = demo_town.ledger.read(lambda s: s.labels_for(m["source_issue"] for m in pending))
+    chosen = next((m for m in pending if not labels[m["source_issue"]]), None)
+    if chosen is None:  # only misbehaving polecats were quick: wait for a well-behaved one
+        chosen = wait_for(
+            lambda: next(
+                (m for m in queue() if not demo_town.ledger.read(lambda s, b=m["source_issue"]: s.labels(b))), None
+            ),
+            timeout=60,
+            what="a well-behaved MR",
+        )
+    refinery.approve(demo_town, chosen["id"])
+
+    def merged():
+        daemon.tick()
+        return refinery.show(demo_town, chosen["id"])["state"] == "merged"
+
+    wait_for(merged, timeout=60, what="the approved merge request to merge")
+    assert git(target, "rev-parse", "main") != start
+    convoy = demo_town.ledger.read(lambda s: list_convoys(s))[0]
+    assert convoy["closed"] >= 1
+    daemon.stop()
+
+
+def test_bead_runtime_keeps_the_rig_switches():
+    assert runtime_for(None, "scripted:fast") == "scripted:fast"
+    assert runtime_for("scripted:conflict", "scripted:fast") == "scripted:conflict,fast"
+    assert runtime_for("scripted:conflict", "scripted") == "scripted:conflict"
+    assert runtime_for("claude", "scripted:fast") == "claude"
+
+
+def test_a_second_daemon_leaves_a_held_rig_alone(demo_town, tmux):
+    first = Daemon(demo_town, FAST, tmux=tmux)
+    second = Daemon(demo_town, FAST, tmux=tmux)
+    assert first.tick().held == ["calc"]
+    status = second.tick()
+    assert status.held == [] and status.elsewhere == ["calc"]
