@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from polecat_support import git, tmux_server, wait_for  # noqa: F401  (fixture)
 
 from gastown_tui.services import demo, refinery
 from gastown_tui.services.convoys import list_convoys
 from gastown_tui.services.daemon import Daemon, Timing
 from gastown_tui.services.dispatch import runtime_for
-from polecat_support import git, tmux_server, wait_for  # noqa: F401  (fixture)
 
 FAST = Timing(tick=0.1, patrol=1.0, refinery=0.2, dispatch=0.2)
 
