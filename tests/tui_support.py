@@ -36,6 +36,14 @@ def populate(ledger) -> None:
 
 def _add_beads(tx) -> None:
     tx.stamp = STAMP
+    # The backup predates rig beads; one makes RIG/witness and RIG/refinery mail addresses resolve.
+    tx.create(
+        RIG,
+        bead_id=f"hq-rig-{RIG}",
+        issue_type="rig",
+        labels=["gt:rig"],
+        description="prefix: gt\nsource: https://github.com/steveyegge/gastown\ndefault_branch: main",
+    )
     work = [
         ("gt-tui-a", "Add login form", "closed", ""),
         ("gt-tui-b", "Hash passwords with argon2", "closed", ""),

@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import addresses
 from ..fieldlines import parse_fields
+from ..ledger import load_metadata
 from ..ledger.fields import BLOCKING_DEPENDENCY_TYPES
 
 ROLE_ORDER = ("witness", "refinery", "polecat", "crew")
@@ -91,21 +92,20 @@ class MergeRequestView:
     labels: tuple[str, ...]
     fields: dict[str, str] = field(hash=False, compare=True)
     created_at: str = ""
+    diffstat: str = ""
 
     @property
     def state(self) -> str:
-        """A short word for the queue column: a ``state:``/``mr-state:`` label or field, else the status."""
+        """The refinery's ``mr:STATE`` label; an open MR without one waits for approval (pending)."""
         for label in self.labels:
-            for prefix in ("state:", "mr-state:", "mr:"):
-                if label.startswith(prefix):
-                    return label[len(prefix) :]
-        return self.fields.get("state") or self.status
+            if label.startswith("mr:"):
+                return label[len("mr:") :]
+        return "pending" if self.status == "open" else self.status
 
     @property
     def gates(self) -> str:
-        """Gate results as the refinery recorded them (``gate:NAME:pass`` labels or a ``gates:`` field)."""
-        marks = [label[len("gate:") :] for label in self.labels if label.startswith("gate:")]
-        return " ".join(marks) or self.fields.get("gates", "")
+        """Gate results as the refinery records them: a ``gates: NAME:pass …`` description field."""
+        return self.fields.get("gates", "")
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ def _kind(kind: str) -> str:
     )
 
 
-_COLS = "id, title, description, status, priority, assignee, created_at"
+_COLS = "id, title, description, status, priority, assignee, created_at, sender, metadata"
 
 
 def read_town(ledger, root: Path | None = None, recipient: str = addresses.OVERSEER) -> TownSnapshot:
@@ -317,9 +317,18 @@ def _merge_requests(s) -> tuple[MergeRequestView, ...]:
                 labels=tuple(labels[row["id"]]),
                 fields=fields,
                 created_at=row["created_at"] or "",
+                diffstat=_diffstat(load_metadata(row).get("diffstat")),
             )
         )
     return tuple(out)
+
+
+def _diffstat(stat: Any) -> str:
+    """``+12 -3 (2 files)`` from the refinery's diffstat metadata."""
+    if not isinstance(stat, dict):
+        return ""
+    files = int(stat.get("files", 0) or 0)
+    return f"+{stat.get('insertions', 0)} -{stat.get('deletions', 0)} ({files} file{'s' if files != 1 else ''})"
 
 
 def _inbox(s, recipient: str) -> tuple[MessageView, ...]:
@@ -342,7 +351,7 @@ def _label_value(labels: list[str], key: str) -> str:
 def _message(row: dict[str, Any], labels: list[str]) -> MessageView:
     return MessageView(
         id=row["id"],
-        sender=_label_value(labels, "from"),
+        sender=_label_value(labels, "from") or row["sender"] or "",
         subject=row["title"],
         body=row["description"] or "",
         priority=int(row["priority"] or 0),

@@ -72,15 +72,13 @@ def diff(town, mr_id: str) -> str:
 
 def sling(town, bead_id: str, rig: str) -> str:
     polecats = _service("polecats", "sling")
-    result = polecats.sling(town, bead_id, rig)
-    return f"Slung {bead_id} to {rig}" + (f": {result}" if isinstance(result, str) else "")
+    done = polecats.sling(town, bead_id, rig)
+    return f"{bead_id} is on {done['address']}'s hook"
 
 
-def nudge(town, session: str, text: str) -> str:
-    from ..runtime.tmux import Tmux
-
-    Tmux().send_text(session, text)
-    return f"Nudged {session}"
+def nudge(town, address: str, text: str) -> str:
+    polecats = _service("polecats", "nudge")
+    return f"Nudged {polecats.nudge(address, text)}"
 
 
 def nuke(town, rig: str, name: str) -> str:

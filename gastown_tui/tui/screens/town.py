@@ -315,7 +315,7 @@ class TownScreen(Screen):
 
         def said(text: str | None) -> None:
             if text:
-                self._run("Nudge", operations.nudge, agent.session, text)
+                self._run("Nudge", operations.nudge, agent.address, text)
 
         self.app.push_screen(TextPrompt(f"Nudge {agent.address}", "Type a message for the agent:"), said)
 
@@ -328,7 +328,7 @@ class TownScreen(Screen):
             if yes:
                 self._run("Nuke", operations.nuke, agent.rig, agent.name)
 
-        question = f"Kill {agent.address}'s session and clear its hook? Its sandbox is kept."
+        question = f"Kill {agent.address}: session, worktree and branches? Its hooked bead goes back to ready work."
         self.app.push_screen(ConfirmDialog("Nuke polecat", question), confirmed)
 
     def action_attach(self) -> None:

@@ -16,15 +16,16 @@ from .keyed_table import KeyedTable
 class MergeQueueTable(actions.ScreenActions, KeyedTable):
     BINDINGS = actions.bindings("queue")
     COLUMNS = (
-        ("MR", 12),
+        ("MR", 11),
         ("P", 2),
-        ("Rig", 9),
-        ("Bead", 10),
-        ("Title", 24),
-        ("Worker", 9),
-        ("State", 9),
-        ("Gates", 10),
-        ("Age", 4),
+        ("Rig", 8),
+        ("Bead", 9),
+        ("Title", 16),
+        ("Worker", 8),
+        ("State", 8),
+        ("Gates", 9),
+        ("Diff", 8),
+        ("Age", 3),
     )
 
     def __init__(self, **kwargs):
@@ -51,5 +52,6 @@ class MergeQueueTable(actions.ScreenActions, KeyedTable):
             mr.worker.rsplit("/", 1)[-1],
             badge(self, mr.state),
             mr.gates or "—",
+            mr.diffstat.split(" (")[0] or "—",
             age(mr.created_at, now),
         )

@@ -1,0 +1,170 @@
+"""Pilot tests: the overseer's flows through the real app, real services, real ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+
+import pytest
+from tui_support import MR_FIRST, MSG_ESCALATION, frozen_clock, populate
+
+from gastown_tui.town import install
+from gastown_tui.tui.app import GastownApp
+from gastown_tui.tui.widgets.mail_inbox import MailInbox
+from gastown_tui.tui.widgets.merge_queue import MergeQueueTable
+
+SIZE = (160, 48)
+
+
+def sync(flow):
+    """Run an async Pilot flow as a plain test (no async pytest plugin needed)."""
+
+    @functools.wraps(flow)
+    def test(*args, **kwargs):
+        return asyncio.run(flow(*args, **kwargs))
+
+    return test
+
+
+@pytest.fixture
+def town(tmp_path, monkeypatch):
+    monkeypatch.delenv("GT_ACTOR", raising=False)
+    town = install(str(tmp_path / "town"))
+    populate(town.ledger)
+    yield town
+    town.ledger.close()
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*["space" if ch == " " else ch for ch in text])
+
+
+def labels(town, bead_id: str) -> list[str]:
+    return town.ledger.read(lambda s: s.labels(bead_id))
+
+
+def messages_to(town, address: str) -> list[dict]:
+    return town.ledger.list_beads(issue_type="message", assignee=address)
+
+
+@sync
+async def test_approve_moves_the_mr_into_the_queue_and_the_row_updates(town):
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        queue = app.screen.query_one(MergeQueueTable)
+        assert queue.selected.id == MR_FIRST and queue.selected.state == "pending"
+        await pilot.press("a")
+        await settle(pilot)
+        assert "mr:approved" in labels(town, MR_FIRST)
+        assert queue.selected.id == MR_FIRST and queue.selected.state == "approved"  # same row, updated in place
+
+
+@sync
+async def test_reject_asks_for_a_reason_and_tells_the_polecat(town):
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "r")
+        await type_text(pilot, "tests are missing")
+        await pilot.press("enter")
+        await settle(pilot)
+        mr = town.ledger.get(MR_FIRST)
+        assert mr["status"] == "closed" and "tests are missing" in mr["close_reason"]
+        told = messages_to(town, "gastown/polecats/toast") + messages_to(town, "gastown/witness")
+        assert any("tests are missing" in m["description"] for m in told)  # MERGE_FAILED with the reason
+        assert MR_FIRST not in app.screen.query_one(MergeQueueTable).requests  # gone from the queue
+
+
+@sync
+async def test_reject_cancelled_changes_nothing(town):
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "r", "escape")
+        await settle(pilot)
+        assert town.ledger.get(MR_FIRST)["status"] == "open"
+
+
+@sync
+async def test_read_then_reply_in_the_thread(town):
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        assert app.screen.query_one(MailInbox).selected.id == MSG_ESCALATION
+        await pilot.press("enter")  # read: marks it read and shows the thread
+        await settle(pilot)
+        assert "read" in labels(town, MSG_ESCALATION)
+        await pilot.press("escape", "R")
+        await settle(pilot)
+        await type_text(pilot, "Looking at the failing tests")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        (reply,) = messages_to(town, "gastown/refinery")
+        assert reply["title"] == "Re: MERGE_FAILED dag"
+        assert reply["description"] == "Looking at the failing tests"
+        assert f"reply-to:{MSG_ESCALATION}" in labels(town, reply["id"])
+        assert app.screen.query_one(MailInbox).messages[MSG_ESCALATION].read
+
+
+@sync
+async def test_compose_sends_new_mail_and_a_bad_address_is_a_toast(town):
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await type_text(pilot, "nobody/at/all")
+        await pilot.press("tab")
+        await type_text(pilot, "hello")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [n.title for n in app._notifications] == ["Send failed"]  # an error toast, no traceback
+        assert app.is_running
+        await pilot.press("c")
+        await type_text(pilot, "gastown/witness")
+        await pilot.press("tab")
+        await type_text(pilot, "Status please")
+        await pilot.press("tab")
+        await type_text(pilot, "How is the rig?")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        sent = [m for m in messages_to(town, "gastown/witness") if m["title"] == "Status please"]
+        assert len(sent) == 1 and sent[0]["description"] == "How is the rig?"
+
+
+@sync
+async def test_palette_runs_approve(town):
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "ctrl+p")
+        await type_text(pilot, "approve")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "mr:approved" in labels(town, MR_FIRST)
+
+
+@sync
+async def test_help_lists_every_action_key(town):
+    from textual.widgets import Static
+
+    from gastown_tui.tui.actions import ACTIONS
+
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        shown = app.screen.query_one(Static).visual._renderable  # the Rich table on the help screen
+        described = {cell for column in shown.columns for cell in column._cells if isinstance(cell, str)}
+        assert all(action.description in described for action in ACTIONS)
