@@ -135,6 +135,7 @@ class Rig:
 
     def gate_ok(self, sha: str, gate: list[str] | None = None) -> bool:
         """Does the unittest gate pass on ``sha``? (Checked in a scratch checkout.)"""
+        git(self.scratch, "fetch", "-q", "origin")
         git(self.scratch, "checkout", "-q", "--force", "--detach", sha)
         git(self.scratch, "clean", "-ffdxq")
         return subprocess.run(gate or UNITTEST["command"], cwd=self.scratch, capture_output=True).returncode == 0

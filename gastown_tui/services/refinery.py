@@ -197,6 +197,20 @@ def _ordered(s, mrs: list[MergeRequest]) -> list[MergeRequest]:
     return sorted(mrs, key=lambda m: (-m.score, m.created_at, m.id))
 
 
+def _with_creation_order(s, mrs: list[MergeRequest]) -> tuple[list[MergeRequest], dict[str, int]]:
+    """MR id → id of its ``created`` event: the ledger's own order (timestamps have one-second ties)."""
+    ids = [m.id for m in mrs]
+    if not ids:
+        return mrs, {}
+    marks = ", ".join("?" * len(ids))
+    rows = s.rows(
+        f"SELECT issue_id, MIN(id) AS seq FROM events WHERE event_type = 'created' AND issue_id IN ({marks})"
+        " GROUP BY issue_id",
+        ids,
+    )
+    return mrs, {r["issue_id"]: int(r["seq"]) for r in rows}
+
+
 def _get_mr(s, mr_id: str) -> MergeRequest:
     bead = s.get(mr_id)
     labels = s.labels(mr_id)
@@ -687,9 +701,9 @@ class _Refinery:
 
     # -- picking work ----------------------------------------------------------------------
     def next_batch(self) -> list[MergeRequest]:
-        mrs = self.ledger.read(lambda s: _ordered(s, _read_mrs(s, self.rig)))
+        mrs, created = self.ledger.read(lambda s: _with_creation_order(s, _ordered(s, _read_mrs(s, self.rig))))
         newest: dict[str, MergeRequest] = {}
-        for mr in sorted(mrs, key=lambda m: (m.created_at, m.id)):
+        for mr in sorted(mrs, key=lambda m: created.get(m.id, 0)):
             if mr.source:
                 newest[mr.source] = mr
         stale = [m for m in mrs if m.source and newest[m.source] is not m and m.state != "testing"]
