@@ -23,7 +23,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _BREAKS = re.compile(r"[\t\n\r]+")
 # tmux's client→server messages are limited to 16 KiB; stay well under it per send-keys.
 _CHUNK = 2048
-_NO_SERVER = ("no server running", "error connecting to", "no current session")
+# What tmux says when there is no server, or one with no session left (it is exiting).
+_NO_SERVER = ("no server running", "error connecting to", "no current session", "no current target", "server exited")
 
 
 class TmuxUnavailable(GtError):
