@@ -20,7 +20,6 @@ from typing import Any
 from .. import addresses
 from ..errors import Conflict, GtError, InvalidInput, NotFound
 from ..ledger import fields
-from ..ledger.schema import ISSUE_FIELDS
 from . import addressing
 
 MESSAGE_TYPES = ("task", "escalation", "scavenge", "notification", "reply")
@@ -29,7 +28,26 @@ READ_LABEL = "read"
 # A recipient nudged this recently, with that mail still unread, is not nudged again.
 NUDGE_WINDOW = 5.0
 
-_COLS = ", ".join(ISSUE_FIELDS)
+# The columns a message uses, and its labels in one string (labels hold no commas): a listing is one query.
+MESSAGE_COLUMNS = (
+    "id",
+    "title",
+    "description",
+    "status",
+    "priority",
+    "issue_type",
+    "assignee",
+    "sender",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "closed_at",
+    "close_reason",
+)
+_COLS = (
+    ", ".join(MESSAGE_COLUMNS)
+    + ", (SELECT GROUP_CONCAT(l.label) FROM labels l WHERE l.issue_id = issues.id) AS label_list"
+)
 # Ours have issue_type message; Gas Town's only the label. The OR also keeps MariaDB from turning the
 # label test into a semi-join led by the label index: the assignee index must lead an inbox query.
 _IS_MESSAGE = (
@@ -193,19 +211,23 @@ def reply(tx, message_id: str, *, sender: str, body: str, subject: str | None = 
 
 
 def get_message(session, message_id: str) -> Message:
-    bead = session.get(message_id)
-    labels = session.labels(message_id)
-    if MESSAGE_LABEL not in labels and bead["issue_type"] != "message":
+    found = _messages(session, f"SELECT {_COLS} FROM issues WHERE id = ?", (message_id,))
+    if not found:
+        session.get(message_id)  # raises NotFound (InvalidInput for a malformed id)
+    message = found[0]
+    if MESSAGE_LABEL not in message.labels and message.bead["issue_type"] != "message":
         raise InvalidInput(
-            f"{message_id} is a {bead['issue_type']} bead, not a message", "list mail with: gt mail inbox"
+            f"{message_id} is a {message.bead['issue_type']} bead, not a message", "list mail with: gt mail inbox"
         )
-    return Message.from_bead(bead, labels)
+    return message
 
 
 def _messages(session, sql: str, params: Sequence[Any]) -> list[Message]:
-    beads = session.rows(sql, params)
-    labels = session.labels_for(b["id"] for b in beads)
-    return [Message.from_bead(b, labels[b["id"]]) for b in beads]
+    out = []
+    for row in session.rows(sql, params):
+        labels = sorted(label for label in (row.pop("label_list") or "").split(",") if label)
+        out.append(Message.from_bead(row, labels))
+    return out
 
 
 def mailbox_query(columns: str = _COLS, *, unread: bool = False) -> str:
@@ -337,14 +359,12 @@ def notify(ledger, message_ids: Sequence[str], *, tmux=None, window: float = NUD
 
 def _nudge_candidates(session, message_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
     """recipient → (tmux session, nudge text) for the unread messages among ``message_ids``."""
-    beads = session.get_many(message_ids)
-    labels = session.labels_for(beads)
+    marks = ", ".join("?" * len(message_ids))
+    found = _messages(session, f"SELECT {_COLS} FROM issues WHERE id IN ({marks}) ORDER BY {_SEQ}", message_ids)
     by_recipient: dict[str, list[Message]] = {}
-    for bead_id in message_ids:
-        if bead_id in beads:
-            message = Message.from_bead(beads[bead_id], labels[bead_id])
-            if not message.read and message.to != message.sender and not addressing.is_queue(message.to):
-                by_recipient.setdefault(message.to, []).append(message)
+    for message in found:
+        if not message.read and message.to != message.sender and not addressing.is_queue(message.to):
+            by_recipient.setdefault(message.to, []).append(message)
     plans = {}
     for address, messages in by_recipient.items():
         name = addressing.session_for(session, address)
