@@ -23,6 +23,7 @@ GROUPS = (
     "witness",
     "refinery",
     "daemon",
+    "tui",
 )
 
 

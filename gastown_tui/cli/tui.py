@@ -11,7 +11,8 @@ from .main import add_verb
 
 
 def register(sub, common) -> None:
-    add_verb(sub, common, "tui", tui, "open the terminal UI (the whole town in one window)")
+    p = add_verb(sub, common, "tui", tui, "open the terminal UI (the whole town in one window)")
+    p.add_argument("--no-daemon", action="store_true", help="do not host the daemon loops (witness, refinery)")
 
 
 def _town_or_none(explicit: str | None):
@@ -27,14 +28,22 @@ def _town_or_none(explicit: str | None):
 
 
 def tui(ctx) -> int:
-    return open_app(_town_or_none(getattr(ctx.args, "town", None)))
+    return open_app(_town_or_none(getattr(ctx.args, "town", None)), daemon=not ctx.args.no_daemon)
 
 
-def open_app(town) -> int:
+def open_app(town, daemon: bool = True) -> int:
+    """Run the app; it hosts the daemon loops of every rig no ``gt daemon`` holds (lease per rig)."""
     from ..runtime.tmux import Tmux
     from ..tui.app import GastownApp
 
-    GastownApp(town, tmux=Tmux()).run()
+    tmux = Tmux()
+
+    def make_daemon(opened):
+        from ..services.daemon import Daemon
+
+        return Daemon(opened, tmux=tmux)
+
+    GastownApp(town, tmux=tmux, daemon_factory=make_daemon if daemon else None).run()
     return 0
 
 
@@ -46,9 +55,10 @@ def run_tui() -> None:
 
     parser = argparse.ArgumentParser(prog="gastown-tui", description="Gas Town's terminal UI")
     parser.add_argument("--town", help="town folder (default: $GT_TOWN, else search upwards for town.toml)")
+    parser.add_argument("--no-daemon", action="store_true", help="do not host the daemon loops (witness, refinery)")
     args = parser.parse_args()
     try:
-        sys.exit(open_app(_town_or_none(args.town)))
+        sys.exit(open_app(_town_or_none(args.town), daemon=not args.no_daemon))
     except GtError as exc:
         print(f"gastown-tui: {exc.message}", file=sys.stderr)
         if exc.hint:

@@ -29,9 +29,20 @@ class GastownApp(App):
     COMMANDS = App.COMMANDS | {TownCommands}
     BINDINGS = actions.bindings("app")
 
-    def __init__(self, town=None, *, clock: Callable[[], dt.datetime] = utc_now, tmux=None, follow: bool = True):
-        """``town`` None opens the welcome screen; ``tmux`` None turns the live panes off (snapshots)."""
+    def __init__(
+        self,
+        town=None,
+        *,
+        clock: Callable[[], dt.datetime] = utc_now,
+        tmux=None,
+        follow: bool = True,
+        daemon_factory: Callable | None = None,
+    ):
+        """``town`` None opens the welcome screen; ``tmux`` None turns the live panes off (snapshots);
+        ``daemon_factory(town)`` gives the daemon to host in a thread while the town is open (None: no daemon).
+        """
         super().__init__()
+        self.daemon_factory = daemon_factory
         self.town = town
         self.clock = clock
         self.tmux = tmux
@@ -49,7 +60,8 @@ class GastownApp(App):
         from .screens.town import TownScreen
 
         self.town = town
-        screen = TownScreen(town, clock=self.clock, tmux=self.tmux, follow=self.follow)
+        daemon = self.daemon_factory(town) if self.daemon_factory else None
+        screen = TownScreen(town, clock=self.clock, tmux=self.tmux, follow=self.follow, daemon=daemon)
         if len(self.screen_stack) > 1:  # leaving the welcome screen
             self.switch_screen(screen)
         else:

@@ -50,8 +50,9 @@ class TownScreen(Screen):
     SESSIONS_INTERVAL = 2.0
     RETRY_INTERVAL = 2.0
 
-    def __init__(self, town, *, clock: Callable[[], dt.datetime], tmux=None, follow: bool = True):
+    def __init__(self, town, *, clock: Callable[[], dt.datetime], tmux=None, follow: bool = True, daemon=None):
         super().__init__()
+        self.daemon = daemon
         self.town = town
         self.clock = clock
         self.follower = FeedFollower(town.ledger, town.root)
@@ -85,6 +86,17 @@ class TownScreen(Screen):
         self._poll_feed()
         if self.poller is not None:
             self._poll_sessions()
+        if self.daemon is not None:
+            header.daemon = "starting"
+            self._host_daemon()
+
+    def on_unmount(self) -> None:
+        if self.daemon is not None:
+            self.daemon.stop()
+
+    @work(thread=True, exclusive=True, group="daemon", exit_on_error=False, description="hosting the daemon")
+    def _host_daemon(self) -> None:
+        self.daemon.run()
 
     # -- background sources -------------------------------------------------
     @work(thread=True, exclusive=True, group="feed", exit_on_error=False, description="reading the ledger")
@@ -112,6 +124,8 @@ class TownScreen(Screen):
         banner = self.query_one(StatusBanner)
         if worker.group == "feed":
             banner.ledger_error = error
+            if self.daemon is not None:
+                self.query_one(TownHeader).daemon = _daemon_state(self.daemon.status)
             if self.follow:
                 self.set_timer(self.RETRY_INTERVAL if failed else self.FEED_INTERVAL, self._poll_feed)
         elif worker.group == "sessions":
@@ -342,6 +356,18 @@ class TownScreen(Screen):
             self.notify("this terminal cannot hand over to tmux", severity="error")
             return
         self.action_refresh()
+
+
+def _daemon_state(status) -> str:
+    """The header's daemon word: which rigs this app drives, which another daemon holds, the last error."""
+    parts = []
+    if status.held:
+        parts.append("hosting " + ", ".join(status.held))
+    if status.elsewhere:
+        parts.append("elsewhere: " + ", ".join(status.elsewhere))
+    if status.last_error:
+        parts.append("⚠ " + status.last_error[:60])
+    return " · ".join(parts) or ("idle (no rigs)" if status.passes else "starting")
 
 
 def _describe(error: BaseException | None) -> str:
