@@ -108,7 +108,7 @@ def test_sling_refuses_hooked_closed_and_non_work_beads_and_leaves_nothing(lite_
     town = lite_town
     bead = new_bead(town, "Busy")
     polecats.sling(town, bead, rig.name, runtime=HANG)
-    with pytest.raises(Conflict, match="already on gastown/polecats/furiosa"):
+    with pytest.raises(Conflict, match="already on the hook of gastown/polecats/furiosa"):
         polecats.sling(town, bead, rig.name)
     closed = new_bead(town, "Old")
     town.ledger.write("close", lambda tx: tx.close(closed, "done"))
@@ -252,3 +252,20 @@ def test_sessions_run_the_preset_command_and_typed_prompts_arrive(lite_town, tmp
     polecats.sling(town, bead, config.name)
     line = wait_for(lambda: heard.exists() and heard.read_text(), what="typed prompt")
     assert f"assigned:{bead} — Typed $(rm -rf ~) 'x' — Run `gt prime`" in line
+
+
+def test_concurrent_slings_from_separate_processes_never_share_a_polecat_or_a_bead(lite_town, rig, tmux):
+    import subprocess
+
+    from conftest import GT
+
+    town = lite_town
+    beads = [new_bead(town, f"Parallel {n}") for n in range(3)]
+    argvs = [[GT, "sling", b, rig.name, "--runtime", HANG] for b in beads] + [[GT, "sling", beads[0], rig.name]]
+    procs = [subprocess.Popen(a, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for a in argvs]
+    results = [(p.wait(timeout=60), p.stderr.read()) for p in procs]
+    assert sorted(code for code, _ in results) == [0, 0, 0, 1], results
+    assert any("already on the hook of gastown/polecats/" in err for _, err in results)
+    hooked = {b: town.ledger.get(b)["assignee"] for b in beads}
+    assert len(set(hooked.values())) == 3 and all(a.startswith("gastown/polecats/") for a in hooked.values())
+    assert len(tmux.activity()) == 3

@@ -272,7 +272,7 @@ def _claim(tx, town: Town, config: RigConfig, bead_id: str, name: str | None, ru
     if bead["status"] == "closed":
         raise Conflict(f"{bead_id} is closed", "reopen it first: gt bead reopen " + bead_id)
     if bead["status"] in ("hooked", "pinned"):
-        raise Conflict(f"{bead_id} is already on {bead['assignee'] or 'a'} hook", "see it with: gt polecat list")
+        raise Conflict(f"{bead_id} is already on the hook of {bead['assignee'] or 'an agent'}", "see gt polecat list")
     mr = open_merge_request(tx, bead_id)
     if mr:
         raise Conflict(f"{bead_id} is waiting in the merge queue as {mr['id']}", "let the refinery merge or reject it")
@@ -345,9 +345,10 @@ def prepare_sandbox(paths: RigPaths, config: RigConfig, name: str, branch: str) 
     from ..vcs import git
 
     worktree = paths.polecat(name)
-    if git.is_worktree(worktree):
-        git.worktree_reset(worktree, branch, config.default_branch)
-    else:
+    with git.repo_lock(paths.repo):
+        if git.is_worktree(worktree):
+            git.worktree_reset(worktree, branch, config.default_branch)
+            return worktree
         if worktree.exists():
             git.worktree_remove(paths.repo, worktree)
             if worktree.exists():
@@ -500,9 +501,10 @@ def restart(town: Town, rig: str, name: str, tmux: Tmux | None = None) -> dict[s
     paths = rig_paths(town, config.name)
     branch = info.get("branch") or new_branch_name(paths, name, bead["id"])
     worktree = paths.polecat(name)
-    if not git.is_worktree(worktree):
-        exists = git.branch_exists(paths.repo, branch)
-        git.worktree_add(paths.repo, worktree, branch, None if exists else config.default_branch)
+    with git.repo_lock(paths.repo):
+        if not git.is_worktree(worktree):
+            exists = git.branch_exists(paths.repo, branch)
+            git.worktree_add(paths.repo, worktree, branch, None if exists else config.default_branch)
     spec = info.get("runtime") or config.runtime
     session = start_session(tmux, town, config, name, bead, spec, branch, "restart")
     town.ledger.write(
@@ -532,8 +534,9 @@ def nuke(town: Town, rig: str, name: str, force: bool = False, tmux: Tmux | None
     if not force and mr and mr["status"] != "closed":
         raise Conflict(f"{address} has an open merge request {mr_id}", "wait for the refinery, or --force")
     (tmux or Tmux()).kill_session(addresses.session_name(config.name, name))
-    git.worktree_remove(paths.repo, paths.polecat(name))
-    removed = [b for b in git.branches(paths.repo, f"polecat/{name}/") if git.delete_branch(paths.repo, b)]
+    with git.repo_lock(paths.repo):
+        git.worktree_remove(paths.repo, paths.polecat(name))
+        removed = [b for b in git.branches(paths.repo, f"polecat/{name}/") if git.delete_branch(paths.repo, b)]
 
     def forget(tx) -> None:
         current = hooked_bead(tx, address)

@@ -8,9 +8,11 @@ every branch a polecat commits to is immediately visible to the refinery.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..errors import GtError, InvalidInput
@@ -97,6 +99,17 @@ def check_branch(name: str) -> str:
     if not name or name.startswith("-") or not ok(["check-ref-format", "--branch", name]):
         raise InvalidInput(f"bad branch name {name!r}", "use a plain branch name such as main")
     return name
+
+
+@contextlib.contextmanager
+def repo_lock(repo: Path) -> Iterator[None]:
+    """Serialise worktree changes on one repository across processes (git races on its worktree list)."""
+    with open(Path(repo) / "gt-worktrees.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def worktree_add(repo: Path, path: Path, branch: str, start: str | None = None) -> None:
