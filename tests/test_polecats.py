@@ -269,3 +269,28 @@ def test_concurrent_slings_from_separate_processes_never_share_a_polecat_or_a_be
     hooked = {b: town.ledger.get(b)["assignee"] for b in beads}
     assert len(set(hooked.values())) == 3 and all(a.startswith("gastown/polecats/") for a in hooked.values())
     assert len(tmux.activity()) == 3
+
+
+def test_misbehaving_switches_crash_fail_the_gates_and_conflict(lite_town, rig, tmux, tmp_path):
+    import subprocess
+    import sys
+
+    town = lite_town
+    crash = polecats.sling(town, new_bead(town, "Crash"), rig.name, runtime="scripted:crash,fast")
+    wait_for(lambda: not tmux.has_session(crash["session"]), what="crash")
+    assert "crashing on purpose" in scripted_log(town, crash["session"])
+    assert [r["state"] for r in polecats.list_polecats(town, rig.name)] == ["zombie"]
+
+    bead = new_bead(town, "Bad change")
+    got = polecats.sling(town, bead, rig.name, runtime="scripted:fail-gates,conflict,fast")
+    wait_for(lambda: mr_for(town, bead), what="gt done")
+    sha = parse_fields(mr_for(town, bead)["description"])["commit_sha"]
+    repo = rig_paths(town, rig.name).repo
+    assert git(repo, "show", f"{sha}:scripted/conflict.md") == f"conflict from {bead} by {got['address']}"
+    checkout = tmp_path / "check"
+    git(repo, "worktree", "add", "-q", "--detach", str(checkout), sha)
+    gate = [sys.executable, "-m", "gastown_tui.runtime.scripted", "--gate"]
+    failed = subprocess.run(gate, cwd=checkout, capture_output=True, text=True)
+    assert failed.returncode == 1 and f"{bead}.md" in failed.stdout
+    git(checkout, "checkout", "-q", "--detach", "main")
+    assert subprocess.run(gate, cwd=checkout, capture_output=True).returncode == 0
