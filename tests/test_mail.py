@@ -51,7 +51,12 @@ def test_a_message_is_a_bead_the_gas_town_way(ledger):
 def test_inbox_read_unread_archive(ledger):
     first, second = send(ledger, "mayor/", "one")[0], send(ledger, "mayor/", "two")[0]
     send(ledger, "deacon/", "not mine")
+    ledger.write("hook", lambda tx: tx.create("work on the hook", assignee="mayor/", status="hooked"))  # not mail
     assert [m.id for m in ledger.read(lambda s: mail.inbox(s, "mayor/"))] == [second, first]  # newest first
+    # Gas Town's own mail: issue_type task, kind in the gt:message label.
+    imported = ledger.write("import", lambda tx: tx.create("old mail", assignee="mayor/", labels=["gt:message"]))
+    assert imported in [m.id for m in ledger.read(lambda s: mail.inbox(s, "mayor/"))]
+    ledger.write("archive", lambda tx: mail.archive(tx, imported))
     ledger.write("read", lambda tx: mail.mark_read(tx, first))
     assert [m.id for m in ledger.read(lambda s: mail.inbox(s, "mayor/", unread=True))] == [second]
     assert ledger.read(lambda s: mail.unread_count(s, "mayor/")) == 1
