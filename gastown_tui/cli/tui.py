@@ -64,3 +64,7 @@ def run_tui() -> None:
         if exc.hint:
             print(f"  → {exc.hint}", file=sys.stderr)
         sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":  # python -m gastown_tui.cli.tui (what `gastown-tui` runs)
+    run_tui()
