@@ -653,6 +653,8 @@ class _Refinery:
     tested: _Tested | None = None
     pidfile: Path | None = None
     last_run: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # (commit, MR id) → the merge commit made by merging that MR onto that commit
+    merged_onto: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.ledger = self.town.ledger
@@ -776,19 +778,29 @@ class _Refinery:
     # -- the three callbacks of mergequeue.settle --------------------------------------------
     def test(self, items: list[MergeRequest]) -> tuple[bool, list[MergeRequest]]:
         self.lease.renew(self.gate_budget)
-        self.repo.reset(self.base)
         kept, merges = [], {}
+        tip, checked_out = self.base, ""
         for mr in items:
+            known = self.merged_onto.get((tip, mr.id))
+            if known:  # bisecting re-tests prefixes of a stack already built: reuse its merge commits
+                tip = merges[mr.id] = known
+                kept.append(mr)
+                continue
+            if checked_out != tip:
+                self.repo.reset(tip)
+                checked_out = tip
             outcome = self.repo.merge(mr.sha, f"Merge {mr.id}: {mr.branch}\n\nsource_issue: {mr.source}")
             if outcome.ok:
+                self.merged_onto[(tip, mr.id)] = outcome.commit
+                tip = checked_out = merges[mr.id] = outcome.commit
                 kept.append(mr)
-                merges[mr.id] = outcome.commit
             else:
                 self.rework(mr, outcome)
         if not kept:
             return True, []
+        if checked_out != tip:
+            self.repo.reset(tip)
         _crash_point("stacked")
-        tip = self.repo.head()
         results = []
         for gate in self.config.gates:
             results.append(run_gate(gate, self.repo.path, self.pidfile))

@@ -152,9 +152,6 @@ class MergeWorktree:
         error = (proc.stdout + proc.stderr).strip().splitlines()
         return MergeOutcome(False, conflicts=conflicts, error=error[-1] if error else f"exit {proc.returncode}")
 
-    def head(self) -> str:
-        return g.git(["rev-parse", "HEAD"], self.path)
-
     # -- the one write to the target ------------------------------------------
     def advance(self, branch: str, new: str, old: str, message: str) -> bool:
         """Fast-forward ``branch`` from ``old`` to ``new``; False if it no longer points at ``old``."""
