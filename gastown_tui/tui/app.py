@@ -13,10 +13,8 @@ from .commands import TownCommands
 
 
 def styles_dir() -> Path:
-    """``styles/``: inside the installed package (wheel), else at the top of the source tree."""
-    here = Path(__file__).resolve().parent.parent
-    packaged = here / "styles"
-    return packaged if packaged.is_dir() else here.parent / "styles"
+    """``gastown_tui/styles``: the top-level ``styles/`` folder (a symlink in the source tree, files in a wheel)."""
+    return Path(__file__).resolve().parent.parent / "styles"
 
 
 def utc_now() -> dt.datetime:
