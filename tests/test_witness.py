@@ -77,6 +77,20 @@ def test_done_polecat_is_never_a_zombie_and_settles_idle(lite_town, rig, tmux):
     assert witness.patrol(town, rig.name) == []
 
 
+def test_patrol_archives_the_done_reports_it_has_acted_on(lite_town, rig, tmux):
+    from gastown_tui.services import mail
+
+    town = lite_town
+    bead = new_bead(town, "Report me")
+    got = polecats.sling(town, bead, rig.name)
+    wait_for(lambda: mr_for(town, bead) and not tmux.has_session(got["session"]), what="gt done")
+    inbox = town.ledger.read(lambda s: mail.inbox(s, f"{rig.name}/witness", unread=True))
+    assert [m.subject for m in inbox] == ["POLECAT_DONE furiosa"]
+    witness.patrol(town, rig.name)
+    assert town.ledger.read(lambda s: mail.inbox(s, f"{rig.name}/witness")) == []
+    assert town.ledger.get(inbox[0].id)["status"] == "closed"
+
+
 def test_lingering_session_after_done_is_killed(lite_town, rig, tmux, gt, monkeypatch):
     town = lite_town
     got = polecats.sling(town, new_bead(town, "Linger"), rig.name, runtime=HANG)

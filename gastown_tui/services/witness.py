@@ -12,6 +12,9 @@ and hooked beads); only polecats that need something cost more. It finds:
   on the target branch (else kept), and the polecat forgets the MR;
 - **recovered**: a polecat marked stalled/zombie is working again.
 
+POLECAT_DONE and MERGED mail to the witness is archived by the next pass: the patrol works
+from the polecats' state in the ledger, which that mail only reports.
+
 Every finding and its action is an event on the polecat's agent bead (``witness:KIND``). A
 lease per rig keeps two patrols (daemon and a person) from acting on the same polecat at once.
 """
@@ -36,6 +39,8 @@ if TYPE_CHECKING:
 
 LEASE_SECONDS = 120.0
 ESCALATE_TO = addresses.MAYOR
+# Protocol mail to the witness that only reports what the ledger already shows.
+ACKNOWLEDGED = ("POLECAT_DONE", "MERGED")
 
 
 @dataclass
@@ -57,7 +62,9 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
     tmux = tmux or Tmux()
     live = tmux.activity()
     now = time.time() if now is None else now
-    polecats, merge_requests = town.ledger.read(lambda s: _read(s, config))
+    polecats, merge_requests, reports = town.ledger.read(lambda s: (*_read(s, config), _reports(s, config)))
+    if reports:
+        town.ledger.write("witness inbox", lambda tx: _acknowledge(tx, reports))
     plans = [f for p in polecats if (f := _classify(p, config, live, now, merge_requests))]
     if not plans:
         return []
@@ -83,6 +90,22 @@ def _read(session, config: RigConfig) -> tuple[list[Polecat], dict[str, dict[str
     polecats = read_polecats(session, config)
     mr_ids = [p.fields["mr"] for p in polecats if p.fields.get("mr") and not p.hook]
     return polecats, session.get_many(mr_ids) if mr_ids else {}
+
+
+def _reports(session, config: RigConfig) -> list[str]:
+    """Unread POLECAT_DONE / MERGED mail to this witness: news the ledger already holds."""
+    from . import mail, protocol
+
+    inbox = mail.inbox(session, addresses.witness(config.name), unread=True)
+    return [m.id for m in inbox if protocol.kind_of(m.subject) in ACKNOWLEDGED]
+
+
+def _acknowledge(tx, message_ids: list[str]) -> None:
+    """Archive the reports: the patrol acts on the polecats' state, which they describe."""
+    from . import mail
+
+    for message_id in message_ids:
+        mail.archive(tx, message_id)
 
 
 def _count(polecat: Polecat, key: str) -> int:
