@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -136,6 +137,8 @@ def test_approve_policy_and_the_mq_verbs(town, tmp_path, gt):
     result = gt("refinery", "run", "gastown", "--once", "--json")
     assert result.code == 0, result.err
     assert result.json()["merged"] == [] and result.json()["waiting"] == 3
+    stored = town.ledger.get(three)["metadata"]
+    assert '"diffstat"' in stored  # recorded by the pass, so the TUI shows it before approval
     listed = gt("mq", "list", "gastown", "--json").json()
     assert {i["id"]: (i["state"], i["ready"]) for i in listed} == {m: ("pending", False) for m in (one, two, three)}
     assert all(i["diffstat"] == {"files": 2, "insertions": 10, "deletions": 0} for i in listed)
@@ -243,6 +246,11 @@ def test_one_refinery_per_rig(town, tmp_path, gt):
     assert result.code == 1 and "another refinery runs this rig" in result.err
     with pytest.raises(Conflict):
         refinery.run_once(town, "gastown")
+    # the long-running loop reports the clash and keeps going instead of dying
+    stop = threading.Event()
+    passes: list[dict] = []
+    refinery.run_forever(town, "gastown", 0.01, on_pass=lambda s: (passes.append(s), stop.set()), stop=stop)
+    assert "another refinery runs this rig" in passes[0]["error"]
 
 
 # -- crashes ------------------------------------------------------------------------------------

@@ -432,8 +432,8 @@ def run_forever(town: Town, rig: str, interval: float = 15.0, on_pass=None, stop
     while not stop.is_set():
         try:
             summary = run_once(town, rig, holder=holder)
-        except Conflict as exc:
-            summary = {"rig": rig, "error": exc.message}
+        except GtError as exc:  # another refinery holds the rig, the ledger is down…: report, try again later
+            summary = {"rig": rig, "error": str(exc)}
         if on_pass:
             on_pass(summary)
         stop.wait(interval)
@@ -711,12 +711,28 @@ class _Refinery:
         stale = [m for m in mrs if m.source and newest[m.source] is not m and m.state != "testing"]
         if stale:
             self.write("refinery supersede", lambda tx: self._supersede(tx, stale, newest))
+        self._note_diffstats([m for m in mrs if m not in stale])
         auto = self.config.merge_policy == "auto"
         ready = [m for m in mrs if m not in stale and (m.state == "approved" or (auto and m.state == "pending"))]
         if not ready:
             return []
         target = ready[0].target(self.config.default_branch)
         return [m for m in ready if m.target(self.config.default_branch) == target][: self.config.batch_size]
+
+    def _note_diffstats(self, mrs: list[MergeRequest]) -> None:
+        """Record the diff stat of MRs that lack one, so the queue shows it before approval."""
+        tips: dict[str, str | None] = {}
+        stats = {}
+        for mr in mrs:
+            if mr.state in ("pending", "approved") and "diffstat" not in mr.metadata:
+                target = mr.target(self.config.default_branch)
+                if target not in tips:
+                    tips[target] = self.repo.resolve(f"refs/heads/{target}")
+                stat = _diffstat(self.repo, mr, tips[target])
+                if stat:
+                    stats[mr.id] = stat
+        if stats:
+            self.write("refinery diffstat", lambda tx: [tx.set_metadata(i, diffstat=st) for i, st in stats.items()])
 
     def _supersede(self, tx, stale: list[MergeRequest], newest: dict[str, MergeRequest]) -> None:
         for mr in stale:
