@@ -239,7 +239,8 @@ def test_gate_timeout_and_missing_gate_program_fail_the_mr(town, tmp_path):
 def test_one_refinery_per_rig(town, tmp_path, gt):
     import socket
 
-    make_rig(town, tmp_path)
+    rig = make_rig(town, tmp_path)
+    mr = rig.submit("nux", feature(1))
     alive = f"refinery:{socket.gethostname()}:{os.getpid()}:other"
     town.ledger.write("lease", lambda tx: tx.take_lease("refinery:gastown", alive, 60))
     result = gt("refinery", "run", "gastown", "--once")
@@ -251,6 +252,13 @@ def test_one_refinery_per_rig(town, tmp_path, gt):
     passes: list[dict] = []
     refinery.run_forever(town, "gastown", 0.01, on_pass=lambda s: (passes.append(s), stop.set()), stop=stop)
     assert "another refinery runs this rig" in passes[0]["error"]
+    assert mr_states(town, [mr]) == ["pending"]
+    # once the lease is released the next pass merges it; an idle pass after that takes no lease
+    town.ledger.write("lease", lambda tx: tx.release_lease("refinery:gastown", alive))
+    assert refinery.run_once(town, "gastown")["merged"] == [mr]
+    town.ledger.write("lease", lambda tx: tx.take_lease("refinery:gastown", alive, 60))
+    idle = refinery.run_once(town, "gastown")
+    assert idle["batches"] == 0 and idle["before"] == idle["after"] == rig.main()
 
 
 # -- crashes ------------------------------------------------------------------------------------

@@ -679,24 +679,36 @@ class _Refinery:
 
     def run(self) -> dict[str, Any]:
         started = time.monotonic()
-        self.lease.take()
-        try:
-            self.repo.ensure(self.config.default_branch)
-            self.pidfile = self.repo.admin_dir / PIDFILE
-            _kill_orphan_gate(self.pidfile, self.repo.path)
-            self.summary["before"] = self.repo.resolve(f"refs/heads/{self.config.default_branch}") or ""
-            self.recover()
-            while (batch := self.next_batch()) and self.run_batch(batch):
-                pass
-        finally:
-            self.lease.release()
-            _notify(self.town, self.sent)
+        if self._has_work():
+            self.lease.take()
+            try:
+                self.repo.ensure(self.config.default_branch)
+                self.pidfile = self.repo.admin_dir / PIDFILE
+                _kill_orphan_gate(self.pidfile, self.repo.path)
+                self.summary["before"] = self.repo.resolve(f"refs/heads/{self.config.default_branch}") or ""
+                self.recover()
+                while (batch := self.next_batch()) and self.run_batch(batch):
+                    pass
+            finally:
+                self.lease.release()
+                _notify(self.town, self.sent)
         self.summary["after"] = self.repo.resolve(f"refs/heads/{self.config.default_branch}") or ""
-        self.summary["waiting"] = sum(
-            1 for m in self.ledger.read(lambda s: _read_mrs(s, self.rig)) if m.state == "pending"
-        )
+        self.summary["before"] = self.summary["before"] or self.summary["after"]
+        if self.config.merge_policy == "approve":
+            mrs = self.ledger.read(lambda s: _read_mrs(s, self.rig))
+            self.summary["waiting"] = sum(1 for m in mrs if m.state == "pending")
         self.summary["seconds"] = round(time.monotonic() - started, 3)
         return self.summary
+
+    def _has_work(self) -> bool:
+        """Anything to test, recover or describe? An idle pass takes no lease and writes nothing."""
+        auto = self.config.merge_policy == "auto"
+        for mr in self.ledger.read(lambda s: _read_mrs(s, self.rig)):
+            if mr.state in ("testing", "approved") or (auto and mr.state == "pending"):
+                return True
+            if mr.state == "pending" and "diffstat" not in mr.metadata:
+                return True
+        return False
 
     def write(self, verb: str, fn) -> Any:
         return self.ledger.write(verb, fn, actor=addresses.refinery(self.rig))
