@@ -312,6 +312,10 @@ def test_kill_9_during_a_gate_then_restart_ends_like_an_uninterrupted_run(town, 
     assert mr_states(town, rig.mrs) == ["testing"] * 4 and rig.main() == before
     assert not _pid_gone(orphan)  # the killed refinery's gate is still running
 
+    # as if it had died inside a git command too
+    admin = Path(git(rig.root / "refinery", "rev-parse", "--absolute-git-dir"))
+    (admin / "index.lock").write_text("")
+
     result = run_gt("refinery", "run", "gastown", "--once", "--json")
     assert result.code == 0, result.err
     assert sorted(result.json()["recovered"]) == sorted(rig.mrs)

@@ -70,8 +70,14 @@ class MergeWorktree:
 
     # -- set-up -----------------------------------------------------------
     def ensure(self, start: str) -> None:
-        """Create the worktree (detached at ``start``) unless it is already there."""
+        """Create the worktree (detached at ``start``) unless it is already there.
+
+        Call it holding the refinery's lease: lock files left in the worktree's own git folder
+        by a refinery that was killed mid-command are removed (no one else uses that folder).
+        """
         if g.is_worktree(self.path):
+            for name in ("index.lock", "HEAD.lock"):
+                (self.admin_dir / name).unlink(missing_ok=True)
             return
         if self.path.exists() and any(self.path.iterdir()):
             raise Conflict(f"{self.path} exists and is not a git worktree", "move it away; the refinery recreates it")
