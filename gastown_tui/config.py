@@ -6,7 +6,7 @@ pydantic does the checking; every error names the file and the field.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -26,23 +26,30 @@ class MailConfig(BaseModel):
     lists: dict[str, list[str]] = Field(default_factory=dict)
 
 
-class TownConfig(BaseModel):
+class _NamedConfig(BaseModel):
+    """A config with a ``name`` (it becomes paths and session names) and a bead ``prefix``."""
+
+    kind: ClassVar[str] = "name"
+
+    @field_validator("name", check_fields=False)
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return fields.check_name(value, f"{cls.kind} name")
+
+    @field_validator("prefix", check_fields=False)
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        return fields.check_prefix(value)
+
+
+class TownConfig(_NamedConfig):
+    kind: ClassVar[str] = "town"
     model_config = ConfigDict(extra="allow")
     name: str
     prefix: str = "hq"
     ledger: LedgerConfig = Field(default_factory=LedgerConfig)
     default_runtime: str = "claude"
     mail: MailConfig = Field(default_factory=MailConfig)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return fields.check_name(value, "town name")
-
-    @field_validator("prefix")
-    @classmethod
-    def _prefix(cls, value: str) -> str:
-        return fields.check_prefix(value)
 
 
 def describe_validation_error(path: Path, exc: ValidationError) -> str:
@@ -69,9 +76,10 @@ class Gate(BaseModel):
     timeout: float = Field(default=300, gt=0)
 
 
-class RigConfig(BaseModel):
+class RigConfig(_NamedConfig):
     """``TOWN/RIG/rig.toml``."""
 
+    kind: ClassVar[str] = "rig"
     model_config = ConfigDict(extra="forbid")
     name: str
     prefix: str
@@ -88,13 +96,3 @@ class RigConfig(BaseModel):
     # Witness thresholds (seconds).
     stall_after: float = Field(default=900, gt=0)
     max_restarts: int = Field(default=3, ge=0)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return fields.check_name(value, "rig name")
-
-    @field_validator("prefix")
-    @classmethod
-    def _prefix(cls, value: str) -> str:
-        return fields.check_prefix(value)

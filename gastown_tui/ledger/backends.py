@@ -77,6 +77,7 @@ class Backend:
     dialect = ""
     is_dolt = False
     insert_ignore = ""
+    commit_sql = ""
 
     def __init__(self, url: LedgerURL):
         self.url = url
@@ -94,7 +95,12 @@ class Backend:
         """Reads see one consistent snapshot."""
 
     def dolt_commit(self, cur, message: str, author: str) -> None:
-        raise NotImplementedError
+        """Commit the transaction's changes to Dolt history (inside the transaction)."""
+        try:
+            cur.execute(self.sql(self.commit_sql), (message, _author(author)))
+        except Exception as exc:
+            if not _nothing_to_commit(exc):
+                raise
 
     def sql(self, text: str) -> str:
         return text
@@ -128,6 +134,7 @@ class DoltliteBackend(Backend):
     dialect = "sqlite"
     is_dolt = True
     insert_ignore = "INSERT OR IGNORE"
+    commit_sql = "SELECT dolt_commit('-A', '-m', ?, '--author', ?)"
 
     def connect(self):
         from .embedded import load_sqlite
@@ -146,13 +153,6 @@ class DoltliteBackend(Backend):
 
     def begin_read(self, cur) -> None:
         cur.execute("BEGIN")
-
-    def dolt_commit(self, cur, message: str, author: str) -> None:
-        try:
-            cur.execute("SELECT dolt_commit('-A', '-m', ?, '--author', ?)", (message, _author(author)))
-        except Exception as exc:
-            if not _nothing_to_commit(exc):
-                raise
 
     def is_transient(self, exc: BaseException) -> bool:
         from .embedded import load_sqlite
@@ -199,6 +199,7 @@ class MysqlBackend(Backend):
 
     dialect = "mysql"
     insert_ignore = "INSERT IGNORE"
+    commit_sql = "CALL DOLT_COMMIT('-A', '-m', ?, '--author', ?)"
 
     def __init__(self, url: LedgerURL):
         super().__init__(url)
@@ -268,13 +269,6 @@ class MysqlBackend(Backend):
 
     def begin_read(self, cur) -> None:
         cur.execute("START TRANSACTION READ ONLY")
-
-    def dolt_commit(self, cur, message: str, author: str) -> None:
-        try:
-            cur.execute("CALL DOLT_COMMIT('-A', '-m', %s, '--author', %s)", (message, _author(author)))
-        except Exception as exc:
-            if not _nothing_to_commit(exc):
-                raise
 
     def sql(self, text: str) -> str:
         return text.replace("%", "%%").replace("?", "%s")
