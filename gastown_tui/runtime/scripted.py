@@ -30,8 +30,16 @@ import sys
 import time
 from pathlib import Path
 
-STEPS = 3
 GATE_FAIL = "gate: fail"
+# What the agent says it is doing, step by step (ANSI colours, as a real agent CLI shows them).
+STEPS = (
+    "\x1b[36m●\x1b[0m Reading the hook and the rig's README",
+    "\x1b[36m●\x1b[0m Exploring the code: \x1b[2mgit ls-files\x1b[0m",
+    "\x1b[36m●\x1b[0m Planning the change",
+    "\x1b[33m✎\x1b[0m Editing files",
+    "\x1b[36m●\x1b[0m Running the tests",
+    "\x1b[32m✓\x1b[0m Reviewing the diff",
+)
 
 
 class Log:
@@ -93,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
 
     log = Log()
     actor = os.environ.get("GT_ACTOR", "?")
-    wait = 0.05 if args.fast or os.environ.get("GT_SCRIPTED_FAST") else 1.0
+    wait = 0.05 if args.fast or os.environ.get("GT_SCRIPTED_FAST") else 2.0
     log(f"scripted agent {actor} starting")
     log(f"prompt: {args.prompt}")
     code, out = gt("hook", "--json")
@@ -102,8 +110,8 @@ def run(args: argparse.Namespace) -> int:
         log("nothing on my hook; exiting")
         return 0
     log(f"hooked: {bead['id']}: {bead['title']}")
-    for step in range(1, STEPS + 1):
-        log(f"working on {bead['id']}: step {step}/{STEPS}")
+    for step, doing in enumerate(STEPS, 1):
+        log(f"{doing}  \x1b[2m[{bead['id']} {step}/{len(STEPS)}]\x1b[0m")
         time.sleep(wait)
         if step == 2 and args.crash:
             log("crashing on purpose")

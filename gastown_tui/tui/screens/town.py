@@ -164,9 +164,23 @@ class TownScreen(Screen):
         self._watch_agent(message.agent)
         self.refresh_bindings()
 
+    def _working_session(self) -> str | None:
+        """The live session of the first polecat at work, for when no live agent is selected."""
+        for rig in self.snapshot.rigs if self.snapshot else ():
+            for agent in rig.agents:
+                if agent.role == "polecat" and agent.session in self.live:
+                    return agent.session
+        return None
+
     def _watch_agent(self, agent: AgentView | None) -> None:
-        """Follow the selected agent's pane (only it is captured often)."""
+        """Follow the selected agent's pane (only it is captured often).
+
+        With no agent selected (or the town node, a rig, a role without a session), the pane
+        follows the first working polecat, so there is something to watch from the start.
+        """
         session = agent.session if agent is not None and agent.session in self.live else None
+        if session is None and (agent is None or agent.role != "polecat"):
+            session = self._working_session()
         if self.poller is None or session == self.poller.focused:
             return
         self.poller.focus(session)
