@@ -43,12 +43,7 @@ def one_run(n: int, bad: int, batch: int, gate_sleep: float) -> tuple[int, float
         wrong = bad_positions(n, bad)
         for i in range(n):
             rig.submit(f"p{i}", feature(i, good=i not in wrong))
-        # queue order = submission order (same priority; ages one minute apart)
-        for i, mr in enumerate(rig.mrs):
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60 * (n - i)))
-            town.ledger.write(
-                "age", lambda tx, m=mr, s=stamp: tx.execute("UPDATE issues SET created_at = ? WHERE id = ?", (s, m))
-            )
+        rig.age_in_order()
         started = time.perf_counter()
         runs = 0
         while True:

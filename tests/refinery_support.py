@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,6 +133,16 @@ class Rig:
         self.mrs.append(mr)
         self.sources.append(source)
         return mr
+
+    def age_in_order(self) -> None:
+        """Make queue order = submission order: created a minute apart (ids alone break same-second ties)."""
+        now = time.time()
+        for i, mr in enumerate(self.mrs):
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 60 * (len(self.mrs) - i)))
+            self.town.ledger.write(
+                "test age",
+                lambda tx, m=mr, s=stamp: tx.execute("UPDATE issues SET created_at = ? WHERE id = ?", (s, m)),
+            )
 
     def gate_ok(self, sha: str, gate: list[str] | None = None) -> bool:
         """Does the unittest gate pass on ``sha``? (Checked in a scratch checkout.)"""

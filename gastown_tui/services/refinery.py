@@ -245,13 +245,10 @@ def _rig(town: Town, rig: str) -> tuple[RigConfig, MergeWorktree]:
 
 def _commit_of(repo: MergeWorktree, mr: MergeRequest) -> str | None:
     """The commit to merge: the one submitted (``commit_sha``), else the branch's tip."""
-    from ..vcs.merge import check_branch
+    from ..vcs.merge import check_sha
 
     sha = mr.get("commit_sha")
-    if sha:
-        return repo.resolve(sha) if all(c in "0123456789abcdef" for c in sha) else None
-    check_branch(mr.branch)
-    return repo.branch_tip(mr.branch)
+    return repo.resolve(check_sha(sha)) if sha else repo.branch_tip(mr.branch)
 
 
 def _diffstat(repo: MergeWorktree, mr: MergeRequest, target_tip: str | None) -> dict[str, int] | None:
@@ -385,10 +382,7 @@ def retry(town: Town, mr_id: str) -> dict[str, Any]:
     mr = town.ledger.read(lambda s: _get_mr(s, mr_id))
     tip = None
     with contextlib.suppress(GtError):
-        from ..vcs.merge import check_branch
-
-        _, repo = _rig(town, mr.rig)
-        tip = repo.branch_tip(check_branch(mr.branch))
+        tip = _rig(town, mr.rig)[1].branch_tip(mr.branch)
 
     def apply(tx) -> MergeRequest:
         current = _get_mr(tx, mr_id)
