@@ -37,6 +37,13 @@ def test_environment_is_set_at_creation_and_seen_by_children(tmux, tmp_path):
     assert env["GT_ROLE"] == "polecat" and env["GT_X"] == "a b'\"$(x)"
 
 
+def test_sessions_see_their_own_size_not_an_inherited_one(tmux, tmp_path):
+    out = tmp_path / "size.txt"
+    program = f"import shutil; open({str(out)!r}, 'w').write('%dx%d' % tuple(shutil.get_terminal_size()))"
+    tmux.new_session("sized", str(tmp_path), [sys.executable, "-c", program], width=131, height=37)
+    assert wait_for(lambda: out.exists() and out.read_text(), what="child size") == "131x37"
+
+
 def test_a_one_word_command_is_not_run_by_a_shell(tmux, tmp_path):
     trap = tmp_path / "trap"
     tmux.new_session("oneword", str(tmp_path), [f"true; touch {trap}"])

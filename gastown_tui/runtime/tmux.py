@@ -111,7 +111,9 @@ class Tmux:
             # tmux runs a single-word command through `sh -c`; `env` makes it an exec again.
             argv = ["env", "--", argv[0]]
         args = ["new-session", "-d", "-s", name, "-c", str(cwd), "-x", str(width), "-y", str(height)]
-        for key, value in (env or {}).items():
+        # A terminal size inherited from whoever started the tmux server would override the
+        # pane's real size in programs that read COLUMNS/LINES first (Python's shutil does).
+        for key, value in {"COLUMNS": "", "LINES": "", **(env or {})}.items():
             args += ["-e", f"{key}={value}"]
         proc = self._run(*args, "--", *argv, check=False)
         if proc.returncode != 0:
