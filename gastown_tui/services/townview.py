@@ -16,6 +16,8 @@ from .. import addresses
 from ..fieldlines import parse_fields
 from ..ledger import load_metadata
 from ..ledger.fields import BLOCKING_DEPENDENCY_TYPES
+from . import mail
+from .mail import Message
 
 ROLE_ORDER = ("witness", "refinery", "polecat", "crew")
 
@@ -109,25 +111,11 @@ class MergeRequestView:
 
 
 @dataclass(frozen=True)
-class MessageView:
-    id: str
-    sender: str
-    subject: str
-    body: str
-    priority: int
-    msg_type: str
-    thread: str
-    reply_to: str
-    created_at: str
-    read: bool
-
-
-@dataclass(frozen=True)
 class TownSnapshot:
     rigs: tuple[RigView, ...]
     convoys: tuple[ConvoyView, ...]
     merge_requests: tuple[MergeRequestView, ...]
-    inbox: tuple[MessageView, ...]
+    inbox: tuple[Message, ...]
     last_event_id: int
 
     @property
@@ -178,7 +166,7 @@ def _read(s, rig_files: dict[str, str], recipient: str) -> TownSnapshot:
     rigs = _rigs(s, rig_files)
     convoys = _convoys(s)
     mrs = _merge_requests(s)
-    inbox = _inbox(s, recipient)
+    inbox = tuple(mail.inbox(s, recipient))
     return TownSnapshot(rigs, convoys, mrs, inbox, last_id)
 
 
@@ -329,35 +317,3 @@ def _diffstat(stat: Any) -> str:
         return ""
     files = int(stat.get("files", 0) or 0)
     return f"+{stat.get('insertions', 0)} -{stat.get('deletions', 0)} ({files} file{'s' if files != 1 else ''})"
-
-
-def _inbox(s, recipient: str) -> tuple[MessageView, ...]:
-    rows = s.rows(
-        f"SELECT {_COLS} FROM issues WHERE {_kind('message')} AND assignee = ? AND status <> 'closed'"
-        " ORDER BY created_at DESC, id DESC",
-        (recipient,),
-    )
-    labels = s.labels_for(r["id"] for r in rows)
-    return tuple(_message(row, labels[row["id"]]) for row in rows)
-
-
-def _label_value(labels: list[str], key: str) -> str:
-    for label in labels:
-        if label.startswith(key + ":"):
-            return label[len(key) + 1 :]
-    return ""
-
-
-def _message(row: dict[str, Any], labels: list[str]) -> MessageView:
-    return MessageView(
-        id=row["id"],
-        sender=_label_value(labels, "from") or row["sender"] or "",
-        subject=row["title"],
-        body=row["description"] or "",
-        priority=int(row["priority"] or 0),
-        msg_type=_label_value(labels, "msg-type"),
-        thread=_label_value(labels, "thread"),
-        reply_to=_label_value(labels, "reply-to"),
-        created_at=row["created_at"] or "",
-        read="read" in labels,
-    )

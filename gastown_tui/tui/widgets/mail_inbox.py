@@ -6,7 +6,8 @@ import datetime as dt
 
 from rich.text import Text
 
-from ...services.townview import MessageView, TownSnapshot
+from ...services.mail import Message
+from ...services.townview import TownSnapshot
 from .. import actions
 from .ages import age
 from .keyed_table import KeyedTable
@@ -25,10 +26,10 @@ class MailInbox(actions.ScreenActions, KeyedTable):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.messages: dict[str, MessageView] = {}
+        self.messages: dict[str, Message] = {}
 
     @property
-    def selected(self) -> MessageView | None:
+    def selected(self) -> Message | None:
         key = self.selected_key
         return self.messages.get(key) if key else None
 
@@ -37,7 +38,7 @@ class MailInbox(actions.ScreenActions, KeyedTable):
         self.sync({m.id: self._cells(m, now) for m in snapshot.inbox})
         self.border_subtitle = f"{snapshot.unread} unread of {len(snapshot.inbox)}"
 
-    def _cells(self, message: MessageView, now: dt.datetime) -> tuple:
+    def _cells(self, message: Message, now: dt.datetime) -> tuple:
         weight = "" if message.read else "bold"
         return (
             Text(message.id, style=weight),
