@@ -16,17 +16,14 @@ from gastown_tui.ledger.embedded import load_sqlite
 
 load_sqlite()
 
+from timing import timed  # noqa: E402
+
 from gastown_tui.ledger import Ledger  # noqa: E402
 from gastown_tui.services import convoys, formulas, molecules  # noqa: E402
 
 
-def timed(fn, repeat: int = 5) -> float:
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - start) * 1000)
-    return statistics.median(runs)
+def median_ms(fn, repeat: int = 5) -> float:
+    return statistics.median(timed(fn, repeat))
 
 
 def run(url: str, n_convoys: int, n_beads: int) -> None:
@@ -46,19 +43,19 @@ def run(url: str, n_convoys: int, n_beads: int) -> None:
     print(f"  seed {n_convoys} convoys × {n_beads} beads: {(time.perf_counter() - start) * 1000:.0f} ms")
     first, beads = made[0]
     print(
-        f"  convoy_status (one):          {timed(lambda: ledger.read(lambda s: convoys.convoy_status(s, first))):.1f} ms"
+        f"  convoy_status (one):          {median_ms(lambda: ledger.read(lambda s: convoys.convoy_status(s, first))):.1f} ms"
     )
-    print(f"  list_convoys (all open):      {timed(lambda: ledger.read(lambda s: convoys.list_convoys(s))):.1f} ms")
+    print(f"  list_convoys (all open):      {median_ms(lambda: ledger.read(lambda s: convoys.list_convoys(s))):.1f} ms")
     ledger.write("close", lambda tx: convoys.close_beads(tx, beads[:-1]))
     start = time.perf_counter()
     landed = ledger.write("close", lambda tx: convoys.close_beads(tx, beads[-1:]))
     print(f"  close last bead + land + mail: {(time.perf_counter() - start) * 1000:.1f} ms (landed {len(landed)})")
     work = formulas.find_formula("mol-polecat-work")
-    pour_ms = timed(lambda: ledger.write("pour", lambda tx: molecules.pour(tx, work, {"issue": "gt-abc"})))
+    pour_ms = median_ms(lambda: ledger.write("pour", lambda tx: molecules.pour(tx, work, {"issue": "gt-abc"})))
     print(f"  pour mol-polecat-work (7 steps): {pour_ms:.1f} ms")
     mol = ledger.write("pour", lambda tx: molecules.pour(tx, work, {"issue": "gt-abc"}))
     print(
-        f"  next_steps:                   {timed(lambda: ledger.read(lambda s: molecules.next_steps(s, mol))):.1f} ms"
+        f"  next_steps:                   {median_ms(lambda: ledger.read(lambda s: molecules.next_steps(s, mol))):.1f} ms"
     )
     ledger.close()
 

@@ -21,27 +21,14 @@ from gastown_tui.ledger.embedded import load_sqlite
 
 load_sqlite()
 
+from timing import summary, timed  # noqa: E402
+
 from gastown_tui.ledger import Ledger  # noqa: E402
 from gastown_tui.ledger.transfer import import_backup  # noqa: E402
 from gastown_tui.town import install  # noqa: E402
 
 FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "gastown-ledger"
 GT = str(Path(sys.executable).with_name("gt"))
-
-
-def timed(fn, repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
-def describe(samples: list[float]) -> str:
-    samples = sorted(samples)
-    p95 = samples[int(len(samples) * 0.95) - 1] if len(samples) >= 20 else samples[-1]
-    return f"median {statistics.median(samples):7.2f} ms   p95 {p95:7.2f} ms   (n={len(samples)})"
 
 
 def bench_backend(label: str, url: str) -> None:
@@ -58,13 +45,13 @@ def bench_backend(label: str, url: str) -> None:
     create = timed(
         lambda: made.append(ledger.write("bead create", lambda tx: tx.create("bench bead", prefix="gt"))), 50
     )
-    print(f"[{label}] create (one transaction + Dolt commit): {describe(create)}")
+    print(f"[{label}] create (one transaction + Dolt commit): {summary(create)}")
     show = timed(lambda: ledger.read(lambda s: (s.get(made[0]), s.labels(made[0]), s.dependencies(made[0]))), 200)
-    print(f"[{label}] show:                                    {describe(show)}")
+    print(f"[{label}] show:                                    {summary(show)}")
     listing = timed(lambda: ledger.list_beads(include_closed=True), 20)
-    print(f"[{label}] list of all {677 + len(made)} beads:                 {describe(listing)}")
+    print(f"[{label}] list of all {677 + len(made)} beads:                 {summary(listing)}")
     ready = timed(lambda: ledger.read(lambda s: s.ready()), 20)
-    print(f"[{label}] ready work:                              {describe(ready)}")
+    print(f"[{label}] ready work:                              {summary(ready)}")
     ledger.close()
 
 

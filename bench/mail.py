@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -24,6 +23,8 @@ from gastown_tui.ledger.embedded import load_sqlite  # noqa: E402
 
 load_sqlite()  # doltlite before sqlite3
 
+from timing import summary, timed  # noqa: E402
+
 from gastown_tui.ledger import Ledger  # noqa: E402
 from gastown_tui.services import mail  # noqa: E402
 
@@ -31,19 +32,8 @@ MYSQL = os.environ.get("GT_TEST_MYSQL", "mysql://root@127.0.0.1:3306")
 TYPICAL, HOT = "mayor/", "deacon/"
 
 
-def timed(fn, repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
 def show(label: str, samples: list[float]) -> None:
-    samples = sorted(samples)
-    p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
-    print(f"  {label:<44} median {statistics.median(samples):7.1f} ms   p95 {p95:7.1f} ms   (n={len(samples)})")
+    print(f"  {label:<44} {summary(samples)}")
 
 
 def fill(ledger: Ledger, total: int) -> None:
