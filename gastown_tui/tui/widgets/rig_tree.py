@@ -5,25 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Tree
-from textual.widgets.tree import TreeNode
 
 from ...services.townview import AgentView, TownSnapshot
 from .. import actions
-from .badges import BADGE_CLASSES, badge
+from .badges import badge
+from .keyed_tree import KeyedTree
 
 _GROUPS = {"polecat": "polecats", "crew": "crew"}
 
 
-class RigTree(actions.ScreenActions, Tree[AgentView | None]):
-    COMPONENT_CLASSES = BADGE_CLASSES
-    BINDINGS = [
-        *actions.bindings("rigs"),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-    ]
+class RigTree(actions.ScreenActions, KeyedTree):
+    BINDINGS = actions.bindings("rigs")
 
     @dataclass
     class AgentHighlighted(Message):
@@ -34,8 +28,6 @@ class RigTree(actions.ScreenActions, Tree[AgentView | None]):
     def __init__(self, **kwargs):
         super().__init__("town", **kwargs)
         self.show_root = True
-        self.guide_depth = 2
-        self._by_key: dict[str, TreeNode] = {}
         self.live: frozenset[str] = frozenset()
         self._agents: dict[str, AgentView] = {}
 
@@ -50,7 +42,7 @@ class RigTree(actions.ScreenActions, Tree[AgentView | None]):
         self.root.expand()
         seen: set[str] = set()
         for rig in snapshot.rigs:
-            rig_node = self._node(f"rig:{rig.name}", self.root, Text(rig.name, style="bold"), expand=True)
+            rig_node = self.put(f"rig:{rig.name}", self.root, Text(rig.name, style="bold"), expand=True)
             seen.add(f"rig:{rig.name}")
             for agent in rig.agents:
                 parent = rig_node
@@ -58,13 +50,12 @@ class RigTree(actions.ScreenActions, Tree[AgentView | None]):
                 if group:
                     key = f"group:{rig.name}:{group}"
                     count = sum(1 for a in rig.agents if a.role == agent.role)
-                    parent = self._node(key, rig_node, Text(f"{group} ({count})"), expand=True)
+                    parent = self.put(key, rig_node, Text(f"{group} ({count})"), expand=True)
                     seen.add(key)
                 self._agents[agent.id] = agent
-                self._node(agent.id, parent, self._label(agent), data=agent, leaf=True)
+                self.put(agent.id, parent, self._label(agent), data=agent, leaf=True)
                 seen.add(agent.id)
-        for key in [k for k in self._by_key if k not in seen]:
-            self._by_key.pop(key).remove()
+        for key in self.prune(seen):
             self._agents.pop(key, None)
         if self.cursor_node is None or self.cursor_line < 0:
             self.cursor_line = 0
@@ -76,17 +67,6 @@ class RigTree(actions.ScreenActions, Tree[AgentView | None]):
         for agent in self._agents.values():
             if agent.session in changed:
                 self._by_key[agent.id].set_label(self._label(agent))
-
-    def _node(self, key: str, parent: TreeNode, label: Text, data=None, leaf=False, expand=False) -> TreeNode:
-        node = self._by_key.get(key)
-        if node is None:
-            node = parent.add_leaf(label, data) if leaf else parent.add(label, data, expand=expand)
-            self._by_key[key] = node
-        else:
-            if node.label != label:
-                node.set_label(label)
-            node.data = data
-        return node
 
     def _label(self, agent: AgentView) -> Text:
         live = agent.session in self.live

@@ -1,0 +1,39 @@
+"""A Tree whose nodes are kept by id and updated in place (never cleared and rebuilt)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from .badges import BADGE_CLASSES
+
+
+class KeyedTree(Tree):
+    COMPONENT_CLASSES = BADGE_CLASSES
+    BINDINGS = [Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False)]
+
+    def __init__(self, label: str, **kwargs):
+        super().__init__(label, **kwargs)
+        self.guide_depth = 2
+        self._by_key: dict[str, TreeNode] = {}
+
+    def put(self, key: str, parent: TreeNode, label: Text, data=None, leaf: bool = False, expand: bool = False):
+        """The node for ``key`` under ``parent``, added if new, relabelled only if its label changed."""
+        node = self._by_key.get(key)
+        if node is None:
+            node = parent.add_leaf(label, data) if leaf else parent.add(label, data, expand=expand)
+            self._by_key[key] = node
+        else:
+            if node.label != label:
+                node.set_label(label)
+            node.data = data
+        return node
+
+    def prune(self, seen: set[str]) -> list[str]:
+        """Remove the nodes whose keys were not ``seen`` in this update; returns their keys."""
+        gone = [key for key in self._by_key if key not in seen]
+        for key in gone:
+            self._by_key.pop(key).remove()
+        return gone
