@@ -13,13 +13,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from polecat_support import tmux_server, wait_for  # noqa: F401  (fixture)
 
-from gastown_tui.runtime.tmux import Tmux
 from gastown_tui.town import install
 from gastown_tui.tui.app import GastownApp
 from gastown_tui.tui.widgets.polecat_output import PolecatOutput
@@ -31,15 +30,6 @@ GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 
 
-def wait_for(predicate, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while not (got := predicate()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-    return got
-
-
 async def async_wait_for(predicate, timeout: float = 20.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while not (got := predicate()):
@@ -47,17 +37,6 @@ async def async_wait_for(predicate, timeout: float = 20.0, what: str = "conditio
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
     return got
-
-
-@pytest.fixture
-def tmux(monkeypatch):
-    folder = tempfile.mkdtemp(prefix="gt-tui-tmux-")
-    monkeypatch.setenv("TMUX_TMPDIR", folder)
-    monkeypatch.delenv("TMUX", raising=False)
-    server = Tmux()
-    yield server
-    server.kill_server()
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
