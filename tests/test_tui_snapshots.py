@@ -81,3 +81,18 @@ class TestDialogs:
 
     def test_merge_request_details(self, snap_compare, app):
         assert shot(snap_compare, app, "4", "enter")
+
+    def test_sling_form(self, snap_compare, app):
+        assert shot(snap_compare, app, "s")
+
+    def test_mail_thread(self, snap_compare, app):
+        assert shot(snap_compare, app, "5", "enter")
+
+    def test_nuke_confirmation(self, snap_compare, app):
+        assert shot(snap_compare, app, "1", "j", "j", "j", "j", "j", "X")
+
+
+class TestWelcome:
+    def test_outside_a_town(self, snap_compare, monkeypatch):
+        monkeypatch.setenv("HOME", "/home/overseer")
+        assert snap_compare(GastownApp(None, clock=frozen_clock, follow=False), terminal_size=SIZE)
