@@ -49,6 +49,8 @@ class TownConfig(_NamedConfig):
     prefix: str = "hq"
     ledger: LedgerConfig = Field(default_factory=LedgerConfig)
     default_runtime: str = "claude"
+    # Who gets the witness's escalations: the human by default; "mayor/" when a mayor agent runs.
+    escalate_to: str = "overseer"
     mail: MailConfig = Field(default_factory=MailConfig)
 
 

@@ -119,13 +119,13 @@ def test_silent_agent_is_nudged_once_then_escalated(lite_town, tmp_path, tmux):
     assert heard and tmux.has_session(got["session"])  # never killed for silence
     # The nudge itself made output: the next pass sees it working again.
     assert [f["kind"] for f in witness.patrol(town, config.name)] == ["recovered"]
-    # Silent again after one nudge (max_restarts=1): escalated by mail to the mayor, once.
+    # Silent again after one nudge (max_restarts=1): escalated by mail to the overseer, once.
     findings = witness.patrol(town, config.name, now=time.time() + 120)
     assert [(f["kind"], f["action"]) for f in findings] == [("stalled", "escalate")]
-    mail = town.ledger.list_beads(issue_type="message", assignee="mayor/")
+    mail = town.ledger.list_beads(issue_type="message", assignee="overseer")
     assert len(mail) == 1 and mail[0]["title"].startswith("ESCALATION [HIGH] gastown/polecats/furiosa stalled")
     assert witness.patrol(town, config.name, now=time.time() + 180) == []
-    assert len(town.ledger.list_beads(issue_type="message", assignee="mayor/")) == 1
+    assert len(town.ledger.list_beads(issue_type="message", assignee="overseer")) == 1
 
 
 def test_zombie_beyond_max_restarts_is_escalated_not_restarted(lite_town, tmp_path, tmux):
@@ -139,7 +139,7 @@ def test_zombie_beyond_max_restarts_is_escalated_not_restarted(lite_town, tmp_pa
     assert not tmux.has_session(got["session"])
     assert town.ledger.get(bead)["status"] == "hooked"  # kept for a person to decide
     assert witness.patrol(town, config.name) == []
-    assert len(town.ledger.list_beads(issue_type="message", assignee="mayor/")) == 1
+    assert len(town.ledger.list_beads(issue_type="message", assignee="overseer")) == 1
 
 
 def test_cleanup_after_merge_deletes_the_merged_branch_only(lite_town, rig, tmux):
@@ -161,6 +161,22 @@ def test_cleanup_after_merge_deletes_the_merged_branch_only(lite_town, rig, tmux
     branches = git(repo, "branch", "--list")
     assert first["branch"] not in branches and second["branch"] in branches
     assert "mr" not in agent_fields(town, AGENT)
+    assert witness.patrol(town, rig.name) == []
+
+
+def test_a_failed_merge_of_an_idle_polecat_is_escalated_once(lite_town, rig, tmux):
+    town = lite_town
+    bead = new_bead(town, "Breaks the gates")
+    polecats.sling(town, bead, rig.name)
+    wait_for(lambda: mr_for(town, bead) and not tmux.activity(), what="gt done")
+    mr_id = mr_for(town, bead)["id"]
+    town.ledger.write("refinery", lambda tx: tx.add_label(mr_id, "mr:failed"))
+    witness.patrol(town, rig.name)  # settles the polecat idle
+    findings = witness.patrol(town, rig.name)
+    assert [(f["kind"], f["action"], f["bead"]) for f in findings] == [("merge-failed", "escalate", mr_id)]
+    escalations = town.ledger.list_beads(issue_type="message", assignee="overseer")
+    assert len(escalations) == 1 and mr_id in escalations[0]["title"]
+    assert "gt mq retry" in escalations[0]["description"]
     assert witness.patrol(town, rig.name) == []
 
 

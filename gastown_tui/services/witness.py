@@ -4,13 +4,18 @@ A pass costs one tmux call (every session's last activity) and one ledger read (
 and hooked beads); only polecats that need something cost more. It finds:
 
 - **zombie**: hooked work, session gone → restarted from the hook in its sandbox, up to the
-  rig's ``max_restarts``; after that, escalated by mail to the mayor (once per bead);
+  rig's ``max_restarts``; after that, escalated (once per bead);
 - **stalled**: hooked work, no pane output for ``stall_after`` seconds → nudged; after
   ``max_restarts`` nudges, escalated. Never killed for silence alone: a thinking agent is quiet;
 - **done**: ``gt done`` ran but its session lingers → session killed; the polecat settles idle;
 - **merged**: the polecat's last merge request is closed → its branch is deleted if its work is
   on the target branch (else kept), and the polecat forgets the MR;
+- **merge-failed / merge-rework**: the polecat is idle and the refinery failed its merge request
+  or asked for a rebase → escalated once per merge request, since no session is left to act;
 - **recovered**: a polecat marked stalled/zombie is working again.
+
+Escalations go to town.toml's ``escalate_to`` (default: the overseer, the human at the keyboard;
+set it to ``mayor/`` when a mayor agent runs).
 
 POLECAT_DONE and MERGED mail to the witness is archived by the next pass: the patrol works
 from the polecats' state in the ledger, which that mail only reports.
@@ -38,7 +43,13 @@ if TYPE_CHECKING:
     from ..town import Town
 
 LEASE_SECONDS = 120.0
-ESCALATE_TO = addresses.MAYOR
+ESCALATE_TO = addresses.OVERSEER
+# What an escalation asks the reader to decide, by finding.
+_ADVICE = {
+    "merge-failed": "Read the gate output (gt mq show), then reject it, or fix the branch and gt mq retry.",
+    "merge-rework": "Rebase the branch onto the target and gt mq retry, or reject it.",
+    "default": "The witness stopped retrying; decide: re-sling, nuke or fix by hand.",
+}
 # Protocol mail to the witness that only reports what the ledger already shows.
 ACKNOWLEDGED = ("POLECAT_DONE", "MERGED")
 
@@ -76,7 +87,8 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
         by_name = {p.name: p for p in polecats}
         for finding in plans:
             _act(town, config, by_name[finding.polecat.rsplit("/", 1)[-1]], finding, tmux)
-        messages = town.ledger.write("witness patrol", lambda tx: _record(tx, config, by_name, plans))
+        escalate_to = str(town.raw.get("escalate_to") or ESCALATE_TO)
+        messages = town.ledger.write("witness patrol", lambda tx: _record(tx, config, by_name, plans, escalate_to))
     finally:
         town.ledger.write("witness lease", lambda tx: tx.release_lease(lease, holder))
     if messages:
@@ -89,7 +101,12 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
 def _read(session, config: RigConfig) -> tuple[list[Polecat], dict[str, dict[str, Any]]]:
     polecats = read_polecats(session, config)
     mr_ids = [p.fields["mr"] for p in polecats if p.fields.get("mr") and not p.hook]
-    return polecats, session.get_many(mr_ids) if mr_ids else {}
+    if not mr_ids:
+        return polecats, {}
+    mrs = session.get_many(mr_ids)
+    for mr_id, labels in session.labels_for(mrs).items():
+        mrs[mr_id]["labels"] = labels
+    return polecats, mrs
 
 
 def _reports(session, config: RigConfig) -> list[str]:
@@ -148,6 +165,11 @@ def _classify(
         return Finding(p.address, "idle", "settle", "", f"was {p.agent_state}, no hook, no session",
                        {"agent_state": "idle"})  # fmt: skip
     mr = mrs.get(p.fields.get("mr", ""))
+    refused = next((x[len("mr:") :] for x in (mr or {}).get("labels", ()) if x in ("mr:failed", "mr:rework")), "")
+    if state == "idle" and mr and refused and mr["status"] != "closed" and p.fields.get("escalated") != mr["id"]:
+        what = "failed its gates" if refused == "failed" else "conflicts with the target branch"
+        return Finding(p.address, f"merge-{refused}", "escalate", mr["id"], f"merge request {mr['id']} {what}",
+                       {"escalated": mr["id"]}, escalate=True)  # fmt: skip
     if state == "idle" and mr and mr["status"] == "closed":
         return Finding(p.address, "merged", "cleanup", mr["id"], p.fields.get("branch", ""), {"mr": None})
     return None
@@ -189,7 +211,9 @@ def _cleanup_branch(town: Town, config: RigConfig, polecat: Polecat) -> str:
     return f"branch {branch} deleted"
 
 
-def _record(tx, config: RigConfig, polecats: dict[str, Polecat], findings: list[Finding]) -> list[str]:
+def _record(
+    tx, config: RigConfig, polecats: dict[str, Polecat], findings: list[Finding], escalate_to: str
+) -> list[str]:
     from . import protocol
 
     messages: list[str] = []
@@ -203,7 +227,7 @@ def _record(tx, config: RigConfig, polecats: dict[str, Polecat], findings: list[
                 topic=f"{finding.polecat} {finding.kind} on {finding.bead}",
                 source=addresses.witness(config.name),
                 issue=finding.bead,
-                note=f"{finding.detail}. The witness stopped retrying; decide: re-sling, nuke or fix by hand.",
+                note=f"{finding.detail}. " + _ADVICE.get(finding.kind, _ADVICE["default"]),
             )
-            messages += protocol.post(tx, message, sender=addresses.witness(config.name), to=ESCALATE_TO)
+            messages += protocol.post(tx, message, sender=addresses.witness(config.name), to=escalate_to)
     return messages
