@@ -86,7 +86,8 @@ def cold_start(town, runs: int = 5) -> list[float]:
 
 async def interactive(town, tmux: Tmux, presses: int, idle: float) -> tuple[list[float], float, float]:
     """Key→repaint latencies (a key event in, the cursor moved, the next refresh done), then idle CPU %
-    with the cursor on a quiet node and on a printing session (whose pane is then followed)."""
+    with the cursor on an agent without a session (the witness) and on a printing session (whose
+    pane is then followed)."""
     from textual import events
 
     from gastown_tui.tui.app import GastownApp
@@ -112,7 +113,8 @@ async def interactive(town, tmux: Tmux, presses: int, idle: float) -> tuple[list
             await painted.wait()
             latencies.append(time.perf_counter() - start)
             await asyncio.sleep(0.03)
-        tree.move_cursor(tree.root)
+        quiet_agent = next(a for a in tree._agents.values() if a.role == "witness")  # no session to follow
+        tree.move_cursor(tree._by_key[quiet_agent.id])
         quiet = await _cpu_percent(idle)
         printing = next((a for a in tree._agents.values() if a.session in app.screen.live), None)
         if printing is None:

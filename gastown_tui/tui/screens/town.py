@@ -46,7 +46,7 @@ PANE_TITLES = ("Rigs", "Polecat output", "Convoys", "Refinery queue", "Mail")
 class TownScreen(Screen):
     BINDINGS = actions.bindings("town")
     FEED_INTERVAL = 0.25
-    PANE_INTERVAL = 0.15
+    PANE_INTERVAL = 0.2  # agent output shows within 250 ms
     SESSIONS_INTERVAL = 2.0
     RETRY_INTERVAL = 2.0
 
@@ -175,11 +175,11 @@ class TownScreen(Screen):
     def _watch_agent(self, agent: AgentView | None) -> None:
         """Follow the selected agent's pane (only it is captured often).
 
-        With no agent selected (or the town node, a rig, a role without a session), the pane
-        follows the first working polecat, so there is something to watch from the start.
+        With the cursor on the town, a rig or a group (no agent), the pane follows the first
+        working polecat, so there is something to watch from the start.
         """
         session = agent.session if agent is not None and agent.session in self.live else None
-        if session is None and (agent is None or agent.role != "polecat"):
+        if agent is None:
             session = self._working_session()
         if self.poller is None or session == self.poller.focused:
             return

@@ -19,6 +19,7 @@ class PolecatOutput(VerticalScroll):
         super().__init__(**kwargs)
         self.session: str | None = None
         self._view = Static("", id="polecat-screen")
+        self._shape: tuple[int, int] = (0, 0)
 
     def compose(self):
         yield self._view
@@ -29,9 +30,16 @@ class PolecatOutput(VerticalScroll):
         self._view.update(Text(text, style="dim"))
 
     def show_screen(self, session: str, captured: str) -> None:
-        follow = self.session != session or self.is_vertical_scroll_end
+        switched = self.session != session
+        follow = switched or self.is_vertical_scroll_end
         self.session = session
         self.border_subtitle = session
-        self._view.update(Text.from_ansi(captured.rstrip("\n"), no_wrap=True))
-        if follow:
+        text = Text.from_ansi(captured.rstrip("\n"), no_wrap=True)
+        lines = text.plain.splitlines()
+        # A pane's capture keeps its size: most updates need a repaint, not a new layout or scroll.
+        shape = (len(lines), max(map(len, lines), default=0))
+        reshaped = switched or shape != self._shape
+        self._shape = shape
+        self._view.update(text, layout=reshaped)
+        if follow and reshaped:
             self.call_after_refresh(self.scroll_end, animate=False)
