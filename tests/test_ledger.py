@@ -7,7 +7,7 @@ import json
 import pytest
 
 from gastown_tui.errors import Conflict, InvalidInput, NotFound
-from gastown_tui.ledger import ids
+from gastown_tui.ledger import fields, ids
 
 
 def test_create_and_get_round_trip(ledger):
@@ -140,3 +140,18 @@ def test_leases_are_exclusive_until_expiry(ledger):
     assert ledger.write("lease", lambda tx: tx.take_lease("refinery:gastown", "pid-1", 60))
     ledger.write("lease", lambda tx: tx.release_lease("refinery:gastown", "pid-1"))
     assert ledger.write("lease", lambda tx: tx.take_lease("refinery:gastown", "pid-2", 60))
+
+
+@pytest.mark.parametrize(
+    "check, value",
+    [
+        (fields.check_name, "p1\n"),
+        (fields.check_name, "../x"),
+        (fields.check_bead_id, "gt-ab\n"),
+        (fields.check_label, "x\n"),
+        (fields.check_prefix, "gt\n"),
+    ],
+)
+def test_names_with_a_trailing_newline_or_a_path_are_refused(check, value):
+    with pytest.raises(InvalidInput):
+        check(value)

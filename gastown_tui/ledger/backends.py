@@ -43,7 +43,7 @@ class LedgerURL:
             return cls("doltlite", path=path)
         if parsed.scheme in ("mysql", "dolt"):
             database = parsed.path.lstrip("/")
-            if not _DB_NAME.match(database):
+            if not _DB_NAME.fullmatch(database):
                 raise InvalidInput(
                     f"bad database name in ledger URL {url!r}",
                     "use mysql://user:pass@host:port/dbname with letters, digits and _",

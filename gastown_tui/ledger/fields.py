@@ -67,7 +67,8 @@ DEPENDENCY_TYPES = (
 # Dependency types that keep a bead out of the ready set while the target is open.
 BLOCKING_DEPENDENCY_TYPES = ("blocks", "conditional-blocks", "waits-for")
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+# Names that become paths, branches and tmux session names (use fullmatch: "$" would let "\n" in).
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")
 _BEAD_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*-[A-Za-z0-9_.-]+$")
 _LABEL = re.compile(r"^[^\s,]{1,255}$")
 
@@ -107,7 +108,7 @@ def check_dependency_type(dep_type: str) -> str:
 
 def check_name(name: str, what: str = "name") -> str:
     """Names that become paths, branches or tmux session names: letters, digits, - and _."""
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         raise InvalidInput(
             f"bad {what} {name!r}",
             "use letters, digits, '-' and '_' only, starting with a letter or digit, at most 63 characters",
@@ -116,18 +117,18 @@ def check_name(name: str, what: str = "name") -> str:
 
 
 def check_bead_id(bead_id: str) -> str:
-    if not isinstance(bead_id, str) or not _BEAD_ID.match(bead_id) or len(bead_id) > 255:
+    if not isinstance(bead_id, str) or not _BEAD_ID.fullmatch(bead_id) or len(bead_id) > 255:
         raise InvalidInput(f"malformed bead id {bead_id!r}", "bead ids look like gt-abc12 or gt-abc12.3")
     return bead_id
 
 
 def check_label(label: str) -> str:
-    if not isinstance(label, str) or not _LABEL.match(label):
+    if not isinstance(label, str) or not _LABEL.fullmatch(label):
         raise InvalidInput(f"bad label {label!r}", "labels are 1–255 characters without spaces or commas")
     return label
 
 
 def check_prefix(prefix: str) -> str:
-    if not re.match(r"^[a-z][a-z0-9]{0,15}$", prefix or ""):
+    if not re.fullmatch(r"[a-z][a-z0-9]{0,15}", prefix or ""):
         raise InvalidInput(f"bad bead prefix {prefix!r}", "use 1–16 lower-case letters and digits, e.g. gt")
     return prefix

@@ -18,6 +18,7 @@ from typing import Any
 from .. import addresses
 from ..errors import InvalidInput
 from ..fieldlines import parse_fields
+from ..ledger.fields import NAME_PATTERN
 
 QUEUE_PREFIX = "queue:"
 LIST_PREFIX = "list:"
@@ -26,7 +27,6 @@ HINT = (
     "addresses look like overseer, mayor/, deacon/, RIG/witness, RIG/refinery, RIG/polecats/NAME, "
     "@RIG/polecats, @town, queue:NAME, or a list name from [mail.lists] in town.toml"
 )
-_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 _TOWN_ROLES = {"mayor": addresses.MAYOR, "deacon": addresses.DEACON}
 _AGENT_SQL = (
     "SELECT id, title, description, agent_state, role_type, rig FROM issues"
@@ -88,7 +88,7 @@ def is_queue(address: str) -> bool:
 def queue_address(queue: str) -> str:
     """``work`` or ``queue:work`` → ``queue:work`` (the name is checked)."""
     name = normalize(queue).removeprefix(QUEUE_PREFIX)
-    if not _PART.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         raise InvalidInput(f"bad queue {queue!r}", "queues look like queue:NAME (letters, digits, - and _)")
     return QUEUE_PREFIX + name
 
@@ -157,7 +157,7 @@ def _expand(session, address: str, lists: Mapping[str, Sequence[str]], trail: tu
 
 def _agent(session, address: str) -> str:
     parts = address.split("/")
-    if not all(_PART.match(p) for p in parts):
+    if not all(NAME_PATTERN.fullmatch(p) for p in parts):
         raise _unknown(address)
     if agents(session, address):
         return address

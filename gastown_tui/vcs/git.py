@@ -96,7 +96,7 @@ def current_branch(worktree: Path) -> str | None:
 
 def check_branch(name: str) -> str:
     """A branch name git accepts, that cannot be mistaken for an option."""
-    if not name or name.startswith("-") or not ok(["check-ref-format", "--branch", name]):
+    if not name or name.startswith("-") or not ok(["check-ref-format", f"refs/heads/{name}"]):
         raise InvalidInput(f"bad branch name {name!r}", "use a plain branch name such as main")
     return name
 

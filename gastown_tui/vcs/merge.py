@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..errors import Conflict, InvalidInput
 from . import git as g
+from .git import check_branch
 
 # Merge commits are the refinery's own: a fixed identity, no signing prompt, no user config needed.
 _IDENTITY = (
@@ -48,15 +49,8 @@ class MergeOutcome:
     error: str = ""
 
 
-def check_branch(branch: str) -> str:
-    """A branch name from a bead (written by an agent) must be a plain branch, never an option or a revision."""
-    if not branch or branch.startswith("-") or not g.ok(["check-ref-format", f"refs/heads/{branch}"]):
-        raise InvalidInput(f"bad branch name {branch!r}", "branch names look like polecat/NAME/BEAD")
-    return branch
-
-
 def check_sha(sha: str) -> str:
-    if not _SHA.match(sha or ""):
+    if not _SHA.fullmatch(sha or ""):
         raise InvalidInput(f"bad commit id {sha!r}", "give a hex commit id (7 to 64 characters)")
     return sha
 
