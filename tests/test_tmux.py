@@ -51,6 +51,14 @@ def test_a_one_word_command_is_not_run_by_a_shell(tmux, tmp_path):
     assert not trap.exists()
 
 
+@pytest.mark.parametrize("text", ["ends with semi;", "escaped\\;", "two;;", ";"])
+def test_semicolons_at_the_end_arrive_as_typed(tmux, tmp_path, text):
+    tmux.new_session("semi", str(tmp_path), ECHO)
+    tmux.send_text("semi", text)
+    screen = wait_for(lambda: "got:" in tmux.capture("semi", ansi=False) and tmux.capture("semi", ansi=False))
+    assert f"got:{text}\n" in screen + "\n"
+
+
 def test_send_text_is_literal_and_stripped_of_control_characters(tmux, tmp_path):
     trap = tmp_path / "trap"
     tmux.new_session("talk", str(tmp_path), ECHO)

@@ -36,6 +36,12 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", _BREAKS.sub(" ", text))
 
 
+def _literal(chunk: str) -> str:
+    """tmux reads an argument ending in ``;`` as a command separator, even after ``-l``; a
+    backslash before that last ``;`` keeps it text (tmux removes the backslash)."""
+    return chunk[:-1] + "\\;" if chunk.endswith(";") else chunk
+
+
 def _target(name: str) -> str:
     return f"={name}"
 
@@ -135,7 +141,7 @@ class Tmux:
         self._run("copy-mode", "-q", "-t", pane, check=False)
         chunks = [text[i : i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]
         for index, chunk in enumerate(chunks):
-            args = ["send-keys", "-t", pane, "-l", "--", chunk] if chunk else []
+            args = ["send-keys", "-t", pane, "-l", "--", _literal(chunk)] if chunk else []
             if enter and index == len(chunks) - 1 and not enter_delay:
                 args += ([";"] if args else []) + ["send-keys", "-t", pane, "Enter"]
             if args:
