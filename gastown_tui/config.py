@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import InvalidInput
+from .errors import GtError, InvalidInput
 from .ledger import fields
 from .tomlfile import read_toml
 
@@ -63,10 +63,14 @@ def describe_validation_error(path: Path, exc: ValidationError) -> str:
 
 
 def load_model(model: type[BaseModel], path: Path, data: dict[str, Any] | None = None) -> Any:
+    """``path`` (or its already-read ``data``) validated as ``model``; every error names the file."""
+    raw = read_toml(path) if data is None else data
     try:
-        return model.model_validate(read_toml(path) if data is None else data)
+        return model.model_validate(raw)
     except ValidationError as exc:
         raise InvalidInput(describe_validation_error(path, exc), "fix the file and retry") from None
+    except GtError as exc:  # raised by a field check (names, prefixes, branches)
+        raise InvalidInput(f"{path}: {exc.message}", exc.hint or "fix the file and retry") from None
 
 
 class Gate(BaseModel):
@@ -82,6 +86,14 @@ class RigConfig(_NamedConfig):
     """``TOWN/RIG/rig.toml``."""
 
     kind: ClassVar[str] = "rig"
+
+    @field_validator("default_branch")
+    @classmethod
+    def _branch(cls, value: str) -> str:
+        from .vcs.git import check_branch
+
+        return check_branch(value)
+
     model_config = ConfigDict(extra="forbid")
     name: str
     prefix: str

@@ -62,6 +62,26 @@ def test_bad_rig_input_is_one_clear_line_and_leaves_nothing(town, gt, tmp_path, 
     assert town.ledger.list_beads(issue_type="rig") == []
 
 
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (('default_branch = "main"', 'default_branch = "-main"'), "bad branch name '-main'"),
+        (('name = "gastown"', 'name = "other"'), "but the rig's folder is 'gastown'"),
+        (('merge_policy = "approve"', 'merge_policy = "yolo"'), "merge_policy"),
+        (('name = "gastown"', 'name = "gastown'), "malformed TOML"),
+    ],
+)
+def test_a_broken_rig_toml_is_named_with_its_problem(town, gt, tmp_path, edit, message):
+    assert gt("rig", "add", "gastown", str(make_source(tmp_path / "src"))).code == 0
+    path = town.root / "gastown" / "rig.toml"
+    text = path.read_text()
+    assert edit[0] in text
+    path.write_text(text.replace(edit[0], edit[1]))
+    res = gt("rig", "show", "gastown")
+    assert res.code != 0 and message in res.err and str(path) in res.err, res.err
+    assert "Traceback" not in res.err
+
+
 def test_second_rig_with_the_same_prefix_is_refused_and_rig_remove(town, gt, tmp_path):
     source = make_source(tmp_path / "src")
     assert gt("rig", "add", "gastown", str(source)).code == 0

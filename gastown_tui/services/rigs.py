@@ -63,7 +63,13 @@ def load_rig(town: Town, name: str) -> RigConfig:
     paths = rig_paths(town, name)
     if not paths.config.is_file():
         raise NotFound(f"no rig {name!r} in {town.root}", "list rigs with: gt rig list")
-    return load_model(RigConfig, paths.config)
+    config = load_model(RigConfig, paths.config)
+    if config.name != name:
+        raise InvalidInput(
+            f"{paths.config}: name = {config.name!r}, but the rig's folder is {name!r}",
+            f'set name = "{name}" in that file (a rig is named by its folder)',
+        )
+    return config
 
 
 def list_rigs(town: Town) -> list[RigConfig]:
