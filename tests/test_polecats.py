@@ -122,6 +122,14 @@ def test_sling_refuses_hooked_closed_and_non_work_beads_and_leaves_nothing(lite_
         polecats.sling(town, new_bead(town, "x"), rig.name, name="../evil")
     with pytest.raises(InvalidInput, match="unknown runtime"):
         polecats.sling(town, new_bead(town, "y"), rig.name, runtime="nonesuch")
+    (town.root / "town.toml").write_text(
+        (town.root / "town.toml").read_text() + '\n[runtimes.ghost]\ncommand = ["gt-no-such-agent-cli"]\n'
+    )
+    town.__dict__.pop("raw", None)
+    missing = new_bead(town, "z")
+    with pytest.raises(InvalidInput, match="'gt-no-such-agent-cli', which is not installed"):
+        polecats.sling(town, missing, rig.name, runtime="ghost")
+    assert town.ledger.get(missing)["status"] == "open"
     assert set(tmux.activity()) == {"gt-gastown-furiosa"}
 
 

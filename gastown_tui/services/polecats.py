@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import calendar
 import os
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -443,7 +444,7 @@ def sling(
         if name in RESERVED_NAMES:
             raise InvalidInput(f"{name!r} is reserved", "pick another polecat name")
     spec = runtime or config.runtime
-    resolve(town, spec)
+    check_installed(resolve(town, spec), spec)
     tmux = tmux or Tmux()
     live = tmux.activity()
     ledger = town.ledger
@@ -473,6 +474,16 @@ def sling(
         "worktree": str(worktree),
         "runtime": spec,
     }
+
+
+def check_installed(preset: Preset, spec: str) -> None:
+    """The runtime's program must exist before a bead is put on anyone's hook."""
+    program = preset.command[0]
+    if not shutil.which(program):
+        raise InvalidInput(
+            f"runtime {spec!r} needs {program!r}, which is not installed (not on PATH)",
+            "install it, or choose another runtime with --runtime (e.g. scripted)",
+        )
 
 
 def _unclaim(tx, config: RigConfig, name: str, bead_id: str, previous: dict[str, Any]) -> None:
