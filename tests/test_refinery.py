@@ -14,7 +14,7 @@ import pytest
 from refinery_support import PY, UNITTEST, feature, git, mail_to, make_rig, mr_states
 
 from conftest import GT, run_gt
-from gastown_tui.errors import Conflict
+from gastown_tui.errors import Conflict, NotFound
 from gastown_tui.fieldlines import with_fields
 from gastown_tui.services import refinery
 
@@ -167,6 +167,7 @@ def test_approve_policy_and_the_mq_verbs(town, tmp_path, gt):
     for argv, code, words in [
         (("mq", "reject", three, "--reason", "   "), 2, "needs a reason"),
         (("mq", "approve", "gt-nope"), 1, "no bead"),
+        (("mq", "list", "nosuch"), 1, "no rig 'nosuch'"),
         (("mq", "approve", rig.sources[0]), 2, "not a merge request"),
         (("mq", "retry", three), 1, "only failed or rework"),
         (("mq", "approve", one), 1, "is merged"),
@@ -190,7 +191,8 @@ def test_queue_order_is_priority_then_age(town, tmp_path):
         "age", lambda tx: tx.execute("UPDATE issues SET created_at = ? WHERE id = ?", (two_hours_ago, older))
     )
     assert [i["id"] for i in refinery.list_queue(town, "gastown")] == [high, older, mid, low]
-    assert refinery.list_queue(town, "elsewhere") == []
+    with pytest.raises(NotFound, match="no rig 'elsewhere'"):
+        refinery.list_queue(town, "elsewhere")
 
 
 @doltlite_only

@@ -26,6 +26,7 @@ def register(sub, common) -> None:
     p = add_verb(sub, common, "done", done, "hand the hooked work to the refinery and end this session")
     p.add_argument("--exit", dest="exit_kind", default="MERGED", type=str.upper, help="MERGED | ESCALATED | DEFERRED")
     p.add_argument("--keep-session", action="store_true", help="do not end the session afterwards")
+    p.add_argument("--agent", help="another polecat's address, to finish for it (default: $GT_ACTOR)")
 
     p = add_verb(sub, common, "nudge", nudge, "type a line into an agent's live session (literal, no shell)")
     p.add_argument("address", help="e.g. gastown/polecats/nux, gastown/witness")
@@ -83,12 +84,12 @@ def done(ctx) -> None:
     from ..services.polecats import done as submit
     from ..services.polecats import end_session
 
-    got = submit(ctx.town, ctx.args.exit_kind)
+    got = submit(ctx.town, ctx.args.exit_kind, ctx.args.agent)
     what = f"merge request {got['mr']} for {got['branch']}" if got["mr"] else f"exit {got['exit']}"
     ctx.emit(got, f"Done with {got['bead']}: {what}; {got['bead']} is now {got['status']}.")
     sys.stdout.flush()
     if not ctx.args.keep_session:
-        end_session()
+        end_session(ctx.args.agent)
 
 
 def nudge(ctx) -> None:

@@ -217,9 +217,8 @@ def list_polecats(town: Town, rig: str | None = None, tmux: Tmux | None = None) 
 
 def hook(town: Town, address: str | None = None) -> dict[str, Any] | None:
     """The bead on an agent's hook (the current step too, for a molecule), or None."""
-    address = address or _my_address()
-    bead = town.ledger.read(lambda s: _hook_view(s, address))
-    return bead
+    address = check_address(address) if address else _my_address()
+    return town.ledger.read(lambda s: _hook_view(s, address))
 
 
 def _hook_view(session, address: str) -> dict[str, Any] | None:
@@ -231,11 +230,21 @@ def _hook_view(session, address: str) -> dict[str, Any] | None:
     return bead
 
 
+def check_address(address: str) -> str:
+    """An agent address (``RIG/polecats/NAME``, ``RIG/witness``, ``mayor/``): names between slashes."""
+    parts = address.strip("/").split("/")
+    if not address.strip("/") or len(parts) > 3:
+        raise InvalidInput(f"{address!r} is not an agent address", "addresses look like RIG/polecats/NAME")
+    for part in parts:
+        fields.check_name(part, "address part")
+    return address
+
+
 def _my_address() -> str:
     actor = os.environ.get("GT_ACTOR", "")
     if not actor:
         raise GtError(
-            "no agent identity here (GT_ACTOR is not set)", "run this inside a polecat session, or pass --agent"
+            "no agent identity here (GT_ACTOR is not set)", "run this inside a polecat session, or give --agent ADDRESS"
         )
     return actor
 

@@ -270,7 +270,9 @@ def list_queue(town: Town, rig: str | None = None, *, include_closed: bool = Fal
     seconds), diffstat (files/insertions/deletions), ready (the next pass would take it).
     """
     if rig is not None:
-        fields.check_name(rig, "rig name")
+        from .rigs import load_rig
+
+        load_rig(town, rig)  # an unknown rig is an error, not an empty queue
     mrs = town.ledger.read(lambda s: _ordered(s, _read_mrs(s, rig, include_closed)))
     out = []
     repos: dict[str, tuple[RigConfig, MergeWorktree] | None] = {}
