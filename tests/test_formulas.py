@@ -139,3 +139,10 @@ def test_cli_formula_list_show_validate(town, gt, tmp_path):
     assert "cycle" in rows["loop"]["error"] and rows["release"]["error"] is None
     one = gt("formula", "validate", str(_write(tmp_path, "dup", BAD["duplicate-id"][0])))
     assert one.code == 1 and "duplicate step id" in one.out
+
+
+def test_a_folder_given_as_a_formula_is_a_clear_error(gt, tmp_path):
+    folder = tmp_path / "looks-like.formula.toml"
+    folder.mkdir()
+    res = gt("formula", "show", str(folder))
+    assert res.code != 0 and "Is a directory" in res.err and "Traceback" not in res.err

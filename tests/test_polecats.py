@@ -302,3 +302,12 @@ def test_misbehaving_switches_crash_fail_the_gates_and_conflict(lite_town, rig, 
     assert failed.returncode == 1 and f"{bead}.md" in failed.stdout
     git(checkout, "checkout", "-q", "--detach", "main")
     assert subprocess.run(gate, cwd=checkout, capture_output=True).returncode == 0
+
+
+def test_a_runtimes_key_that_is_not_a_table_is_a_clear_error(lite_town):
+    from gastown_tui.runtime.presets import resolve
+
+    (lite_town.root / "town.toml").write_text('name = "town"\nruntimes = 5\n\n[ledger]\nurl = "doltlite:ledger.db"\n')
+    lite_town.__dict__.pop("raw", None)
+    with pytest.raises(InvalidInput, match="runtimes must be a table"):
+        resolve(lite_town, "claude")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 
 from .main import add_group, add_verb
@@ -45,7 +46,8 @@ def demo(ctx) -> int:
 
     town = build_demo(ctx.args.path, fast=ctx.args.fast)
     if ctx.args.no_tui:
-        ctx.emit({"town": str(town.root)}, f"demo town ready at {town.root}\n  open it with: gt tui --town {town.root}")
+        shown = shlex.quote(str(town.root))
+        ctx.emit({"town": str(town.root)}, f"demo town ready at {town.root}\n  open it with: gt tui --town {shown}")
         return 0
     from .tui import open_app
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ..town import Town
 
 SCRIPTED_SWITCHES = ("hang", "crash", "fail-gates", "conflict", "fast")
+_KEYS_HINT = "a runtime takes command = [...], prompt = arg|flag|type, prompt_flag, ready_prefix, ready_delay, env"
 
 
 @dataclass(frozen=True)
@@ -86,13 +87,16 @@ BUILTIN: dict[str, Preset] = {
 def resolve(town: Town | None, spec: str) -> Preset:
     """The preset for a runtime spec (``claude``, ``scripted:hang,fast``, or a town-defined name)."""
     name, _, switches = (spec or "").partition(":")
-    custom = ((town.raw.get("runtimes") if town else None) or {}).get(name)
+    table = (town.raw.get("runtimes") if town else None) or {}
+    if not isinstance(table, dict):
+        raise InvalidInput("town.toml: runtimes must be a table of [runtimes.NAME] sections", _KEYS_HINT)
+    custom = table.get(name)
     if custom is not None:
         preset = _from_config(name, custom)
     elif name in BUILTIN:
         preset = BUILTIN[name]
     else:
-        known = sorted({*BUILTIN, *((town.raw.get("runtimes") or {}) if town else {})})
+        known = sorted({*BUILTIN, *table})
         raise InvalidInput(f"unknown runtime {spec!r}", "use one of: " + ", ".join(known))
     if not switches:
         return preset
@@ -108,7 +112,7 @@ def resolve(town: Town | None, spec: str) -> Preset:
 def _from_config(name: str, raw: object) -> Preset:
     where = f"town.toml [runtimes.{name}]"
     if not isinstance(raw, dict):
-        raise InvalidInput(f"{where} must be a table", "see gt help for the runtime keys")
+        raise InvalidInput(f"{where} must be a table", _KEYS_HINT)
     command = raw.get("command")
     if not isinstance(command, list) or not command or not all(isinstance(c, str) and c for c in command):
         raise InvalidInput(f"{where}: command must be a non-empty list of strings", 'e.g. command = ["claude"]')

@@ -7,7 +7,6 @@ that conflicts, so a red gate, a bisected batch and a rework request all happen 
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -96,7 +95,9 @@ _GIT_ID = ["-c", "user.name=Demo Owner", "-c", "user.email=owner@demo.gastown.lo
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *_GIT_ID, *args], cwd=cwd, check=True, capture_output=True, text=True)
+    from ..vcs.git import git
+
+    git([*_GIT_ID, *args], cwd)
 
 
 def make_source_repo(folder: Path) -> Path:

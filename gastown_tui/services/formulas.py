@@ -223,6 +223,8 @@ def load_formula(path: Path) -> Formula:
         raise NotFound(f"{path} does not exist", "list formulas with: gt formula list") from None
     except UnicodeDecodeError:
         raise FormulaError("toml", f"{path}: not UTF-8 text", "save the file as UTF-8") from None
+    except OSError as exc:
+        raise InvalidInput(f"{path}: {exc.strerror}", "give a formula name or a .toml file") from None
     return parse_formula(text, str(path), formula_name(path))
 
 

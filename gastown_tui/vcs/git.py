@@ -43,7 +43,9 @@ def git(args: Sequence[str], cwd: str | Path | None = None, timeout: float = 300
         raise GitError(f"git {args[0]} took longer than {timeout:.0f}s", "check the repository and network") from None
     if check and proc.returncode != 0:
         detail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
-        raise GitError(f"git {args[0]} failed: {detail[-1] if detail else 'exit ' + str(proc.returncode)}")
+        # git's first "fatal:" line says what is wrong; later lines are often generic advice.
+        reason = next((line for line in detail if line.startswith(("fatal:", "error:"))), detail[-1] if detail else "")
+        raise GitError(f"git {args[0]} failed: {reason or 'exit ' + str(proc.returncode)}")
     return proc.stdout.rstrip("\n")
 
 
@@ -82,10 +84,6 @@ def clone_bare(source: str, dest: Path) -> None:
 
 def branch_exists(repo: Path, branch: str) -> bool:
     return ok(["rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"], repo)
-
-
-def rev_parse(repo: Path, ref: str) -> str:
-    return git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], repo)
 
 
 def current_branch(worktree: Path) -> str | None:
