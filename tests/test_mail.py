@@ -233,6 +233,8 @@ def test_cli_verbs_round_trip(town_crew, gt, monkeypatch):
     read = gt("mail", "read", message["id"], "--json").json()
     assert read["read"] is True and read["description"] == "tests fail"
     assert gt("mail", "inbox", "--unread", "--json").json() == []
+    assert gt("mail", "unread", message["id"], "--json").json()["read"] is False
+    assert [m["id"] for m in gt("mail", "inbox", "--unread", "--json").json()] == [message["id"]]
     replied = gt("mail", "reply", message["id"], "-m", "on it", "--json").json()
     assert (replied["to"], replied["thread"], replied["reply_to"]) == ("overseer", message["thread"], message["id"])
     monkeypatch.delenv("GT_ACTOR")

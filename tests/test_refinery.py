@@ -52,7 +52,7 @@ def _merges_of(rig, mr_id: str) -> int:
     return sum(1 for s in subjects if s.startswith(f"Merge {mr_id}:"))
 
 
-def test_eight_mrs_one_failing_its_gate_seven_merge_and_main_stays_green(town, tmp_path):
+def test_eight_mrs_one_failing_its_gate_seven_merge_and_main_stays_green(town, tmp_path, gt):
     rig = make_rig(town, tmp_path, batch_size=8)
     first = rig.main()
     for n in range(8):
@@ -68,7 +68,7 @@ def test_eight_mrs_one_failing_its_gate_seven_merge_and_main_stays_green(town, t
     assert summary["gate_runs"] == 5
     assert mr_states(town, rig.mrs) == ["merged"] * 5 + ["failed"] + ["merged"] * 2
     # main is green at every position it ever took, and holds the seven good features only
-    history = refinery._rig(town, "gastown")[1].ref_history("main")
+    history = [e["commit"] for e in gt("refinery", "log", "gastown", "--json").json()]
     assert history[0] == rig.main() and len(history) == 3
     assert all(rig.gate_ok(sha) for sha in [first, *history])
     on_main = rig.files_on_main()

@@ -35,6 +35,9 @@ def register(sub, common) -> None:
     p = add_verb(mail, common, "thread", thread, "every message of a message's thread, oldest first")
     p.add_argument("id")
 
+    p = add_verb(mail, common, "unread", unread, "mark a message unread again")
+    p.add_argument("id")
+
     p = add_verb(mail, common, "archive", archive, "archive a message (it leaves the inbox)")
     p.add_argument("id")
 
@@ -132,6 +135,12 @@ def thread(ctx) -> None:
     from ..services import mail
 
     _emit_many(ctx, ctx.ledger.read(lambda s: mail.thread(s, ctx.args.id)), "empty thread")
+
+
+def unread(ctx) -> None:
+    from ..services import mail
+
+    _emit_one(ctx, ctx.ledger.write("mail unread", lambda tx: mail.mark_unread(tx, ctx.args.id)))
 
 
 def archive(ctx) -> None:

@@ -35,6 +35,8 @@ def register(sub, common) -> None:
     p.add_argument("rig")
     p.add_argument("--once", action="store_true", help="one pass over the queue, then exit")
     p.add_argument("--interval", type=float, default=15.0, help="seconds between passes (default 15)")
+    p = add_verb(refinery, common, "log", log_cmd, "every commit the rig's target branch has pointed to, newest first")
+    p.add_argument("rig")
 
 
 def _stat(item: dict[str, Any]) -> str:
@@ -151,3 +153,10 @@ def run_cmd(ctx) -> None:
     if ctx.args.interval <= 0:
         raise InvalidInput("--interval must be positive", "e.g. --interval 15")
     run_forever(ctx.town, ctx.args.rig, ctx.args.interval, on_pass=lambda s: ctx.emit(s, lambda: _summary_text(s)))
+
+
+def log_cmd(ctx) -> None:
+    from ..services.refinery import target_log
+
+    entries = target_log(ctx.town, ctx.args.rig)
+    ctx.emit(entries, lambda: "\n".join(f"{e['commit'][:10]}  {e['subject']}" for e in entries))

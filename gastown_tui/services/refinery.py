@@ -337,6 +337,13 @@ def diff(town: Town, mr_id: str) -> str:
     return repo.diff(tip, sha)
 
 
+def target_log(town: Town, rig: str) -> list[dict[str, str]]:
+    """Every commit the rig's target branch pointed to, newest first (its reflog): the audit that
+    it only ever moved to commits whose gates passed."""
+    config, repo = _rig(town, rig)
+    return [{"commit": sha, "subject": subject} for sha, subject in repo.ref_history(config.default_branch)]
+
+
 def approve(town: Town, mr_id: str) -> dict[str, Any]:
     """Let a pending MR into the queue (merge_policy approve). Approving twice is harmless."""
 

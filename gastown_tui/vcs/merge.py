@@ -122,10 +122,11 @@ class MergeWorktree:
         spec = [f"{base}...{head}"] if three_dot else [base, head]
         return g.git(["diff", "--stat", "--patch", *spec, "--"], self.repo)
 
-    def ref_history(self, branch: str) -> list[str]:
-        """Every commit ``branch`` pointed to (newest first), from the reflog the refinery keeps."""
-        out = g.git(["log", "--walk-reflogs", "--format=%H", f"refs/heads/{check_branch(branch)}", "--"], self.repo)
-        return out.splitlines()
+    def ref_history(self, branch: str) -> list[tuple[str, str]]:
+        """Every commit ``branch`` pointed to (newest first) with its subject, from the reflog the refinery keeps."""
+        ref = f"refs/heads/{check_branch(branch)}"
+        out = g.git(["log", "--walk-reflogs", "--format=%H %s", ref, "--"], self.repo)
+        return [(line[:40], line[41:]) for line in out.splitlines() if line]
 
     # -- stacking -----------------------------------------------------------
     def reset(self, sha: str) -> None:
