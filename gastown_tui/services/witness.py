@@ -10,8 +10,8 @@ and hooked beads); only polecats that need something cost more. It finds:
 - **done**: ``gt done`` ran but its session lingers → session killed; the polecat settles idle;
 - **merged**: the polecat's last merge request is closed → its branch is deleted if its work is
   on the target branch (else kept), and the polecat forgets the MR;
-- **merge-failed / merge-rework**: the polecat is idle and the refinery failed its merge request
-  or asked for a rebase → escalated once per merge request, since no session is left to act;
+- **merge-failed / merge-rework**: the refinery failed a merge request or asked for a rebase →
+  escalated once per merge request (label ``escalated``): its polecat has usually moved on;
 - **recovered**: a polecat marked stalled/zombie is working again.
 
 Escalations go to town.toml's ``escalate_to`` (default: the overseer, the human at the keyboard;
@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import addresses
 from ..errors import GtError
+from ..fieldlines import parse_fields
 from .polecats import Polecat, read_polecats, restart, set_agent
 from .rigs import load_rig, rig_paths
 
@@ -50,6 +51,12 @@ _ADVICE = {
     "merge-rework": "Rebase the branch onto the target and gt mq retry, or reject it.",
     "default": "The witness stopped retrying; decide: re-sling, nuke or fix by hand.",
 }
+# Merge-request states the refinery leaves for someone to act on: (finding, what happened).
+REFUSED = {
+    "mr:failed": ("merge-failed", "failed its gates"),
+    "mr:rework": ("merge-rework", "conflicts with the target branch"),
+}
+ESCALATED_LABEL = "escalated"
 # Protocol mail to the witness that only reports what the ledger already shows.
 ACKNOWLEDGED = ("POLECAT_DONE", "MERGED")
 
@@ -73,40 +80,44 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
     tmux = tmux or Tmux()
     live = tmux.activity()
     now = time.time() if now is None else now
-    polecats, merge_requests, reports = town.ledger.read(lambda s: (*_read(s, config), _reports(s, config)))
+    polecats, merge_requests, reports, refused = town.ledger.read(
+        lambda s: (*_read(s, config), _reports(s, config), _refused(s, config))
+    )
     if reports:
         town.ledger.write("witness inbox", lambda tx: _acknowledge(tx, reports))
+    escalate_to = str(town.raw.get("escalate_to") or ESCALATE_TO)
+    findings: list[Finding] = []
+    messages: list[str] = []
+    if refused:
+        found, sent = town.ledger.write(
+            "witness escalate", lambda tx: _escalate_refused(tx, config, refused, escalate_to)
+        )
+        findings += found
+        messages += sent
     plans = [f for p in polecats if (f := _classify(p, config, live, now, merge_requests))]
-    if not plans:
-        return []
     holder = f"{socket.gethostname()}:{os.getpid()}"
     lease = f"witness:{config.name}"
-    if not town.ledger.write("witness lease", lambda tx: tx.take_lease(lease, holder, LEASE_SECONDS)):
-        return []  # another patrol is acting on this rig right now
-    try:
-        by_name = {p.name: p for p in polecats}
-        for finding in plans:
-            _act(town, config, by_name[finding.polecat.rsplit("/", 1)[-1]], finding, tmux)
-        escalate_to = str(town.raw.get("escalate_to") or ESCALATE_TO)
-        messages = town.ledger.write("witness patrol", lambda tx: _record(tx, config, by_name, plans, escalate_to))
-    finally:
-        town.ledger.write("witness lease", lambda tx: tx.release_lease(lease, holder))
+    # another patrol may be acting on this rig's polecats right now: then leave them to it
+    if plans and town.ledger.write("witness lease", lambda tx: tx.take_lease(lease, holder, LEASE_SECONDS)):
+        try:
+            by_name = {p.name: p for p in polecats}
+            for finding in plans:
+                _act(town, config, by_name[finding.polecat.rsplit("/", 1)[-1]], finding, tmux)
+            messages += town.ledger.write("witness patrol", lambda tx: _record(tx, config, by_name, plans, escalate_to))
+            findings += plans
+        finally:
+            town.ledger.write("witness lease", lambda tx: tx.release_lease(lease, holder))
     if messages:
         from .mail import notify
 
         notify(town.ledger, messages, tmux=tmux)
-    return [{k: v for k, v in asdict(f).items() if k not in ("changes", "escalate")} for f in plans]
+    return [{k: v for k, v in asdict(f).items() if k not in ("changes", "escalate")} for f in findings]
 
 
 def _read(session, config: RigConfig) -> tuple[list[Polecat], dict[str, dict[str, Any]]]:
     polecats = read_polecats(session, config)
     mr_ids = [p.fields["mr"] for p in polecats if p.fields.get("mr") and not p.hook]
-    if not mr_ids:
-        return polecats, {}
-    mrs = session.get_many(mr_ids)
-    for mr_id, labels in session.labels_for(mrs).items():
-        mrs[mr_id]["labels"] = labels
-    return polecats, mrs
+    return polecats, session.get_many(mr_ids) if mr_ids else {}
 
 
 def _reports(session, config: RigConfig) -> list[str]:
@@ -123,6 +134,43 @@ def _acknowledge(tx, message_ids: list[str]) -> None:
 
     for message_id in message_ids:
         mail.archive(tx, message_id)
+
+
+def _refused(session, config: RigConfig) -> list[dict[str, Any]]:
+    """Open merge requests of this rig that the refinery failed or sent back, not escalated yet."""
+    marks = ", ".join("?" * len(REFUSED))
+    return session.rows(
+        "SELECT i.id, i.description, l.label FROM issues i JOIN labels l ON l.issue_id = i.id"
+        f" WHERE l.label IN ({marks}) AND i.issue_type = 'merge-request' AND i.status <> 'closed' AND i.id LIKE ?"
+        " AND NOT EXISTS (SELECT 1 FROM labels e WHERE e.issue_id = i.id AND e.label = ?) ORDER BY i.id",
+        (*REFUSED, config.prefix + "-%", ESCALATED_LABEL),
+    )
+
+
+def _escalate_refused(
+    tx, config: RigConfig, refused: list[dict[str, Any]], escalate_to: str
+) -> tuple[list[Finding], list[str]]:
+    """One escalation per refused merge request: its polecat's session is usually gone by then."""
+    from . import protocol
+
+    findings, messages = [], []
+    for mr in refused:
+        if ESCALATED_LABEL in tx.labels(mr["id"]):
+            continue  # a concurrent patrol got there first
+        kind, what = REFUSED[mr["label"]]
+        worker = parse_fields(mr["description"]).get("worker", "")
+        finding = Finding(worker, kind, "escalate", mr["id"], f"merge request {mr['id']} {what}")
+        tx.add_label(mr["id"], ESCALATED_LABEL)
+        message = protocol.Escalation(
+            severity="MEDIUM",
+            topic=f"{worker or config.name} {kind} on {mr['id']}",
+            source=addresses.witness(config.name),
+            issue=mr["id"],
+            note=f"{finding.detail}. {_ADVICE[kind]}",
+        )
+        messages += protocol.post(tx, message, sender=addresses.witness(config.name), to=escalate_to)
+        findings.append(finding)
+    return findings, messages
 
 
 def _count(polecat: Polecat, key: str) -> int:
@@ -165,11 +213,6 @@ def _classify(
         return Finding(p.address, "idle", "settle", "", f"was {p.agent_state}, no hook, no session",
                        {"agent_state": "idle"})  # fmt: skip
     mr = mrs.get(p.fields.get("mr", ""))
-    refused = next((x[len("mr:") :] for x in (mr or {}).get("labels", ()) if x in ("mr:failed", "mr:rework")), "")
-    if state == "idle" and mr and refused and mr["status"] != "closed" and p.fields.get("escalated") != mr["id"]:
-        what = "failed its gates" if refused == "failed" else "conflicts with the target branch"
-        return Finding(p.address, f"merge-{refused}", "escalate", mr["id"], f"merge request {mr['id']} {what}",
-                       {"escalated": mr["id"]}, escalate=True)  # fmt: skip
     if state == "idle" and mr and mr["status"] == "closed":
         return Finding(p.address, "merged", "cleanup", mr["id"], p.fields.get("branch", ""), {"mr": None})
     return None
