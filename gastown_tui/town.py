@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
+import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -84,21 +86,32 @@ def find_town(explicit: str | None = None, cwd: str | None = None) -> Town:
 
 
 def install(path: str, ledger_url: str | None = None, prefix: str = "hq", name: str | None = None) -> Town:
-    """Create a town at ``path``: town.toml, the ledger with its schema, Gas Town's config rows."""
+    """Create a town at ``path``: town.toml, the ledger with its schema, Gas Town's config rows.
+
+    On any failure everything it made is removed again: no half-made town is left behind.
+    """
     from .config import TownConfig
     from .ledger import Ledger, fields
+    from .ledger.backends import LedgerURL
 
     root = Path(path).expanduser().resolve()
     if (root / TOWN_FILE).exists():
         raise Conflict(f"{root} is already a town", "use it as it is, or pick another folder")
+    if root.exists() and not root.is_dir():
+        raise InvalidInput(f"{root} is a file, not a folder", "give a new or existing folder for the town")
     fields.check_prefix(prefix)
     town_name = fields.check_name(name or root.name or "town", "town name")
     url = ledger_url or "doltlite:ledger.db"
     TownConfig(name=town_name, prefix=prefix, ledger={"url": url})
     if url.startswith("doltlite:") and not url.startswith("doltlite://"):
         url = url[len("doltlite:") :]
+    LedgerURL.parse(url, base=str(root))  # a bad URL is refused before anything is made
     created_root = not root.exists()
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        before = set() if created_root else set(os.listdir(root))
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInput(f"cannot create the town folder {root}: {exc.strerror}", _WRITABLE_HINT) from None
     try:
         ledger = Ledger.open(url, base=str(root))
         ledger.create()
@@ -110,19 +123,48 @@ def install(path: str, ledger_url: str | None = None, prefix: str = "hq", name: 
 
         ledger.write("install", seed, actor="overseer")
         ledger.close()
-        text = (
-            f'name = "{town_name}"\nprefix = "{prefix}"\ndefault_runtime = "claude"\n\n'
-            f"[ledger]\nurl = {_toml_string(ledger_url or 'doltlite:ledger.db')}\n\n[mail.lists]\n"
-        )
+        text = _town_toml(town_name, prefix, ledger_url or "doltlite:ledger.db")
         tmp = root / (TOWN_FILE + ".tmp")
-        tmp.write_text(text)
+        tmp.write_text(text, encoding="utf-8")
         tmp.replace(root / TOWN_FILE)
-    except BaseException:
+    except BaseException as exc:
         if created_root:
             shutil.rmtree(root, ignore_errors=True)
+        else:
+            for entry in set(os.listdir(root)) - before:
+                _remove(root / entry)
+        if isinstance(exc, OSError):
+            where = exc.filename or root
+            raise InvalidInput(f"cannot write {where}: {exc.strerror or exc}", _WRITABLE_HINT) from None
         raise
     return Town(root)
 
 
+_WRITABLE_HINT = "pick a folder you can write to"
+
+
+def _town_toml(name: str, prefix: str, ledger_url: str) -> str:
+    """town.toml's text, checked to read back as written (a URL may hold any character)."""
+    text = (
+        f'name = {_toml_string(name)}\nprefix = {_toml_string(prefix)}\ndefault_runtime = "claude"\n\n'
+        f"[ledger]\nurl = {_toml_string(ledger_url)}\n\n[mail.lists]\n"
+    )
+    try:
+        parsed = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        parsed = {}
+    if parsed.get("ledger", {}).get("url") != ledger_url:
+        raise InvalidInput(f"ledger URL {ledger_url!r} cannot be written to {TOWN_FILE}", "use a plain URL or path")
+    return text
+
+
 def _toml_string(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A TOML basic string: JSON's escapes (\\n, \\", \\uXXXX…) are TOML's too."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import InvalidInput
 from .main import add_group, add_verb
 
 
@@ -72,7 +73,16 @@ def register(sub, common) -> None:
     p.add_argument("id")
 
 
+def _printable(record: dict[str, Any]) -> dict[str, Any]:
+    """A record as text output may show it: ledger data (imports keep it as it came) can hold
+    escape sequences that would drive the terminal; --json output escapes them itself."""
+    from ..ledger.fields import clean_field
+
+    return {k: clean_field(k, v) for k, v in record.items()}
+
+
 def _line(bead: dict[str, Any]) -> str:
+    bead = _printable(bead)
     who = f"  @{bead['assignee']}" if bead.get("assignee") else ""
     return f"{bead['id']:<14} P{bead['priority']} {bead['status']:<11} {bead['issue_type']:<9} {bead['title']}{who}"
 
@@ -105,23 +115,24 @@ def show(ctx) -> None:
     bead = ctx.ledger.read(lambda s: full_bead(s, ctx.args.id))
 
     def text() -> str:
+        b = _printable(bead)
         lines = [
-            f"{bead['id']}  {bead['title']}",
-            f"  status {bead['status']}  priority P{bead['priority']}  type {bead['issue_type']}"
-            + (f"  assignee {bead['assignee']}" if bead.get("assignee") else ""),
-            f"  created {bead['created_at']} by {bead['created_by']}  updated {bead['updated_at']}",
+            f"{b['id']}  {b['title']}",
+            f"  status {b['status']}  priority P{b['priority']}  type {b['issue_type']}"
+            + (f"  assignee {b['assignee']}" if b.get("assignee") else ""),
+            f"  created {b['created_at']} by {b['created_by']}  updated {b['updated_at']}",
         ]
-        if bead.get("closed_at"):
-            lines.append(f"  closed {bead['closed_at']}: {bead.get('close_reason') or ''}")
-        if bead["labels"]:
-            lines.append("  labels: " + ", ".join(bead["labels"]))
-        for d in bead["dependencies"]:
+        if b.get("closed_at"):
+            lines.append(f"  closed {b['closed_at']}: {b.get('close_reason') or ''}")
+        if b["labels"]:
+            lines.append("  labels: " + ", ".join(_printable({"label": label})["label"] for label in b["labels"]))
+        for d in map(_printable, b["dependencies"]):
             lines.append(f"  {d['type']} → {d['depends_on_id']}")
-        for d in bead["dependents"]:
+        for d in map(_printable, b["dependents"]):
             lines.append(f"  {d['type']} ← {d['issue_id']}")
-        if bead["description"]:
-            lines += ["", bead["description"]]
-        for c in bead["comments"]:
+        if b["description"]:
+            lines += ["", b["description"]]
+        for c in map(_printable, b["comments"]):
             lines += ["", f"— {c['author']} at {c['created_at']}:", c["text"]]
         return "\n".join(lines)
 
@@ -130,6 +141,8 @@ def show(ctx) -> None:
 
 def list_beads(ctx) -> None:
     a = ctx.args
+    if a.limit is not None and a.limit < 1:
+        raise InvalidInput(f"bad --limit {a.limit}", "give a positive number of beads, or leave --limit out for all")
     if a.status:
         from ..ledger import fields
 
@@ -230,6 +243,7 @@ def history(ctx) -> None:
     def text() -> str:
         out = []
         for e in entries:
+            e = {**e, **_printable({"author": e["author"], "message": e["message"]})}
             out.append(f"{e['commit'][:10]}  {e['date']}  {e['author']:<22} {e['change']:<8} {e['message']}")
             for col, ch in e["fields"].items():
                 old = "" if ch["old"] is None else str(ch["old"])[:60]

@@ -65,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a file the user named cannot be used; the sites that know better say more
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"gt: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     return int(result or 0)
 
 

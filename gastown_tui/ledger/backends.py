@@ -10,12 +10,17 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 
-from ..errors import InvalidInput, LedgerUnavailable
+from ..errors import GtError, InvalidInput, LedgerUnavailable
 from . import schema
+from .fields import clean_text
 
 _DB_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+_RESTORE_HINT = (
+    "restore the ledger from a backup (gt install NEW-FOLDER, then gt import BACKUP there), "
+    "or point town.toml's [ledger] url at the right ledger"
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,8 @@ class LedgerURL:
 
     @classmethod
     def parse(cls, url: str, base: str | None = None) -> LedgerURL:
+        if clean_text(url) != url:
+            raise InvalidInput(f"ledger URL {url!r} holds control characters", "give a plain file path or URL")
         if "://" not in url:
             path = url if os.path.isabs(url) or base is None else os.path.join(base, url)
             return cls("doltlite", path=path)
@@ -85,8 +92,13 @@ class Backend:
     def describe(self) -> str:
         return self.url.describe()
 
-    def connect(self):
+    def connect(self, create: bool = False):
+        """A new connection; ``create`` (only when making the ledger) may make what is missing."""
         raise NotImplementedError
+
+    def user_error(self, exc: BaseException) -> GtError | None:
+        """The clear error to show for a non-transient failure the user can act on (else None: a bug)."""
+        return None
 
     def begin_write(self, cur) -> None:
         raise NotImplementedError
@@ -136,17 +148,44 @@ class DoltliteBackend(Backend):
     insert_ignore = "INSERT OR IGNORE"
     commit_sql = "SELECT dolt_commit('-A', '-m', ?, '--author', ?)"
 
-    def connect(self):
+    def connect(self, create: bool = False):
         from .embedded import load_sqlite
 
         sqlite3 = load_sqlite()
-        if not os.path.isdir(os.path.dirname(self.url.path) or "."):
+        path = self.url.path
+        if not os.path.isdir(os.path.dirname(path) or "."):
             raise LedgerUnavailable(
-                f"ledger folder {os.path.dirname(self.url.path)!r} does not exist",
+                f"ledger folder {os.path.dirname(path)!r} does not exist",
                 "check the town path or run gt install",
             )
-        conn = sqlite3.connect(self.url.path, timeout=30, isolation_level=None, check_same_thread=False)
+        # mode=rw: a missing ledger is an error, not silently a new empty one.
+        uri = f"file:{quote(os.path.abspath(path))}?mode={'rwc' if create else 'rw'}"
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None, check_same_thread=False)
+        except sqlite3.OperationalError as exc:
+            if not create and not os.path.exists(path):
+                raise LedgerUnavailable(f"ledger file {path} is missing", _RESTORE_HINT) from None
+            raise LedgerUnavailable(
+                f"cannot open ledger file {path}: {exc}", "check that the file and its folder are readable and writable"
+            ) from None
         return _SqliteConnection(conn)
+
+    def user_error(self, exc: BaseException) -> GtError | None:
+        from .embedded import load_sqlite
+
+        sqlite3 = load_sqlite()
+        if not isinstance(exc, sqlite3.DatabaseError):
+            return None
+        text = str(exc)
+        if "no such table" in text:
+            return LedgerUnavailable(f"ledger {self.describe()} has no schema ({text})", _RESTORE_HINT)
+        if "not a database" in text or "malformed" in text:
+            return LedgerUnavailable(f"ledger file {self.url.path} is not a ledger ({text})", _RESTORE_HINT)
+        if "readonly" in text or "unable to open" in text or "disk i/o" in text.lower():
+            return LedgerUnavailable(
+                f"cannot use ledger file {self.url.path}: {text}", "check the file's permissions and the disk"
+            )
+        return None
 
     def begin_write(self, cur) -> None:
         cur.execute("BEGIN IMMEDIATE")
@@ -208,29 +247,42 @@ class MysqlBackend(Backend):
     def _raw_connect(self, database: str | None):
         import pymysql
 
-        try:
-            return pymysql.connect(
-                host=self.url.host,
-                port=self.url.port,
-                user=self.url.user,
-                password=self.url.password,
-                database=database,
-                charset="utf8mb4",
-                autocommit=False,
-                connect_timeout=5,
-                read_timeout=60,
-                write_timeout=60,
-            )
-        except pymysql.err.OperationalError as exc:
-            code = exc.args[0] if exc.args else 0
-            if code == 1049:
-                raise LedgerUnavailable(
-                    f"database {self.url.database!r} does not exist on {self.url.host}:{self.url.port}",
-                    "create the town with gt install --ledger URL",
-                ) from None
-            raise
+        return pymysql.connect(
+            host=self.url.host,
+            port=self.url.port,
+            user=self.url.user,
+            password=self.url.password,
+            database=database,
+            charset="utf8mb4",
+            autocommit=False,
+            connect_timeout=5,
+            read_timeout=60,
+            write_timeout=60,
+        )
 
-    def connect(self):
+    def user_error(self, exc: BaseException) -> GtError | None:
+        import pymysql
+
+        if not isinstance(exc, pymysql.err.MySQLError) or not exc.args:
+            return None
+        code, text = exc.args[0], str(exc.args[-1])
+        where = f"{self.url.host}:{self.url.port}"
+        if code == 1049:
+            return LedgerUnavailable(
+                f"database {self.url.database!r} does not exist on {where} (dropped or renamed?)",
+                "point town.toml's [ledger] url at the right database, or recreate it empty with "
+                "gt install NEW-FOLDER --ledger URL and load a backup with gt import",
+            )
+        if code == 1146:
+            return LedgerUnavailable(f"ledger {self.describe()} has no schema ({text})", _RESTORE_HINT)
+        if code in (1044, 1045, 1698):
+            return LedgerUnavailable(
+                f"access denied to ledger {self.describe()} ({text})",
+                "check the user and password in the ledger URL (town.toml's [ledger] url)",
+            )
+        return None
+
+    def connect(self, create: bool = False):
         conn = self._raw_connect(self.url.database)
         cur = conn.cursor()
         try:

@@ -70,12 +70,34 @@ BLOCKING_DEPENDENCY_TYPES = ("blocks", "conditional-blocks", "waits-for")
 # Names that become paths, branches and tmux session names (use fullmatch: "$" would let "\n" in).
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")
 _BEAD_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*-[A-Za-z0-9_.-]+$")
-_LABEL = re.compile(r"^[^\s,]{1,255}$")
+_LABEL = re.compile(r"^[^\s,\x00-\x1f\x7f-\x9f]{1,255}$")
+# Control characters (C0 and C1, DEL) would drive the terminal that prints a bead: ESC starts
+# colour/cursor sequences, BEL rings, CR overwrites the line. \t and \n are handled apart.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_BREAKS = re.compile(r"\r\n?|[\t\n]")
+# Columns (of beads, and a comment's text) that hold text over several lines; every other is one line.
+MULTILINE_FIELDS = frozenset(
+    ("description", "design", "acceptance_criteria", "notes", "close_reason", "payload", "waiters", "metadata", "text")
+)
 
 
 def now() -> str:
     """The current time as the ledger stores it: ISO-8601 UTC, second precision."""
     return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def clean_text(text: str, multiline: bool = False) -> str:
+    """``text`` without control characters; one line (breaks and tabs become spaces) unless ``multiline``."""
+    if multiline:
+        return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _CONTROL.sub("", _BREAKS.sub(" ", text))
+
+
+def clean_field(column: str, value):
+    """A bead column's value as it may be stored or printed (non-strings pass unchanged)."""
+    if not isinstance(value, str):
+        return value
+    return clean_text(value, column in MULTILINE_FIELDS)
 
 
 def check_status(status: str) -> str:

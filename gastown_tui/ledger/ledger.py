@@ -292,7 +292,7 @@ class Tx(Session):
         The id is ``bead_id`` if given, else ``parent.N`` for a child, else a fresh
         hash id under ``prefix`` (default: the ledger's ``issue_prefix``).
         """
-        title = (title or "").strip()
+        title = fields.clean_text(title or "").strip()
         if not title:
             raise InvalidInput("a bead needs a title", "give a short, non-empty title")
         if len(title) > 500:
@@ -301,7 +301,7 @@ class Tx(Session):
         if unknown:
             raise InvalidInput(f"unknown bead field(s): {', '.join(sorted(unknown))}")
         row = dict(ISSUE_DEFAULTS)
-        row.update(columns)
+        row.update({k: fields.clean_field(k, v) for k, v in columns.items()})
         row["title"] = title
         row["status"] = fields.check_status(row["status"])
         row["priority"] = fields.check_priority(row["priority"])
@@ -351,8 +351,11 @@ class Tx(Session):
             changes["priority"] = fields.check_priority(changes["priority"])
         if "issue_type" in changes:
             fields.check_type(changes["issue_type"], self.allowed_types())
-        if "title" in changes and not str(changes["title"]).strip():
-            raise InvalidInput("a bead needs a title", "give a short, non-empty title")
+        changes = {k: fields.clean_field(k, v) for k, v in changes.items()}
+        if "title" in changes:
+            changes["title"] = str(changes["title"]).strip()
+            if not changes["title"]:
+                raise InvalidInput("a bead needs a title", "give a short, non-empty title")
         changes = {k: v for k, v in changes.items() if old.get(k) != v}
         if not changes:
             return old
@@ -464,6 +467,8 @@ class Tx(Session):
 
     def add_comment(self, bead_id: str, text: str, author: str | None = None) -> int:
         self.get(bead_id)
+        text = fields.clean_text(text, multiline=True)
+        author = fields.clean_text(author) if author else None
         if not text.strip():
             raise InvalidInput("a comment needs some text")
         self.execute(
@@ -548,13 +553,13 @@ class Ledger:
         """Create the database (server) and the tables; safe to repeat."""
         if self.backend.dialect == "mysql":
             self._guard(self.backend.create_database)
-        self._guard(lambda: self.backend.create_schema(self._connection()))
+        self._guard(lambda: self.backend.create_schema(self._connection(create=True)))
 
     # -- connections and retries -----------------------------------------
-    def _connection(self):
+    def _connection(self, create: bool = False):
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self.backend.connect()
+            conn = self.backend.connect(create)
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)
@@ -586,6 +591,9 @@ class Ledger:
                 return fn()
             except Exception as exc:
                 if not self.backend.is_transient(exc):
+                    clear = self.backend.user_error(exc)
+                    if clear is not None:
+                        raise clear from None
                     raise
                 if self.backend.is_disconnect(exc):
                     self._drop_connection()

@@ -9,52 +9,116 @@ transaction, so a bad line means nothing is imported.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import os
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidInput
+from ..errors import GtError, InvalidInput
+from . import fields
 from .ledger import WISP_INFIX, Ledger, Tx
-from .schema import BACKUP_TABLES, ISSUE_DEFAULTS, ISSUE_FIELDS
+from .schema import BACKUP_TABLES, ISSUE_COLUMNS, ISSUE_DEFAULTS, ISSUE_FIELDS
 
-# Keys a per-issue export nests inside each issue object.
-_NESTED = ("labels", "dependencies", "comments")
+# Keys a per-issue export nests inside each issue object, and what each element must be.
+_NESTED = {"labels": str, "dependencies": dict, "comments": dict}
+_NOTHING = "fix the record; nothing was imported"
+_REQUIRED = {
+    "issues": ("id", "title"),
+    "dependencies": ("issue_id", "depends_on_id"),
+    "labels": ("issue_id", "label"),
+    "comments": ("issue_id", "text"),
+    "events": ("issue_id", "event_type"),
+    "config": ("key", "value"),
+}
+# A record and where it came from ("path:line"), so every complaint can point at its line.
+Located = tuple[str, dict[str, Any]]
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+def _read_jsonl(path: Path) -> list[Located]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}", "check the file's permissions") from None
     records = []
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InvalidInput(
-                    f"{path}:{number}: malformed JSON ({exc.msg})", "fix or remove that line; nothing was imported"
-                ) from None
-            if not isinstance(record, dict):
-                raise InvalidInput(f"{path}:{number}: expected a JSON object", "nothing was imported")
-            records.append(record)
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        where = f"{path}:{number}"
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{where}: not UTF-8 text", "save the file as UTF-8; nothing was imported") from None
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(
+                f"{where}: malformed JSON ({exc.msg})", "fix or remove that line; nothing was imported"
+            ) from None
+        if not isinstance(record, dict):
+            raise InvalidInput(f"{where}: expected a JSON object", "nothing was imported")
+        records.append((where, record))
     return records
 
 
-def _check(table: str, path: Path, records: list[dict[str, Any]]) -> None:
-    required = {
-        "issues": ("id", "title"),
-        "dependencies": ("issue_id", "depends_on_id"),
-        "labels": ("issue_id", "label"),
-        "comments": ("issue_id", "text"),
-        "events": ("issue_id", "event_type"),
-        "config": ("key", "value"),
-    }[table]
-    for number, record in enumerate(records, 1):
-        missing = [k for k in required if record.get(k) in (None, "")]
+def _check(table: str, records: list[Located]) -> None:
+    """Every record has its keys, and values a ledger can hold (data from other towns is kept as it is)."""
+    for where, record in records:
+        missing = [k for k in _REQUIRED[table] if record.get(k) in (None, "")]
         if missing:
-            raise InvalidInput(
-                f"{path}: record {number} has no {', '.join(missing)}", "fix the record; nothing was imported"
-            )
+            raise InvalidInput(f"{where}: record has no {', '.join(missing)}", _NOTHING)
+        try:
+            _check_values(table, record)
+        except GtError as exc:
+            raise InvalidInput(f"{where}: {exc.message}", _NOTHING) from None
+
+
+def _check_values(table: str, record: dict[str, Any]) -> None:
+    if table == "issues":
+        fields.check_bead_id(record["id"])
+        for column, kind, _ in ISSUE_COLUMNS[1:]:
+            value = record.get(column)
+            if value is None or column == "metadata":
+                continue
+            if kind == "int" and (not isinstance(value, int) or isinstance(value, bool)):
+                raise InvalidInput(f"{column} {value!r} is not a whole number")
+            if kind == "real" and (not isinstance(value, int | float) or isinstance(value, bool)):
+                raise InvalidInput(f"{column} {value!r} is not a number")
+            if kind in ("key", "text", "longtext", "short", "ts") and not isinstance(value, str):
+                raise InvalidInput(f"{column} {value!r} is not a string")
+            if kind == "ts" and value:
+                _check_time(column, value)
+        if "priority" in record:
+            fields.check_priority(record["priority"])
+        for column in ("status", "issue_type"):
+            if column in record:
+                _check_word(column, record[column])
+    elif table == "config":
+        for column in ("key", "value"):
+            if not isinstance(record[column], str):
+                raise InvalidInput(f"config {column} {record[column]!r} is not a string")
+    else:
+        fields.check_bead_id(record["issue_id"])
+        word = {"dependencies": "depends_on_id", "labels": "label", "events": "event_type"}.get(table)
+        if word:
+            _check_word(word, record[word])
+        if table == "dependencies" and "type" in record:
+            _check_word("type", record["type"])
+        if table == "comments" and not isinstance(record["text"], str):
+            raise InvalidInput(f"comment text {record['text']!r} is not a string")
+
+
+def _check_word(column: str, value: Any) -> None:
+    """Statuses, types, labels: names another town may have that we do not know; still one short line."""
+    if not isinstance(value, str) or not value or len(value) > 255 or fields.clean_text(value) != value:
+        raise InvalidInput(f"bad {column} {value!r}", "use a short text without control characters")
+
+
+def _check_time(column: str, value: str) -> None:
+    try:
+        _dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{column} {value!r} is not an ISO-8601 time", "e.g. 2026-02-28T05:33:08Z") from None
 
 
 def _split_dependency(record: dict[str, Any]) -> dict[str, Any]:
@@ -67,10 +131,24 @@ def _split_dependency(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+def _unnest(where: str, issue: dict[str, Any], tables: dict[str, list[Located]]) -> None:
+    """Move an export line's own labels, dependencies and comments into their tables."""
+    for key, kind in _NESTED.items():
+        nested = issue.pop(key, None)
+        if nested is None:
+            continue
+        if not isinstance(nested, list) or not all(isinstance(item, kind) for item in nested):
+            shape = "texts" if kind is str else "objects"
+            raise InvalidInput(f"{where}: {key} must be a list of {shape}, not {nested!r}"[:300], _NOTHING)
+        for item in nested:
+            owner = {"issue_id": issue.get("id")}
+            tables[key].append((where, {**owner, "label": item} if kind is str else {**owner, **item}))
+
+
 def read_backup(path: str) -> dict[str, list[dict[str, Any]]]:
     """All records of a backup folder or single export file, checked, by table."""
     source = Path(path)
-    tables: dict[str, list[dict[str, Any]]] = {name: [] for name in BACKUP_TABLES}
+    tables: dict[str, list[Located]] = {name: [] for name in BACKUP_TABLES}
     if source.is_dir():
         found = False
         for name in BACKUP_TABLES:
@@ -78,27 +156,20 @@ def read_backup(path: str) -> dict[str, list[dict[str, Any]]]:
             if file.is_file():
                 found = True
                 tables[name] = _read_jsonl(file)
-                _check(name, file, tables[name])
         if not found:
             raise InvalidInput(
                 f"{source} holds no beads backup (no issues.jsonl …)", "point at a backup folder or file"
             )
     elif source.is_file():
-        for issue in _read_jsonl(source):
-            for dep in issue.pop("dependencies", None) or []:
-                tables["dependencies"].append({"issue_id": issue.get("id"), **dep})
-            for label in issue.pop("labels", None) or []:
-                tables["labels"].append({"issue_id": issue.get("id"), "label": label})
-            for comment in issue.pop("comments", None) or []:
-                tables["comments"].append({"issue_id": issue.get("id"), **comment})
-            tables["issues"].append(issue)
-        for name in ("issues", "labels", "comments"):
-            _check(name, source, tables[name])
+        for where, issue in _read_jsonl(source):
+            _unnest(where, issue, tables)
+            tables["issues"].append((where, issue))
     else:
         raise InvalidInput(f"{source} does not exist", "give a backup folder or an issues.jsonl file")
-    tables["dependencies"] = [_split_dependency(d) for d in tables["dependencies"]]
-    _check("dependencies", source, tables["dependencies"])
-    return tables
+    tables["dependencies"] = [(where, _split_dependency(d)) for where, d in tables["dependencies"]]
+    for name, records in tables.items():
+        _check(name, records)
+    return {name: [record for _, record in records] for name, records in tables.items()}
 
 
 def import_backup(ledger: Ledger, path: str, actor: str | None = None) -> dict[str, int]:
@@ -166,7 +237,12 @@ def export_backup(ledger: Ledger, directory: str) -> dict[str, int]:
     rows flagged ephemeral under ordinary ids are the backup's own data and go out again.
     """
     target = Path(directory)
-    target.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not target.is_dir():
+        raise InvalidInput(f"{target} is a file, not a folder", "give a new or existing folder to export into")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInput(f"cannot create {target}: {exc.strerror}", "give a folder you can write to") from None
 
     def dump(s) -> dict[str, list[dict[str, Any]]]:
         wisp = f"SELECT id FROM issues WHERE id LIKE '%{WISP_INFIX}-%'"
@@ -187,6 +263,15 @@ def export_backup(ledger: Ledger, directory: str) -> dict[str, int]:
         return out
 
     tables = ledger.read(dump)
+    try:
+        return _write_backup(target, tables, ledger.read(lambda s: s.last_event_id()))
+    except OSError as exc:
+        raise InvalidInput(
+            f"cannot write {exc.filename or target}: {exc.strerror}", "give a folder you can write to"
+        ) from None
+
+
+def _write_backup(target: Path, tables: dict[str, list[dict[str, Any]]], last_event_id: int) -> dict[str, int]:
     counts = {}
     for table, rows in tables.items():
         tmp = target / f".{table}.jsonl.tmp"
@@ -198,7 +283,7 @@ def export_backup(ledger: Ledger, directory: str) -> dict[str, int]:
         tmp.replace(target / f"{table}.jsonl")
         counts[table] = len(rows)
     with open(target / "backup_state.json", "w", encoding="utf-8") as fh:
-        json.dump({"counts": counts, "last_event_id": ledger.read(lambda s: s.last_event_id())}, fh, indent=2)
+        json.dump({"counts": counts, "last_event_id": last_event_id}, fh, indent=2)
     return counts
 
 
