@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 from conftest import FIXTURE, run_gt
@@ -100,3 +101,34 @@ def test_install_refuses_bad_input(tmp_path):
     assert ok.code == 0
     again = run_gt("install", str(tmp_path / "c"))
     assert again.code == 1 and "already a town" in again.err
+
+
+def test_text_output_never_prints_terminal_escapes(town, gt, tmp_path):
+    """Typed text is cleaned on the way in; imported data is kept, but printed without its escapes."""
+    typed = gt("bead", "create", "t\x1b[31mred\x07").out.strip()
+    assert gt("bead", "show", typed, "--json").json()["title"] == "t[31mred"
+    export = tmp_path / "issues.jsonl"
+    raw = {
+        "id": "hq-esc1",
+        "title": "evil\x1b]0;owned\x07\ntitle",
+        "description": "body\x1b[2J\nsecond\tline",
+        "labels": ["ok"],
+        "comments": [{"author": "x\x1b[1m", "text": "hi\x07", "created_at": "2026-01-01T00:00:00Z"}],
+    }
+    export.write_text(json.dumps(raw) + "\n")
+    assert gt("import", str(export)).code == 0
+    assert gt("bead", "show", "hq-esc1", "--json").json()["title"] == raw["title"]  # data is data
+    for argv in (("bead", "list"), ("bead", "show", "hq-esc1"), ("bead", "ready")):
+        out = gt(*argv).out
+        assert "\x1b" not in out and "\x07" not in out, argv
+        assert "evil]0;owned title" in out
+    shown = gt("bead", "show", "hq-esc1").out
+    assert "body[2J\nsecond\tline" in shown and "— x[1m at" in shown and "\nhi" in shown
+
+
+def test_list_limit_must_be_positive(town, gt):
+    for n in range(3):
+        gt("bead", "create", f"b{n}")
+    assert len(gt("bead", "list", "--limit", "2", "--json").json()) == 2
+    refused = gt("bead", "list", "--limit", "-1")
+    assert refused.code == 2 and refused.err.startswith("gt: bad --limit -1")

@@ -155,3 +155,29 @@ def test_leases_are_exclusive_until_expiry(ledger):
 def test_names_with_a_trailing_newline_or_a_path_are_refused(check, value):
     with pytest.raises(InvalidInput):
         check(value)
+
+
+def test_control_characters_never_reach_the_ledger(ledger):
+    """ESC/BEL/CR would drive the terminal of whoever prints the bead; titles are one line."""
+    bead_id = ledger.write(
+        "c",
+        lambda tx: tx.create(
+            "t\x1b[31mred\x07\nnext\tcol",
+            description="line\x1b]0;pwn\x07 one\r\nline\ttwo\rthree\x9b",
+            assignee="gastown/polecats/\x1bnux",
+        ),
+    )
+    bead = ledger.get(bead_id)
+    assert bead["title"] == "t[31mred next col"
+    assert bead["description"] == "line]0;pwn one\nline\ttwo\nthree"
+    assert bead["assignee"] == "gastown/polecats/nux"
+    ledger.write("u", lambda tx: tx.update(bead_id, title="\x1b[2Jnew\n", notes="a\x00b\nc", close_reason="x\x07"))
+    bead = ledger.get(bead_id)
+    assert (bead["title"], bead["notes"], bead["close_reason"]) == ("[2Jnew", "ab\nc", "x")
+    ledger.write("k", lambda tx: tx.add_comment(bead_id, "ok\x1b[0m\nbye", author="w\x1bho"))
+    comment = ledger.read(lambda s: s.comments(bead_id))[0]
+    assert (comment["text"], comment["author"]) == ("ok[0m\nbye", "who")
+    with pytest.raises(InvalidInput, match="a bead needs a title"):
+        ledger.write("c", lambda tx: tx.create("\x1b\x07"))
+    with pytest.raises(InvalidInput, match="bad label"):
+        ledger.write("c", lambda tx: tx.create("labelled", labels=["gt:\x1bx"]))

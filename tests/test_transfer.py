@@ -128,3 +128,21 @@ def test_ephemeral_beads_stay_out_of_exports(ledger, tmp_path):
     assert keep in ids and wisp not in ids
     assert all(r["issue_id"] != wisp for r in _records(tmp_path / "out", "labels"))
     assert all(r["issue_id"] != wisp for r in _records(tmp_path / "out", "events"))
+
+
+def test_other_towns_statuses_and_types_are_data_but_bad_records_are_refused(ledger, tmp_path):
+    export = tmp_path / "issues.jsonl"
+    foreign = {"id": "bd-x1", "title": "Theirs", "status": "triage", "issue_type": "incident", "priority": 0}
+    export.write_text(json.dumps(foreign) + "\n")
+    assert import_backup(ledger, str(export))["issues"] == 1
+    assert ledger.get("bd-x1")["status"] == "triage"
+
+    folder = tmp_path / "backup"
+    folder.mkdir()
+    (folder / "issues.jsonl").write_text(json.dumps({**foreign, "id": "bd-x2"}) + "\n")
+    deps = [{"issue_id": "bd-x2", "depends_on_id": "bd-x1", "type": "blocks"}] * 2
+    deps[1] = {**deps[1], "type": ["blocks"]}
+    (folder / "dependencies.jsonl").write_text("".join(json.dumps(d) + "\n" for d in deps))
+    with pytest.raises(InvalidInput, match=r"dependencies\.jsonl:2: bad type \['blocks'\]"):
+        import_backup(ledger, str(folder))
+    assert ledger.find("bd-x2") is None
