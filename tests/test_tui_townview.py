@@ -63,3 +63,16 @@ def test_services_do_not_import_textual():
 
     code = "import sys, gastown_tui.services.townview; sys.exit('textual' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_gate_summary_names_the_first_failing_gate():
+    from gastown_tui.services.townview import MergeRequestView
+
+    def view(gates: str) -> MergeRequestView:
+        fields = {"gates": gates} if gates else {}
+        return MergeRequestView("gt-mr", "gastown", "gt-a", "A", "polecat/nux/gt-a", "main", "gastown/polecats/nux",
+                                "open", 2, (), fields)  # fmt: skip
+
+    assert view("unit tests:pass scripted check:fail").gate_summary == "✗ scripted check"
+    assert view("unit tests:pass lint:pass").gate_summary == "✓ 2 passed"
+    assert view("").gate_summary == ""

@@ -8,6 +8,7 @@ here: the TUI calls it from a worker thread, tests and ``bench/tui.py`` call it 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,10 @@ def description_fields(text: str) -> dict[str, str]:
         if found:
             return found
     return {}
+
+
+# One ``NAME:pass`` / ``NAME:fail`` of the refinery's gates field (names may hold spaces).
+_GATE_RESULT = re.compile(r"(.+?):(pass|fail)(?=\s|$)")
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,15 @@ class MergeRequestView:
     def gates(self) -> str:
         """Gate results as the refinery records them: a ``gates: NAME:pass …`` description field."""
         return self.fields.get("gates", "")
+
+    @property
+    def gate_summary(self) -> str:
+        """``✓ 2 passed``, or ``✗ NAME`` of the first gate that failed; empty before any run."""
+        results = [(name.strip(), verdict) for name, verdict in _GATE_RESULT.findall(self.gates)]
+        failed = [name for name, verdict in results if verdict == "fail"]
+        if failed:
+            return f"✗ {failed[0]}"
+        return f"✓ {len(results)} passed" if results else ""
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ class MergeQueueTable(actions.ScreenActions, KeyedTable):
         ("P", 2),
         ("Rig", 8),
         ("Bead", 9),
-        ("Title", 16),
-        ("Worker", 8),
+        ("Title", 14),
+        ("Worker", 7),
         ("State", 8),
-        ("Gates", 9),
+        ("Gates", 12),
         ("Diff", 8),
         ("Age", 3),
     )
@@ -51,7 +51,7 @@ class MergeQueueTable(actions.ScreenActions, KeyedTable):
             mr.source_title,
             mr.worker.rsplit("/", 1)[-1],
             badge(self, mr.state),
-            mr.gates or "—",
+            mr.gate_summary or "—",
             mr.diffstat.split(" (")[0] or "—",
             age(mr.created_at, now),
         )
