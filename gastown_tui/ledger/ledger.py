@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from ..errors import Conflict, InvalidInput, LedgerUnavailable, NotFound
 from . import fields, ids
 from .backends import Backend, LedgerURL, backend_for
-from .schema import INT_FIELDS, ISSUE_DEFAULTS, ISSUE_FIELDS
+from .schema import ISSUE_DEFAULTS, ISSUE_FIELDS
 
 T = TypeVar("T")
 
@@ -237,9 +237,6 @@ class Session:
     def config(self, key: str, default: str | None = None) -> str | None:
         value = self.scalar("SELECT value FROM config WHERE `key` = ?", (key,))
         return default if value is None else value
-
-    def config_all(self) -> dict[str, str]:
-        return {r["key"]: r["value"] for r in self.rows("SELECT `key`, value FROM config ORDER BY `key`")}
 
     def allowed_types(self) -> tuple[str, ...]:
         custom = [t.strip() for t in (self.config("types.custom") or "").split(",") if t.strip()]
@@ -519,14 +516,6 @@ def load_metadata(bead: dict[str, Any]) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {}
     return meta if isinstance(meta, dict) else {}
-
-
-def coerce_row(row: dict[str, Any]) -> dict[str, Any]:
-    """Read-back values in the backup's types (ints as ints; MySQL returns Decimals for some)."""
-    for key in INT_FIELDS & row.keys():
-        if row[key] is not None:
-            row[key] = int(row[key])
-    return row
 
 
 class Ledger:

@@ -67,7 +67,6 @@ ISSUE_COLUMNS: tuple[tuple[str, str, object], ...] = (
 )
 ISSUE_FIELDS = tuple(name for name, _, _ in ISSUE_COLUMNS)
 ISSUE_DEFAULTS = {name: default for name, _, default in ISSUE_COLUMNS}
-INT_FIELDS = frozenset(n for n, kind, _ in ISSUE_COLUMNS if kind == "int")
 
 DEPENDENCY_FIELDS = ("issue_id", "depends_on_id", "type", "created_at", "created_by")
 LABEL_FIELDS = ("issue_id", "label")
