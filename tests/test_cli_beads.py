@@ -132,3 +132,9 @@ def test_list_limit_must_be_positive(town, gt):
     assert len(gt("bead", "list", "--limit", "2", "--json").json()) == 2
     refused = gt("bead", "list", "--limit", "-1")
     assert refused.code == 2 and refused.err.startswith("gt: bad --limit -1")
+
+
+def test_a_stray_argument_is_reported_by_the_verb_itself(town, gt):
+    res = gt("bead", "list", "stray")
+    assert res.code == 2
+    assert "usage: gt bead list" in res.err and "gt bead list: error: unrecognized arguments: stray" in res.err

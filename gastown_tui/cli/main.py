@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     from ..errors import GtError
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # let the verb's own parser say it, with the verb's usage line
+        getattr(args, "parser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
@@ -79,7 +81,7 @@ def run() -> None:
 def add_verb(sub, common, name: str, handler, help_text: str, aliases: tuple[str, ...] = ()) -> argparse.ArgumentParser:
     """A verb with the common options (--town, --json) and its handler attached."""
     parser = sub.add_parser(name, help=help_text, description=help_text, parents=[common], aliases=list(aliases))
-    parser.set_defaults(handler=handler)
+    parser.set_defaults(handler=handler, parser=parser)
     return parser
 
 
