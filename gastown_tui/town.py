@@ -45,7 +45,12 @@ class Town:
     @property
     def prefix(self) -> str:
         """Bead prefix of town-level beads (``hq``)."""
-        return str(self.raw.get("prefix", "hq"))
+        from .ledger.fields import check_prefix
+
+        try:
+            return check_prefix(self.raw.get("prefix", "hq"))
+        except InvalidInput as exc:
+            raise InvalidInput(f"{self.file}: {exc.message}", exc.hint) from None
 
     @property
     def ledger_url(self) -> str:

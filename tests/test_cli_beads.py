@@ -138,3 +138,10 @@ def test_a_stray_argument_is_reported_by_the_verb_itself(town, gt):
     res = gt("bead", "list", "stray")
     assert res.code == 2
     assert "usage: gt bead list" in res.err and "gt bead list: error: unrecognized arguments: stray" in res.err
+
+
+def test_a_bad_prefix_in_town_toml_is_named_with_the_file(town, gt):
+    text = town.file.read_text()
+    town.file.write_text(text.replace('prefix = "hq"', 'prefix = "BAD PREFIX"'))
+    res = gt("bead", "create", "x")
+    assert res.code == 2 and f"{town.file}: bad bead prefix 'BAD PREFIX'" in res.err

@@ -151,6 +151,6 @@ def check_label(label: str) -> str:
 
 
 def check_prefix(prefix: str) -> str:
-    if not re.fullmatch(r"[a-z][a-z0-9]{0,15}", prefix or ""):
+    if not isinstance(prefix, str) or not re.fullmatch(r"[a-z][a-z0-9]{0,15}", prefix):
         raise InvalidInput(f"bad bead prefix {prefix!r}", "use 1–16 lower-case letters and digits, e.g. gt")
     return prefix
