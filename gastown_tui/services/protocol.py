@@ -125,31 +125,32 @@ class MergeReady(ProtocolMessage):
 
 
 @dataclass(frozen=True)
-class Merged(ProtocolMessage):
-    """Refinery → witness: the branch is on the target; the polecat can be cleaned up."""
+class RefineryOutcome(ProtocolMessage):
+    """What every refinery verdict on a branch names: whose, which, for what, where, onto what."""
 
-    KIND: ClassVar[str] = "MERGED"
     polecat: str
     branch: str
     issue: str
     rig: str
     target: str
+
+
+@dataclass(frozen=True)
+class Merged(RefineryOutcome):
+    """Refinery → witness: the branch is on the target; the polecat can be cleaned up."""
+
+    KIND: ClassVar[str] = "MERGED"
     merged_at: str
     merge_commit: str
     note: str = ""
 
 
 @dataclass(frozen=True)
-class MergeFailed(ProtocolMessage):
+class MergeFailed(RefineryOutcome):
     """Refinery → witness: gates or push failed (not a conflict)."""
 
     KIND: ClassVar[str] = "MERGE_FAILED"
     CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {"failure_type": FAILURE_TYPES}
-    polecat: str
-    branch: str
-    issue: str
-    rig: str
-    target: str
     failed_at: str
     failure_type: str
     error: str
@@ -161,15 +162,10 @@ class MergeFailed(ProtocolMessage):
 
 
 @dataclass(frozen=True)
-class ReworkRequest(ProtocolMessage):
+class ReworkRequest(RefineryOutcome):
     """Refinery → witness: the branch conflicts with the target; rebase and resubmit."""
 
     KIND: ClassVar[str] = "REWORK_REQUEST"
-    polecat: str
-    branch: str
-    issue: str
-    rig: str
-    target: str
     requested_at: str
     conflict_files: tuple[str, ...] = ()
     note: str = ""
