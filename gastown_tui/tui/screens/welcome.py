@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from textual import work
@@ -12,14 +11,6 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
 from ...errors import GtError
-
-
-def demo_builder():
-    """``gastown_tui.services.demo.build_demo`` when this build has it."""
-    try:
-        return getattr(importlib.import_module("gastown_tui.services.demo"), "build_demo", None)
-    except ImportError:
-        return None
 
 
 class WelcomeScreen(Screen):
@@ -33,8 +24,7 @@ class WelcomeScreen(Screen):
             yield Input(str(Path.home() / "gt"), id="path")
             with Horizontal(classes="buttons"):
                 yield Button("Create a town here", variant="primary", id="create")
-                if demo_builder() is not None:
-                    yield Button("Open the demo town", id="demo")
+                yield Button("Open the demo town", id="demo")
                 yield Button("Quit", id="quit")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -48,14 +38,11 @@ class WelcomeScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, description="creating a town")
     def _build(self, kind: str, path: str) -> None:
-        from ...town import Town, install
+        from ...services.demo import build_demo
+        from ...town import install
 
         try:
-            if kind == "demo":
-                built = demo_builder()(path)
-                town = built if isinstance(built, Town) else Town(Path(built or path))
-            else:
-                town = install(path)
+            town = build_demo(path) if kind == "demo" else install(path)
         except GtError as exc:
             self.app.call_from_thread(self.notify, str(exc), title="Could not create the town", severity="error")
             return
