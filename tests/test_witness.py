@@ -180,6 +180,23 @@ def test_a_failed_merge_request_is_escalated_once(lite_town, rig, tmux):
     assert len(town.ledger.list_beads(issue_type="message", assignee="overseer")) == 1
 
 
+def test_a_stranded_convoy_is_reported_once_per_episode(lite_town, rig, tmux):
+    from gastown_tui.services.convoys import create_convoy
+
+    town = lite_town
+    waiting = [new_bead(town, "Nobody on me"), new_bead(town, "Nor me")]
+    convoy = town.ledger.write("convoy", lambda tx: create_convoy(tx, "Left alone", waiting))
+    findings = witness.patrol(town, rig.name)
+    assert [(f["kind"], f["bead"]) for f in findings] == [("convoy-stranded", convoy)]
+    reports = town.ledger.list_beads(issue_type="message", assignee="overseer")
+    assert len(reports) == 1 and f"convoy {convoy} stranded" in reports[0]["title"]
+    assert witness.patrol(town, rig.name) == []  # once per episode
+    polecats.sling(town, waiting[0], rig.name, runtime=HANG)  # somebody is on it now
+    witness.patrol(town, rig.name)
+    assert "stranded-reported" not in town.ledger.read(lambda s: s.labels(convoy))
+    assert len(town.ledger.list_beads(issue_type="message", assignee="overseer")) == 1
+
+
 class CountingTmux(Tmux):
     def __init__(self):
         super().__init__()

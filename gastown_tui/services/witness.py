@@ -12,6 +12,8 @@ and hooked beads); only polecats that need something cost more. It finds:
   on the target branch (else kept), and the polecat forgets the MR;
 - **merge-failed / merge-rework**: the refinery failed a merge request or asked for a rebase →
   escalated once per merge request (label ``escalated``): its polecat has usually moved on;
+- **convoy-stranded**: a convoy has ready work in this rig and nobody on any of it → reported
+  once per episode (label ``stranded-reported``, dropped when it moves again);
 - **recovered**: a polecat marked stalled/zombie is working again.
 
 Escalations go to town.toml's ``escalate_to`` (default: the overseer, the human at the keyboard;
@@ -57,6 +59,8 @@ REFUSED = {
     "mr:rework": ("merge-rework", "conflicts with the target branch"),
 }
 ESCALATED_LABEL = "escalated"
+# On a convoy the witness reported stranded; dropped when it is not any more.
+STRANDED_LABEL = "stranded-reported"
 # Protocol mail to the witness that only reports what the ledger already shows.
 ACKNOWLEDGED = ("POLECAT_DONE", "MERGED")
 
@@ -80,8 +84,8 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
     tmux = tmux or Tmux()
     live = tmux.activity()
     now = time.time() if now is None else now
-    polecats, merge_requests, reports, refused = town.ledger.read(
-        lambda s: (*_read(s, config), _reports(s, config), _refused(s, config))
+    polecats, merge_requests, reports, refused, convoys = town.ledger.read(
+        lambda s: (*_read(s, config), _reports(s, config), _refused(s, config), _stranded(s, config))
     )
     if reports:
         town.ledger.write("witness inbox", lambda tx: _acknowledge(tx, reports))
@@ -91,6 +95,12 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
     if refused:
         found, sent = town.ledger.write(
             "witness escalate", lambda tx: _escalate_refused(tx, config, refused, escalate_to)
+        )
+        findings += found
+        messages += sent
+    if convoys["new"] or convoys["over"]:
+        found, sent = town.ledger.write(
+            "witness stranded", lambda tx: _report_stranded(tx, config, convoys, escalate_to)
         )
         findings += found
         messages += sent
@@ -170,6 +180,52 @@ def _escalate_refused(
         )
         messages += protocol.post(tx, message, sender=addresses.witness(config.name), to=escalate_to)
         findings.append(finding)
+    return findings, messages
+
+
+def _stranded(session, config: RigConfig) -> dict[str, list[dict[str, Any]]]:
+    """Convoys with ready work in this rig and nobody on it, not reported yet ("new"); and
+    reported ones that are no longer stranded ("over"), so a later episode is reported again."""
+    from .convoys import list_convoys
+
+    mine = config.prefix + "-"
+    new, over = [], []
+    if config.auto_sling:
+        return {"new": new, "over": over}  # the daemon's dispatch slings this rig's ready work itself
+    for convoy in list_convoys(session):
+        reported = STRANDED_LABEL in convoy["labels"]
+        stranded = convoy["stranded"] and any(bead.startswith(mine) for bead in convoy["ready"])
+        if stranded and not reported:
+            new.append(convoy)
+        elif reported and not convoy["stranded"]:
+            over.append(convoy)
+    return {"new": new, "over": over}
+
+
+def _report_stranded(
+    tx, config: RigConfig, convoys: dict[str, list[dict[str, Any]]], escalate_to: str
+) -> tuple[list[Finding], list[str]]:
+    """Tell the overseer (once per episode) that a convoy's work waits with nobody slinging it."""
+    from . import protocol
+
+    for convoy in convoys["over"]:
+        tx.remove_label(convoy["id"], STRANDED_LABEL)
+    findings, messages = [], []
+    for convoy in convoys["new"]:
+        if not tx.add_label(convoy["id"], STRANDED_LABEL):
+            continue  # a concurrent patrol reported it
+        ready = [bead for bead in convoy["ready"] if bead.startswith(config.prefix + "-")]
+        detail = f"convoy {convoy['id']} ({convoy['title']}) has {len(ready)} ready bead(s) and nobody on them"
+        findings.append(Finding(addresses.witness(config.name), "convoy-stranded", "report", convoy["id"], detail))
+        message = protocol.Escalation(
+            severity="MEDIUM",
+            topic=f"convoy {convoy['id']} stranded",
+            source=addresses.witness(config.name),
+            issue=convoy["id"],
+            note=f"{detail}: {', '.join(ready[:10])}. Sling them (gt sling BEAD {config.name}, or s in the TUI), "
+            "or set auto_sling = true in the rig's rig.toml.",
+        )
+        messages += protocol.post(tx, message, sender=addresses.witness(config.name), to=escalate_to)
     return findings, messages
 
 
