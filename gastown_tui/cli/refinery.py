@@ -39,16 +39,13 @@ def register(sub, common) -> None:
     p.add_argument("rig")
 
 
-def _stat(item: dict[str, Any]) -> str:
-    stat = item.get("diffstat")
-    return f"{stat['files']}f +{stat['insertions']} -{stat['deletions']}" if stat else "?"
-
-
 def _line(item: dict[str, Any]) -> str:
+    from ..services.refinery import diffstat_text
+
     gates = " ".join(f"{g['name']}:{'pass' if g['ok'] else 'fail'}" for g in item["gates"]) or "-"
     return (
         f"{item['id']:<14} P{item['priority']} {item['state']:<10} {item['rig']:<12} {item['branch']:<32}"
-        f" {_stat(item):<14} {gates}"
+        f" {diffstat_text(item):<14} {gates}"
     )
 
 
@@ -60,45 +57,10 @@ def list_cmd(ctx) -> None:
 
 
 def show_cmd(ctx) -> None:
-    from ..services.refinery import show
+    from ..services.refinery import render_details, show
 
     item = show(ctx.town, ctx.args.mr)
-
-    def text() -> str:
-        lines = [
-            f"{item['id']}  {item['title']}  [{item['state']}]",
-            f"  rig {item['rig']}  branch {item['branch']} → {item['target'] or '(default)'}",
-            f"  source {item['source_issue']}  worker {item['worker']}  priority P{item['priority']}"
-            f"  retries {item['retry_count']}",
-            f"  commit {item['commit_sha'] or '?'}  diff {_stat(item)}",
-        ]
-        if item["merge_commit"]:
-            lines.append(f"  merge commit {item['merge_commit']}")
-        if item["approved_by"]:
-            lines.append(f"  approved by {item['approved_by']}")
-        for commit in item["commits"]:
-            lines.append(f"  {commit['sha'][:10]} {commit['subject']}")
-        run = item["gate_run"]
-        if run:
-            lines.append(
-                f"  gates on {run['commit'][:10]} (stack of {len(run['stack'])}): {'green' if run['ok'] else 'red'}"
-            )
-            for result in run["results"]:
-                verdict = (
-                    "pass" if result["ok"] else ("timeout" if result["timed_out"] else f"fail ({result['exit_code']})")
-                )
-                lines.append(f"    {result['name']}: {verdict} in {result['seconds']}s")
-                if not result["ok"] and result["output"]:
-                    lines += ["      " + line for line in result["output"].splitlines()[-20:]]
-        if item["conflict_files"]:
-            lines.append("  conflicts: " + ", ".join(item["conflict_files"]))
-        if item["failure"]:
-            lines.append(f"  failure ({item['failure']['type']}): {item['failure']['error']}")
-        if item["description"]:
-            lines += ["", item["description"]]
-        return "\n".join(lines)
-
-    ctx.emit(item, text)
+    ctx.emit(item, lambda: render_details(item))
 
 
 def diff_cmd(ctx) -> None:

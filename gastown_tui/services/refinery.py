@@ -319,6 +319,48 @@ def show(town: Town, mr_id: str) -> dict[str, Any]:
     return item
 
 
+def diffstat_text(item: dict[str, Any]) -> str:
+    """``3f +40 -2`` from a summary's diffstat; ``?`` before the refinery has measured it."""
+    stat = item.get("diffstat")
+    return f"{stat['files']}f +{stat['insertions']} -{stat['deletions']}" if stat else "?"
+
+
+def render_details(item: dict[str, Any]) -> str:
+    """``show``'s record as text (``gt mq show`` and the TUI's details view)."""
+    lines = [
+        f"{item['id']}  {item['title']}  [{item['state']}]",
+        f"  rig {item['rig']}  branch {item['branch']} → {item['target'] or '(default)'}",
+        f"  source {item['source_issue']}  worker {item['worker']}  priority P{item['priority']}"
+        f"  retries {item['retry_count']}",
+        f"  commit {item['commit_sha'] or '?'}  diff {diffstat_text(item)}",
+    ]
+    if item["merge_commit"]:
+        lines.append(f"  merge commit {item['merge_commit']}")
+    if item["approved_by"]:
+        lines.append(f"  approved by {item['approved_by']}")
+    for commit in item["commits"]:
+        lines.append(f"  {commit['sha'][:10]} {commit['subject']}")
+    run = item["gate_run"]
+    if run:
+        lines.append(
+            f"  gates on {run['commit'][:10]} (stack of {len(run['stack'])}): {'green' if run['ok'] else 'red'}"
+        )
+        for result in run["results"]:
+            verdict = (
+                "pass" if result["ok"] else ("timeout" if result["timed_out"] else f"fail ({result['exit_code']})")
+            )
+            lines.append(f"    {result['name']}: {verdict} in {result['seconds']}s")
+            if not result["ok"] and result["output"]:
+                lines += ["      " + line for line in result["output"].splitlines()[-20:]]
+    if item["conflict_files"]:
+        lines.append("  conflicts: " + ", ".join(item["conflict_files"]))
+    if item["failure"]:
+        lines.append(f"  failure ({item['failure']['type']}): {item['failure']['error']}")
+    if item["description"]:
+        lines += ["", item["description"]]
+    return "\n".join(lines)
+
+
 def diff(town: Town, mr_id: str) -> str:
     """The MR's patch with a stat header: against its target (or, once merged, what its merge brought in)."""
     mr = town.ledger.read(lambda s: _get_mr(s, mr_id))

@@ -1,49 +1,40 @@
 """What the TUI's actions do, as blocking calls into the services (run from thread workers only).
 
 Each returns a short sentence for a toast; user mistakes and service failures raise GtError,
-which the screen shows as an error toast. Services are imported here, lazily, so the app
-starts fast and a service still being built reports itself instead of breaking the app.
+which the screen shows as an error toast. Services are imported lazily, so the app starts fast.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import subprocess
 
-from ..errors import GtError
 from ..ledger import default_actor
 
 
-def _service(name: str, *functions: str):
-    try:
-        module = importlib.import_module(f"gastown_tui.services.{name}")
-    except ImportError:
-        module = None
-    if module is None or not all(hasattr(module, f) for f in functions):
-        raise GtError(f"this build has no {name} service yet", "use the gt CLI for now")
-    return module
-
-
 def mark_read(town, message_id: str) -> None:
-    mail = _service("mail", "mark_read")
+    from ..services import mail
+
     town.ledger.write("mail read", lambda tx: mail.mark_read(tx, message_id))
 
 
 def read_thread(town, message_id: str) -> list:
-    mail = _service("mail", "thread")
+    from ..services import mail
+
     return town.ledger.read(lambda s: mail.thread(s, message_id))
 
 
 def reply(town, message_id: str, body: str) -> str:
-    mail = _service("mail", "reply", "notify")
+    from ..services import mail
+
     new_id = town.ledger.write("mail reply", lambda tx: mail.reply(tx, message_id, sender=default_actor(), body=body))
     mail.notify(town.ledger, [new_id])
     return f"Reply {new_id} sent"
 
 
 def compose(town, to: str, subject: str, body: str) -> str:
-    mail = _service("mail", "send", "notify")
+    from ..services import mail
+
     lists = town.config.mail.lists
     ids = town.ledger.write(
         "mail send",
@@ -54,35 +45,48 @@ def compose(town, to: str, subject: str, body: str) -> str:
 
 
 def approve(town, mr_id: str) -> str:
-    refinery = _service("refinery", "approve")
+    from ..services import refinery
+
     refinery.approve(town, mr_id)
     return f"Approved {mr_id}"
 
 
 def reject(town, mr_id: str, reason: str) -> str:
-    refinery = _service("refinery", "reject")
+    from ..services import refinery
+
     refinery.reject(town, mr_id, reason)
     return f"Rejected {mr_id}"
 
 
 def diff(town, mr_id: str) -> str:
-    refinery = _service("refinery", "diff")
+    from ..services import refinery
+
     return refinery.diff(town, mr_id)
 
 
+def details(town, mr_id: str) -> str:
+    """What ``gt mq show`` prints: branch, commits, diff stat, gate results with their output."""
+    from ..services import refinery
+
+    return refinery.render_details(refinery.show(town, mr_id))
+
+
 def sling(town, bead_id: str, rig: str) -> str:
-    polecats = _service("polecats", "sling")
+    from ..services import polecats
+
     done = polecats.sling(town, bead_id, rig)
     return f"{bead_id} is on {done['address']}'s hook"
 
 
 def nudge(town, address: str, text: str) -> str:
-    polecats = _service("polecats", "nudge")
+    from ..services import polecats
+
     return f"Nudged {polecats.nudge(address, text)}"
 
 
 def nuke(town, rig: str, name: str) -> str:
-    polecats = _service("polecats", "nuke")
+    from ..services import polecats
+
     polecats.nuke(town, rig, name)
     return f"Nuked {rig}/{name}"
 

@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from rich.console import Group
 from rich.syntax import Syntax
-from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SuspendNotSupported
@@ -272,17 +271,17 @@ class TownScreen(Screen):
 
     def action_details(self) -> None:
         mr = self.query_one(MergeQueueTable).selected
-        if mr is None:
+        if mr is not None:
+            self._show_details(mr.id)
+
+    @work(thread=True, group="action", exit_on_error=False, description="reading a merge request")
+    def _show_details(self, mr_id: str) -> None:
+        try:
+            text = operations.details(self.town, mr_id)
+        except GtError as exc:
+            self.post_message(ActionFinished("Details", "", str(exc)))
             return
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold", justify="right")
-        table.add_column()
-        for key, value in (("merge request", mr.id), ("bead", f"{mr.source} {mr.source_title}"), ("state", mr.state)):
-            table.add_row(key, value)
-        for key, value in mr.fields.items():
-            table.add_row(key, value)
-        table.add_row("labels", ", ".join(mr.labels))
-        self.app.push_screen(TextViewScreen(f"Merge request {mr.id}", table))
+        self.app.call_from_thread(self.app.push_screen, TextViewScreen(f"Merge request {mr_id}", Text(text)))
 
     def action_read(self) -> None:
         message = self.query_one(MailInbox).selected
