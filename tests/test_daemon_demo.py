@@ -84,3 +84,17 @@ def test_a_second_daemon_leaves_a_held_rig_alone(demo_town, tmux):
     assert first.tick().held == ["calc"]
     status = second.tick()
     assert status.held == [] and status.elsewhere == ["calc"]
+
+
+def test_gt_daemon_run_once_reports_its_passes_and_respects_a_held_lease(demo_town, tmux):
+    from conftest import run_gt
+
+    first = run_gt("daemon", "run", "--once", "--town", demo_town.root)
+    assert first.code == 0, first.err
+    loops = {line.split('"loop": "')[1].split('"')[0] for line in first.out.splitlines() if '"loop"' in line}
+    assert "dispatch" in loops  # the demo's ready work was slung
+    holder = Daemon(demo_town, FAST, tmux=tmux)
+    assert holder.tick().held == ["calc"]
+    second = run_gt("daemon", "run", "--once", "--town", demo_town.root)
+    assert second.code == 0 and "rig calc is driven by another daemon" in second.err
+    assert second.out == ""

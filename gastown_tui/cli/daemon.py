@@ -30,6 +30,7 @@ def run(ctx) -> int:
     daemon = Daemon(ctx.town, Timing(), on_pass=_print_pass)
     if ctx.args.once:
         status = daemon.tick()
+        daemon.release()
         for rig in status.elsewhere:
             print(f"gt: rig {rig} is driven by another daemon (its lease is held)", file=sys.stderr)
         return 0

@@ -120,9 +120,14 @@ class Daemon:
                     self.status.last_error = exc.message
                 self._stop.wait(self.timing.tick)
         finally:
-            for rig in self.status.held:
-                with contextlib.suppress(GtError):
-                    self._lease(rig, take=False)
+            self.release()
+
+    def release(self) -> None:
+        """Give up the rigs' leases, so another daemon (or the TUI) can drive them at once."""
+        for rig in self.status.held:
+            with contextlib.suppress(GtError):
+                self._lease(rig, take=False)
+        self.status.held = []
 
     def stop(self) -> None:
         self._stop.set()
