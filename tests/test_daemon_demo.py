@@ -98,3 +98,19 @@ def test_gt_daemon_run_once_reports_its_passes_and_respects_a_held_lease(demo_to
     second = run_gt("daemon", "run", "--once", "--town", demo_town.root)
     assert second.code == 0 and "rig calc is driven by another daemon" in second.err
     assert second.out == ""
+
+
+def test_a_lease_left_by_a_dead_daemon_is_taken_over_at_once(demo_town, tmux):
+    import subprocess
+    import sys
+
+    crash = (
+        "import os\nfrom gastown_tui.ledger.embedded import load_sqlite\nload_sqlite()\n"
+        "from gastown_tui.town import Town\nfrom gastown_tui.services.daemon import Daemon, Timing\n"
+        f"d = Daemon(Town(__import__('pathlib').Path({str(demo_town.root)!r})), Timing(patrol=1e9, refinery=1e9,"
+        " dispatch=1e9))\nassert d.tick().held == ['calc']\nos._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", crash], check=True, timeout=60)
+    lease = demo_town.ledger.read(lambda s: s.lease_holder("daemon:calc"))
+    assert lease is not None  # the dead process never gave it back
+    assert Daemon(demo_town, FAST, tmux=tmux).tick().held == ["calc"]

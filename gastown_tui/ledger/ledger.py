@@ -481,9 +481,16 @@ class Tx(Session):
         self._touch(f"config:{key}")
 
     def take_lease(self, name: str, holder: str, seconds: float) -> bool:
-        """Take or renew lease ``name`` unless someone else holds it unexpired."""
+        """Take or renew lease ``name`` unless someone else holds it unexpired (and is alive)."""
+        from .leases import holder_is_dead
+
         current = self.lease_holder(name)
-        if current and current["holder"] != holder and current["expires_at"] > self.stamp:
+        if (
+            current
+            and current["holder"] != holder
+            and current["expires_at"] > self.stamp
+            and not holder_is_dead(current["holder"])
+        ):
             return False
         expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + seconds))
         self.execute("REPLACE INTO leases (name, holder, expires_at) VALUES (?, ?, ?)", (name, holder, expires))

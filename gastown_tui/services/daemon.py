@@ -9,8 +9,6 @@ a TUI opened beside a running ``gt daemon`` leaves that rig's loops to it.
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import GtError
+from ..ledger.leases import holder_id
 
 if TYPE_CHECKING:
     from ..runtime.tmux import Tmux
@@ -59,7 +58,7 @@ class Daemon:
         self.town = town
         self.timing = timing or Timing()
         self.tmux = tmux or Tmux()
-        self.holder = f"daemon:{socket.gethostname()}:{os.getpid()}:{id(self)}"
+        self.holder = holder_id("daemon")
         self.on_pass = on_pass
         self.status = DaemonStatus()
         self._due: dict[tuple[str, str], float] = {}

@@ -39,11 +39,9 @@ import contextlib
 import datetime as _dt
 import os
 import signal
-import socket
 import subprocess
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,6 +50,7 @@ from .. import addresses
 from ..errors import Conflict, GtError, InvalidInput, NotFound
 from ..fieldlines import body_after_fields, parse_fields, with_fields
 from ..ledger import fields
+from ..ledger.leases import holder_id
 from ..ledger.ledger import default_actor, load_metadata
 from . import mergequeue
 
@@ -465,7 +464,7 @@ def run_once(town: Town, rig: str, *, holder: str | None = None) -> dict[str, An
     """
     fields.check_name(rig, "rig name")
     config, repo = _rig(town, rig)
-    return _Refinery(town, config, repo, holder or _holder()).run()
+    return _Refinery(town, config, repo, holder or holder_id("refinery")).run()
 
 
 def run_forever(town: Town, rig: str, interval: float = 15.0, on_pass=None, stop=None) -> None:
@@ -473,7 +472,7 @@ def run_forever(town: Town, rig: str, interval: float = 15.0, on_pass=None, stop
     import threading
 
     stop = stop or threading.Event()
-    holder = _holder()
+    holder = holder_id("refinery")
     while not stop.is_set():
         try:
             summary = run_once(town, rig, holder=holder)
@@ -611,31 +610,6 @@ def _gates_field(results: list[dict[str, Any]]) -> str:
 # -- the lease --------------------------------------------------------------------------------
 
 
-def _holder() -> str:
-    return f"refinery:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    with contextlib.suppress(OSError):
-        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
-            return False
-    return True
-
-
-def _holder_is_dead(holder: str) -> bool:
-    """Was the lease taken by a process on this host that no longer runs (killed, crashed)?"""
-    parts = holder.split(":")
-    if len(parts) != 4 or parts[0] != "refinery" or parts[1] != socket.gethostname() or not parts[2].isdigit():
-        return False
-    return int(parts[2]) != os.getpid() and not _pid_alive(int(parts[2]))
-
-
 class _Lease:
     def __init__(self, ledger, rig: str, holder: str):
         self.ledger = ledger
@@ -645,8 +619,6 @@ class _Lease:
     def take(self, seconds: float = LEASE_SECONDS) -> None:
         def grab(tx) -> dict[str, Any] | None:
             current = tx.lease_holder(self.name)
-            if current and current["holder"] != self.holder and _holder_is_dead(current["holder"]):
-                tx.release_lease(self.name, current["holder"])
             if tx.take_lease(self.name, self.holder, seconds):
                 return None
             return current
@@ -655,7 +627,7 @@ class _Lease:
         if other:
             raise Conflict(
                 f"another refinery runs this rig ({other['holder']}, lease until {other['expires_at']})",
-                "let it finish; a refinery that died gives its lease up when it expires",
+                "let it finish; a refinery that died on this host is taken over at once, on another when its lease expires",
             )
 
     renew = take

@@ -28,8 +28,6 @@ lease per rig keeps two patrols (daemon and a person) from acting on the same po
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -37,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from .. import addresses
 from ..errors import GtError
 from ..fieldlines import parse_fields
+from ..ledger.leases import holder_id
 from .polecats import Polecat, read_polecats, restart, set_agent
 from .rigs import load_rig, rig_paths
 
@@ -105,7 +104,7 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
         findings += found
         messages += sent
     plans = [f for p in polecats if (f := _classify(p, config, live, now, merge_requests))]
-    holder = f"{socket.gethostname()}:{os.getpid()}"
+    holder = holder_id("witness")
     lease = f"witness:{config.name}"
     # another patrol may be acting on this rig's polecats right now: then leave them to it
     if plans and town.ledger.write("witness lease", lambda tx: tx.take_lease(lease, holder, LEASE_SECONDS)):
