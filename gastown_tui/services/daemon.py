@@ -80,6 +80,9 @@ class Daemon:
         except GtError as exc:
             self.status.last_error = f"{loop} {rig}: {exc.message}"
             result = {"error": exc.message}
+        except Exception as exc:  # a bug in one loop must not stop the others: report it, go on
+            self.status.last_error = f"{loop} {rig}: {type(exc).__name__}: {exc}"
+            result = {"error": self.status.last_error}
         if self.on_pass:
             self.on_pass(rig, loop, result)
 

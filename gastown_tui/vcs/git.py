@@ -26,10 +26,10 @@ class GitError(GtError):
     """A git command failed."""
 
 
-def git(args: Sequence[str], cwd: str | Path | None = None, timeout: float = 300, check: bool = True) -> str:
-    """Run ``git ARGS`` in ``cwd``; its stdout (stripped of the final newline)."""
+def run(args: Sequence[str], cwd: str | Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ``git ARGS`` in ``cwd`` and return the finished process, whatever its exit code."""
     try:
-        proc = subprocess.run(
+        return subprocess.run(
             [*_BASE, *args],
             cwd=str(cwd) if cwd else None,
             capture_output=True,
@@ -41,6 +41,11 @@ def git(args: Sequence[str], cwd: str | Path | None = None, timeout: float = 300
         raise GitError("git is not installed", "install git 2.30 or newer") from None
     except subprocess.TimeoutExpired:
         raise GitError(f"git {args[0]} took longer than {timeout:.0f}s", "check the repository and network") from None
+
+
+def git(args: Sequence[str], cwd: str | Path | None = None, timeout: float = 300, check: bool = True) -> str:
+    """Run ``git ARGS`` in ``cwd``; its stdout (stripped of the final newline)."""
+    proc = run(args, cwd, timeout)
     if check and proc.returncode != 0:
         detail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
         # git's first "fatal:" line says what is wrong; later lines are often generic advice.

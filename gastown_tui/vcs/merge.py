@@ -17,9 +17,7 @@ every commit the target ever pointed to can be audited).
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,14 +135,7 @@ class MergeWorktree:
 
     def merge(self, sha: str, message: str) -> MergeOutcome:
         """Merge ``sha`` onto HEAD with a merge commit; on conflict, abort and list the files."""
-        proc = subprocess.run(
-            [*g._BASE, *_IDENTITY, "merge", "--no-ff", "--no-edit", "-m", message, check_sha(sha)],
-            cwd=self.path,
-            capture_output=True,
-            text=True,
-            env={**os.environ, **g._ENV},
-            timeout=300,
-        )
+        proc = g.run([*_IDENTITY, "merge", "--no-ff", "--no-edit", "-m", message, check_sha(sha)], self.path)
         if proc.returncode == 0:
             return MergeOutcome(True, g.git(["rev-parse", "HEAD"], self.path))
         conflicts = g.git(["diff", "--name-only", "--diff-filter=U"], self.path).splitlines()
