@@ -25,7 +25,9 @@ def test_town_view_of_the_gastown_ledger(town):
 
     (convoy,) = snap.convoys
     assert convoy.id == CONVOY and (convoy.closed, convoy.total) == (2, 4) and convoy.progress == 0.5
-    assert convoy.stranded  # gt-tui-d is ready and nobody is on it
+    # gt-tui-d is ready, but ace works on gt-tui-c: the convoy has a swarm, so it is not stranded
+    # (the same answer as gt convoy status and the witness give)
+    assert not convoy.stranded
     assert [t.assignee for t in convoy.tracked if t.status == "hooked"] == ["gastown/polecats/ace"]
 
     assert [m.id for m in snap.merge_requests] == [MR_FIRST, MR_SECOND]
@@ -42,15 +44,18 @@ def test_town_view_of_the_gastown_ledger(town):
     assert snap.last_event_id == town.ledger.read(lambda s: s.last_event_id())
 
 
-def test_stranded_needs_ready_unassigned_work(town):
+def test_stranded_needs_ready_work_and_nobody_on_the_convoy(town):
     populate(town.ledger)
+    town.ledger.write("t", lambda tx: tx.update("gt-tui-c", status="open", assignee=None))  # ace leaves
+    assert read_town(town.ledger).convoys[0].stranded
 
-    def block_and_assign(tx):
+    def block(tx):
         tx.create("Blocker", bead_id="gt-tui-x")
+        tx.add_dependency("gt-tui-c", "gt-tui-x", "blocks")
         tx.add_dependency("gt-tui-d", "gt-tui-x", "blocks")
 
-    town.ledger.write("t", block_and_assign)
-    assert not read_town(town.ledger).convoys[0].stranded
+    town.ledger.write("t", block)
+    assert not read_town(town.ledger).convoys[0].stranded  # nothing ready: waiting, not stranded
 
 
 def test_fields_after_a_leading_paragraph():

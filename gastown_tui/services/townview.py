@@ -16,7 +16,6 @@ from typing import Any
 from .. import addresses
 from ..fieldlines import parse_fields
 from ..ledger import load_metadata
-from ..ledger.fields import BLOCKING_DEPENDENCY_TYPES
 from . import mail
 from .mail import Message
 
@@ -249,50 +248,20 @@ def _agent(row: dict[str, Any], hooked: dict, titles: dict[str, str], hook_id: s
 
 
 def _convoys(s) -> tuple[ConvoyView, ...]:
-    convoys = s.rows(
-        f"SELECT {_COLS} FROM issues WHERE {_kind('convoy')} AND status <> 'closed' ORDER BY created_at, id"
-    )
-    if not convoys:
-        return ()
-    ids = [c["id"] for c in convoys]
-    marks = ", ".join("?" * len(ids))
-    edges = s.rows(
-        "SELECT d.issue_id AS convoy, d.depends_on_id AS id, i.title, i.status, i.assignee"
-        " FROM dependencies d LEFT JOIN issues i ON i.id = d.depends_on_id"
-        f" WHERE d.type = 'tracks' AND d.issue_id IN ({marks}) ORDER BY d.created_at, d.depends_on_id",
-        ids,
-    )
-    blocked = _blocked({e["id"] for e in edges if e["status"] == "open"}, s)
-    tracked: dict[str, list[TrackedBead]] = {c: [] for c in ids}
-    for e in edges:
-        tracked[e["convoy"]].append(
-            TrackedBead(e["id"], e["title"] or "", e["status"] or "unknown", e["assignee"] or "")
-        )
+    """Open convoys as ``convoys.list_convoys`` reports them, so the board, ``gt convoy status``
+    and the witness agree on progress and on what is stranded."""
+    from .convoys import list_convoys
+
     return tuple(
         ConvoyView(
             c["id"],
             c["title"],
             c["status"],
-            tuple(tracked[c["id"]]),
-            stranded=any(t.status == "open" and not t.assignee and t.id not in blocked for t in tracked[c["id"]]),
+            tuple(TrackedBead(t["id"], t["title"] or "", t["status"], t["assignee"] or "") for t in c["tracked"]),
+            stranded=c["stranded"],
         )
-        for c in convoys
+        for c in list_convoys(s)
     )
-
-
-def _blocked(bead_ids: set[str], s) -> set[str]:
-    """Which of ``bead_ids`` wait on an open blocker (they are not stranded, just not ready)."""
-    if not bead_ids:
-        return set()
-    wanted = sorted(bead_ids)
-    marks = ", ".join("?" * len(wanted))
-    kinds = ", ".join("?" * len(BLOCKING_DEPENDENCY_TYPES))
-    rows = s.rows(
-        "SELECT DISTINCT d.issue_id FROM dependencies d JOIN issues b ON b.id = d.depends_on_id"
-        f" WHERE d.issue_id IN ({marks}) AND d.type IN ({kinds}) AND b.status <> 'closed'",
-        [*wanted, *BLOCKING_DEPENDENCY_TYPES],
-    )
-    return {r["issue_id"] for r in rows}
 
 
 def _merge_requests(s) -> tuple[MergeRequestView, ...]:
