@@ -73,11 +73,10 @@ def test_services_do_not_import_textual():
 def test_gate_summary_names_the_first_failing_gate():
     from gastown_tui.services.townview import MergeRequestView
 
-    def view(gates: str) -> MergeRequestView:
-        fields = {"gates": gates} if gates else {}
+    def view(*gates: tuple[str, bool]) -> MergeRequestView:
         return MergeRequestView("gt-mr", "gastown", "gt-a", "A", "polecat/nux/gt-a", "main", "gastown/polecats/nux",
-                                "open", 2, (), fields)  # fmt: skip
+                                "open", 2, (), {}, gates=gates)  # fmt: skip
 
-    assert view("unit tests:pass scripted check:fail").gate_summary == "✗ scripted check"
-    assert view("unit tests:pass lint:pass").gate_summary == "✓ 2 passed"
-    assert view("").gate_summary == ""
+    assert view(("unit tests", True), ("scripted check", False)).gate_summary == "✗ scripted check"
+    assert view(("unit tests", True), ("lint", True)).gate_summary == "✓ 2 passed"
+    assert view().gate_summary == ""

@@ -603,10 +603,6 @@ def _kill_orphan_gate(pidfile: Path, worktree: Path) -> None:
     pidfile.unlink(missing_ok=True)
 
 
-def _gates_field(results: list[dict[str, Any]]) -> str:
-    return " ".join(f"{r['name']}:{'pass' if r['ok'] else 'fail'}" for r in results) or "none"
-
-
 # -- the lease --------------------------------------------------------------------------------
 
 
@@ -863,8 +859,6 @@ class _Refinery:
     def _record_run(self, tx, kept: list[MergeRequest], run: dict[str, Any], merges: dict[str, str]) -> None:
         for mr in kept:
             tx.set_metadata(mr.id, gates={**run, "merge_commit": merges[mr.id]})
-            bead = tx.get(mr.id)
-            tx.update(mr.id, description=with_fields(bead["description"] or "", gates=_gates_field(run["results"])))
 
     def accept(self, kept: list[MergeRequest]) -> None:
         assert self.tested is not None

@@ -8,16 +8,15 @@ here: the TUI calls it from a worker thread, tests and ``bench/tui.py`` call it 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import addresses
 from ..fieldlines import parse_fields
-from ..ledger import load_metadata
 from . import mail
 from .mail import Message
+from .refinery import MergeRequest
 
 ROLE_ORDER = ("witness", "refinery", "polecat", "crew")
 
@@ -29,10 +28,6 @@ def description_fields(text: str) -> dict[str, str]:
         if found:
             return found
     return {}
-
-
-# One ``NAME:pass`` / ``NAME:fail`` of the refinery's gates field (names may hold spaces).
-_GATE_RESULT = re.compile(r"(.+?):(pass|fail)(?=\s|$)")
 
 
 @dataclass(frozen=True)
@@ -99,28 +94,16 @@ class MergeRequestView:
     fields: dict[str, str] = field(hash=False, compare=True)
     created_at: str = ""
     diffstat: str = ""
-
-    @property
-    def state(self) -> str:
-        """The refinery's ``mr:STATE`` label; an open MR without one waits for approval (pending)."""
-        for label in self.labels:
-            if label.startswith("mr:"):
-                return label[len("mr:") :]
-        return "pending" if self.status == "open" else self.status
-
-    @property
-    def gates(self) -> str:
-        """Gate results as the refinery records them: a ``gates: NAME:pass …`` description field."""
-        return self.fields.get("gates", "")
+    state: str = "pending"  # the refinery's view (refinery.MergeRequest.state)
+    gates: tuple[tuple[str, bool], ...] = ()  # (name, passed) of the last gate run
 
     @property
     def gate_summary(self) -> str:
         """``✓ 2 passed``, or ``✗ NAME`` of the first gate that failed; empty before any run."""
-        results = [(name.strip(), verdict) for name, verdict in _GATE_RESULT.findall(self.gates)]
-        failed = [name for name, verdict in results if verdict == "fail"]
+        failed = [name for name, ok in self.gates if not ok]
         if failed:
             return f"✗ {failed[0]}"
-        return f"✓ {len(results)} passed" if results else ""
+        return f"✓ {len(self.gates)} passed" if self.gates else ""
 
 
 @dataclass(frozen=True)
@@ -274,6 +257,8 @@ def _merge_requests(s) -> tuple[MergeRequestView, ...]:
     out = []
     for row, fields in zip(rows, parsed, strict=True):
         source = fields.get("source_issue", "")
+        mr = MergeRequest.from_bead(row, labels[row["id"]])
+        run = mr.metadata.get("gates") or {}
         out.append(
             MergeRequestView(
                 id=row["id"],
@@ -288,7 +273,9 @@ def _merge_requests(s) -> tuple[MergeRequestView, ...]:
                 labels=tuple(labels[row["id"]]),
                 fields=fields,
                 created_at=row["created_at"] or "",
-                diffstat=_diffstat(load_metadata(row).get("diffstat")),
+                diffstat=_diffstat(mr.metadata.get("diffstat")),
+                state=mr.state,
+                gates=tuple((r.get("name", "?"), bool(r.get("ok"))) for r in run.get("results", [])),
             )
         )
     return tuple(out)
