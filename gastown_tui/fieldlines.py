@@ -30,6 +30,16 @@ def parse_fields(text: str) -> dict[str, str]:
     return out
 
 
+def find_fields(text: str) -> dict[str, str]:
+    """The first block of ``key: value`` lines, at the top or after leading prose (Gas Town puts a
+    title line or paragraph first in agent and convoy beads)."""
+    lines = (text or "").splitlines()
+    for start, line in enumerate(lines):
+        if _LINE.match(line):
+            return parse_fields("\n".join(lines[start:]))
+    return {}
+
+
 def body_after_fields(text: str) -> str:
     """What follows the field block (free prose)."""
     lines = (text or "").splitlines()

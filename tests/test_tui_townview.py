@@ -6,7 +6,8 @@ import sys
 
 from tui_support import CONVOY, MR_FIRST, MR_SECOND, MSG_ESCALATION, MSG_READ, MSG_UNREAD, populate
 
-from gastown_tui.services.townview import description_fields, read_town
+from gastown_tui.fieldlines import find_fields
+from gastown_tui.services.townview import read_town
 
 
 def test_town_view_of_the_gastown_ledger(town):
@@ -59,8 +60,13 @@ def test_stranded_needs_ready_work_and_nobody_on_the_convoy(town):
 
 
 def test_fields_after_a_leading_paragraph():
-    assert description_fields("title line\n\nrole_type: polecat\nrig: r") == {"role_type": "polecat", "rig": "r"}
-    assert description_fields("branch: b\ntarget: main\n\nprose") == {"branch": "b", "target": "main"}
+    assert find_fields("title line\n\nrole_type: polecat\nrig: r") == {"role_type": "polecat", "rig": "r"}
+    assert find_fields("branch: b\ntarget: main\n\nprose") == {"branch": "b", "target": "main"}
+    assert find_fields("Convoy tracking 2 issues\nOwner: mayor/\nNotify: overseer") == {
+        "owner": "mayor/",
+        "notify": "overseer",
+    }
+    assert find_fields("just prose") == {}
 
 
 def test_services_do_not_import_textual():

@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import addresses
 from ..errors import InvalidInput
-from ..fieldlines import parse_fields
+from ..fieldlines import find_fields
 from ..ledger.fields import NAME_PATTERN
 
 QUEUE_PREFIX = "queue:"
@@ -48,7 +48,7 @@ class Agent:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Agent:
-        found = parse_fields(row.get("description") or "")
+        found = find_fields(row.get("description") or "")
         return cls(
             id=row["id"],
             address=row["title"],

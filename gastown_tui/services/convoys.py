@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import addresses
 from ..errors import Conflict, InvalidInput
-from ..fieldlines import parse_fields
+from ..fieldlines import find_fields
 from ..ledger import fields, ids
 from . import addressing, mail
 
@@ -71,16 +71,8 @@ def convoys_tracking(s, bead_ids: Iterable[str]) -> list[str]:
     return [r["id"] for r in rows]
 
 
-def _description_fields(description: str) -> dict[str, str]:
-    """``Owner:``/``Notify:`` lines; Gas Town puts a prose line ("Convoy tracking N issues") first."""
-    found = parse_fields(description)
-    if not found and description:
-        found = parse_fields(description.partition("\n")[2])
-    return found
-
-
 def notify_address(convoy: dict[str, Any]) -> str:
-    return _description_fields(convoy.get("description") or "").get("notify") or addresses.OVERSEER
+    return find_fields(convoy.get("description") or "").get("notify") or addresses.OVERSEER
 
 
 # -- writing ------------------------------------------------------------------------------
@@ -308,7 +300,7 @@ def _status(
     last = max(times) if times else None
     mountain = MOUNTAIN in labels
     stalled = bool(mountain and is_open and closed < total and last and (now - last).total_seconds() > stall_seconds)
-    found = _description_fields(convoy.get("description") or "")
+    found = find_fields(convoy.get("description") or "")
     return {
         "id": convoy_id,
         "title": convoy["title"],

@@ -13,21 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from .. import addresses
-from ..fieldlines import parse_fields
+from ..fieldlines import find_fields
 from . import mail
 from .mail import Message
 from .refinery import MergeRequest
 
 ROLE_ORDER = ("witness", "refinery", "polecat", "crew")
-
-
-def description_fields(text: str) -> dict[str, str]:
-    """Gas Town's ``key: value`` block, at the top or after a leading paragraph (agent beads)."""
-    for paragraph in (text or "").split("\n\n"):
-        found = parse_fields(paragraph)
-        if found:
-            return found
-    return {}
 
 
 @dataclass(frozen=True)
@@ -169,7 +160,7 @@ def _read(s, rig_files: dict[str, str], recipient: str) -> TownSnapshot:
 def _rigs(s, rig_files: dict[str, str]) -> tuple[RigView, ...]:
     prefixes = dict(rig_files)
     for bead in s.rows(f"SELECT {_COLS} FROM issues WHERE {_kind('rig')} AND status <> 'closed'"):
-        fields = description_fields(bead["description"])
+        fields = find_fields(bead["description"])
         prefixes.setdefault(bead["title"], fields.get("prefix", ""))
     hooked = {
         r["assignee"]: r
@@ -179,7 +170,7 @@ def _rigs(s, rig_files: dict[str, str]) -> tuple[RigView, ...]:
     titles: dict[str, str] = {}
     by_rig: dict[str, list[AgentView]] = {}
     agent_rows = s.rows(f"SELECT {_COLS} FROM issues WHERE {_kind('agent')} AND status <> 'closed' ORDER BY id")
-    hook_ids = [description_fields(r["description"]).get("hook_bead", "") for r in agent_rows]
+    hook_ids = [find_fields(r["description"]).get("hook_bead", "") for r in agent_rows]
     missing = [h for h in hook_ids if h and h not in titles]
     if missing:
         titles.update({bead_id: bead["title"] for bead_id, bead in s.get_many(missing).items()})
@@ -200,7 +191,7 @@ def _rigs(s, rig_files: dict[str, str]) -> tuple[RigView, ...]:
 
 
 def _agent(row: dict[str, Any], hooked: dict, titles: dict[str, str], hook_id: str) -> AgentView | None:
-    fields = description_fields(row["description"])
+    fields = find_fields(row["description"])
     rig, role = fields.get("rig", ""), fields.get("role_type", "")
     if not rig or not role:
         return None  # town-level agents (mayor, deacon) have no rig row in the tree
@@ -252,7 +243,7 @@ def _merge_requests(s) -> tuple[MergeRequestView, ...]:
         f"SELECT {_COLS} FROM issues WHERE {_kind('merge-request')} AND status <> 'closed' ORDER BY priority, created_at, id"
     )
     labels = s.labels_for(r["id"] for r in rows)
-    parsed = [description_fields(r["description"]) for r in rows]
+    parsed = [find_fields(r["description"]) for r in rows]
     sources = s.get_many(f["source_issue"] for f in parsed if f.get("source_issue"))
     out = []
     for row, fields in zip(rows, parsed, strict=True):
