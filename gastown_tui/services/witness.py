@@ -160,7 +160,6 @@ def _escalate_refused(
     tx, config: RigConfig, refused: list[dict[str, Any]], escalate_to: str
 ) -> tuple[list[Finding], list[str]]:
     """One escalation per refused merge request: its polecat's session is usually gone by then."""
-    from . import protocol
 
     findings, messages = [], []
     for mr in refused:
@@ -170,14 +169,10 @@ def _escalate_refused(
         worker = parse_fields(mr["description"]).get("worker", "")
         finding = Finding(worker, kind, "escalate", mr["id"], f"merge request {mr['id']} {what}")
         tx.add_label(mr["id"], ESCALATED_LABEL)
-        message = protocol.Escalation(
-            severity="MEDIUM",
-            topic=f"{worker or config.name} {kind} on {mr['id']}",
-            source=addresses.witness(config.name),
-            issue=mr["id"],
-            note=f"{finding.detail}. {_ADVICE[kind]}",
-        )
-        messages += protocol.post(tx, message, sender=addresses.witness(config.name), to=escalate_to)
+        messages += _escalate(
+            tx, config, escalate_to, "MEDIUM", f"{worker or config.name} {kind} on {mr['id']}", mr["id"],
+            f"{finding.detail}. {_ADVICE[kind]}",
+        )  # fmt: skip
         findings.append(finding)
     return findings, messages
 
@@ -205,7 +200,6 @@ def _report_stranded(
     tx, config: RigConfig, convoys: dict[str, list[dict[str, Any]]], escalate_to: str
 ) -> tuple[list[Finding], list[str]]:
     """Tell the overseer (once per episode) that a convoy's work waits with nobody slinging it."""
-    from . import protocol
 
     for convoy in convoys["over"]:
         tx.remove_label(convoy["id"], STRANDED_LABEL)
@@ -216,15 +210,11 @@ def _report_stranded(
         ready = [bead for bead in convoy["ready"] if bead.startswith(config.prefix + "-")]
         detail = f"convoy {convoy['id']} ({convoy['title']}) has {len(ready)} ready bead(s) and nobody on them"
         findings.append(Finding(addresses.witness(config.name), "convoy-stranded", "report", convoy["id"], detail))
-        message = protocol.Escalation(
-            severity="MEDIUM",
-            topic=f"convoy {convoy['id']} stranded",
-            source=addresses.witness(config.name),
-            issue=convoy["id"],
-            note=f"{detail}: {', '.join(ready[:10])}. Sling them (gt sling BEAD {config.name}, or s in the TUI), "
+        messages += _escalate(
+            tx, config, escalate_to, "MEDIUM", f"convoy {convoy['id']} stranded", convoy["id"],
+            f"{detail}: {', '.join(ready[:10])}. Sling them (gt sling BEAD {config.name}, or s in the TUI), "
             "or set auto_sling = true in the rig's rig.toml.",
-        )
-        messages += protocol.post(tx, message, sender=addresses.witness(config.name), to=escalate_to)
+        )  # fmt: skip
     return findings, messages
 
 
@@ -312,7 +302,6 @@ def _cleanup_branch(town: Town, config: RigConfig, polecat: Polecat) -> str:
 def _record(
     tx, config: RigConfig, polecats: dict[str, Polecat], findings: list[Finding], escalate_to: str
 ) -> list[str]:
-    from . import protocol
 
     messages: list[str] = []
     for finding in findings:
@@ -320,12 +309,17 @@ def _record(
         agent = set_agent(tx, config, name, **(finding.changes or {}))
         tx.event(agent, f"witness:{finding.kind}", polecats[name].agent_state, finding.action, finding.detail)
         if finding.escalate:
-            message = protocol.Escalation(
-                severity="HIGH",
-                topic=f"{finding.polecat} {finding.kind} on {finding.bead}",
-                source=addresses.witness(config.name),
-                issue=finding.bead,
-                note=f"{finding.detail}. " + _ADVICE.get(finding.kind, _ADVICE["default"]),
-            )
-            messages += protocol.post(tx, message, sender=addresses.witness(config.name), to=escalate_to)
+            messages += _escalate(
+                tx, config, escalate_to, "HIGH", f"{finding.polecat} {finding.kind} on {finding.bead}", finding.bead,
+                f"{finding.detail}. " + _ADVICE.get(finding.kind, _ADVICE["default"]),
+            )  # fmt: skip
     return messages
+
+
+def _escalate(tx, config: RigConfig, to: str, severity: str, topic: str, issue: str, note: str) -> list[str]:
+    """An ESCALATION mail from this rig's witness; returns the message ids (to nudge after commit)."""
+    from . import protocol
+
+    witness = addresses.witness(config.name)
+    message = protocol.Escalation(severity=severity, topic=topic, source=witness, issue=issue, note=note)
+    return protocol.post(tx, message, sender=witness, to=to)
