@@ -19,8 +19,6 @@ STATUSES = (
     "staged_ready",
     "staged_warnings",
 )
-# Statuses whose beads still block their dependents.
-DONE_STATUSES = ("closed",)
 
 BUILTIN_TYPES = (
     "task",

@@ -57,9 +57,9 @@ NAMES = (
     "nightrider", "cundalini", "savannah", "ghoul",
 )  # fmt: skip
 RESERVED_NAMES = frozenset({"witness", "refinery", "mayor", "deacon", "crew", "polecats"})
-EXIT_KINDS = ("MERGED", "ESCALATED", "DEFERRED")
 # Work bead status after ``gt done`` per exit kind (see the module docstring).
 DONE_STATUS = {"MERGED": "in_progress", "ESCALATED": "blocked", "DEFERRED": "open"}
+EXIT_KINDS = tuple(DONE_STATUS)
 NOT_SLINGABLE = ("message", "agent", "convoy", "merge-request", "rig", "role", "gate", "slot", "queue", "event")
 # A sling has this long to start its session before the witness may treat it as a zombie.
 SPAWN_GRACE = 60.0

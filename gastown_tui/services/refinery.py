@@ -71,7 +71,6 @@ STATUS_OF = {
     "rejected": "closed",
     "superseded": "closed",
 }
-STATES = tuple(STATUS_OF)
 LEASE_SECONDS = 120.0
 OUTPUT_KEEP_FAILED = 3000  # characters of a failing gate's output kept (its tail)
 OUTPUT_KEEP_PASSED = 300
