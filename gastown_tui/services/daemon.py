@@ -62,14 +62,26 @@ class Daemon:
         self.on_pass = on_pass
         self.status = DaemonStatus()
         self._due: dict[tuple[str, str], float] = {}
+        self._renewed: dict[str, float] = {}  # rig → when this daemon last took its lease (monotonic)
         self._stop = threading.Event()
 
     def _lease(self, rig: str, take: bool) -> bool:
+        """Take, renew or give back the rig's lease. A lease taken less than a third of its life ago
+        is still ours: no write every tick."""
         name = f"daemon:{rig}"
-        if take:
-            return self.town.ledger.write("daemon lease", lambda tx: tx.take_lease(name, self.holder, LEASE_SECONDS))
-        self.town.ledger.write("daemon lease", lambda tx: tx.release_lease(name, self.holder))
-        return False
+        if not take:
+            self._renewed.pop(rig, None)
+            self.town.ledger.write("daemon lease", lambda tx: tx.release_lease(name, self.holder))
+            return False
+        now = time.monotonic()
+        if now - self._renewed.get(rig, -LEASE_SECONDS) < LEASE_SECONDS / 3:
+            return True
+        held = self.town.ledger.write("daemon lease", lambda tx: tx.take_lease(name, self.holder, LEASE_SECONDS))
+        if held:
+            self._renewed[rig] = now
+        else:
+            self._renewed.pop(rig, None)
+        return held
 
     def _run_loop(self, rig: str, loop: str, every: float, fn: Callable[[], Any], now: float) -> None:
         if self._due.get((rig, loop), 0.0) > now:
