@@ -79,9 +79,26 @@ MULTILINE_FIELDS = frozenset(
 )
 
 
+STAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def now() -> str:
     """The current time as the ledger stores it: ISO-8601 UTC, second precision."""
-    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return stamp(_dt.datetime.now(_dt.UTC))
+
+
+def stamp(when: _dt.datetime) -> str:
+    """``when`` as the ledger stores times."""
+    return when.astimezone(_dt.UTC).strftime(STAMP_FORMAT)
+
+
+def parse_stamp(text: str | None) -> _dt.datetime | None:
+    """A ledger time (``2026-01-02T03:04:05Z``, or any ISO-8601 form) as an aware datetime; None if unreadable."""
+    try:
+        when = _dt.datetime.fromisoformat(str(text or "").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=_dt.UTC)
 
 
 def clean_text(text: str, multiline: bool = False) -> str:

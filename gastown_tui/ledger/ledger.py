@@ -492,7 +492,7 @@ class Tx(Session):
             and not holder_is_dead(current["holder"])
         ):
             return False
-        expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + seconds))
+        expires = time.strftime(fields.STAMP_FORMAT, time.gmtime(time.time() + seconds))
         self.execute("REPLACE INTO leases (name, holder, expires_at) VALUES (?, ?, ?)", (name, holder, expires))
         return True
 

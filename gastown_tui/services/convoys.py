@@ -196,14 +196,6 @@ def land_if_complete(tx, convoy_id: str) -> bool:
 # -- reading ------------------------------------------------------------------------------
 
 
-def _parse_time(stamp: str | None) -> dt.datetime | None:
-    try:
-        when = dt.datetime.fromisoformat(stamp or "")
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-
-
 def _chunks(items: Sequence[str], size: int = 500):
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -296,7 +288,7 @@ def _status(
     ready = [t["id"] for t in tracked if t["ready"]]
     is_open = convoy["status"] == "open"
     stamps = [convoy["created_at"], *(e["created_at"] for e in edges), *(t.get("updated_at") for t in tracked)]
-    times = [t for t in map(_parse_time, stamps) if t]
+    times = [t for t in map(fields.parse_stamp, stamps) if t]
     last = max(times) if times else None
     mountain = MOUNTAIN in labels
     stalled = bool(mountain and is_open and closed < total and last and (now - last).total_seconds() > stall_seconds)
@@ -319,7 +311,7 @@ def _status(
         "stranded": bool(is_open and ready and not swarm),
         "mountain": mountain,
         "stalled": stalled,
-        "last_activity": last.strftime("%Y-%m-%dT%H:%M:%SZ") if last else None,
+        "last_activity": fields.stamp(last) if last else None,
     }
 
 

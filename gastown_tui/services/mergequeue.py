@@ -16,6 +16,8 @@ import datetime as _dt
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from ..ledger.fields import parse_stamp
+
 T = TypeVar("T")
 
 # Gas Town's weights (internal/refinery/score.go): priority dominates, age prevents starvation,
@@ -30,15 +32,8 @@ MAX_RETRY_PENALTY = 300
 
 def hours_since(stamp: str | None, now: _dt.datetime) -> float:
     """Hours from a ledger timestamp (``2026-01-02T03:04:05Z``) to ``now``; 0 when unknown or in the future."""
-    if not stamp:
-        return 0.0
-    try:
-        when = _dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
-    except ValueError:
-        return 0.0
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=_dt.UTC)
-    return max(0.0, (now - when).total_seconds() / 3600)
+    when = parse_stamp(stamp)
+    return max(0.0, (now - when).total_seconds() / 3600) if when else 0.0
 
 
 def score(priority: int, mr_age_h: float, convoy_age_h: float = 0.0, retries: int = 0) -> float:

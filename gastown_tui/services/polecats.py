@@ -26,7 +26,6 @@ branch (same commit) so the refinery may rebase or delete the branch.
 
 from __future__ import annotations
 
-import calendar
 import os
 import shutil
 import sys
@@ -105,10 +104,8 @@ class Polecat:
 
 
 def _epoch(stamp: str) -> float:
-    try:
-        return float(calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")))
-    except (TypeError, ValueError):
-        return 0.0
+    when = fields.parse_stamp(stamp)
+    return when.timestamp() if when else 0.0
 
 
 def agent_id(config: RigConfig, name: str) -> str:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ...ledger.fields import parse_stamp
+
 
 def age(stamp: str, now: dt.datetime) -> str:
-    try:
-        then = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
+    then = parse_stamp(stamp)
+    if then is None:
         return ""
-    if then.tzinfo is None:
-        then = then.replace(tzinfo=dt.UTC)
     seconds = max(0, int((now - then).total_seconds()))
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
