@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
-import time
-
 import pytest
 from mail_support import add_agent, add_rig, race
+from polecat_support import tmux_server, wait_for  # noqa: F401  (fixture)
 
 from conftest import run_gt
 from gastown_tui.errors import Conflict, InvalidInput, NotFound
@@ -281,63 +279,38 @@ def test_cli_user_mistakes_are_one_line(town_crew, gt):
 # -- nudges into live sessions ------------------------------------------------
 
 
-@pytest.fixture
-def tmux_server(tmp_path, monkeypatch):
-    """A private tmux server (own TMUX_TMPDIR), killed at teardown."""
-    if not shutil.which("tmux"):
-        pytest.skip("tmux not installed")
-    from gastown_tui.runtime.tmux import Tmux
-
-    sock_dir = tmp_path / "tmux"
-    sock_dir.mkdir()
-    monkeypatch.setenv("TMUX_TMPDIR", str(sock_dir))
-    monkeypatch.delenv("TMUX", raising=False)
-    tmux = Tmux()
-    yield tmux
-    tmux.kill_server()
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
-def test_a_burst_of_mail_nudges_a_live_session_once(ledger, tmux_server, tmp_path):
+def test_a_burst_of_mail_nudges_a_live_session_once(ledger, tmux, tmp_path):
     ledger.write("setup", lambda tx: (add_rig(tx, "gastown"), add_agent(tx, "gastown", "nux")))
-    tmux_server.new_session("gt-gastown-nux", str(tmp_path), ["cat"])
+    tmux.new_session("gt-gastown-nux", str(tmp_path), ["cat"])
     nudged = []
     for i in range(5):
         ids = send(ledger, "gastown/polecats/nux", f"MERGED job{i}", sender="gastown/refinery")
-        nudged += mail.notify(ledger, ids, tmux=tmux_server)
+        nudged += mail.notify(ledger, ids, tmux=tmux)
     assert nudged == ["gastown/polecats/nux"]
 
     def screen():
-        return tmux_server.capture("gt-gastown-nux", ansi=False)
+        return tmux.capture("gt-gastown-nux", ansi=False)
 
     assert wait_for(lambda: screen().count("mail from gastown/refinery: MERGED job0") == 2)  # typed, then echoed by cat
     assert screen().count("mail from") == 2
     # Once the mail is read, the next message is news again.
     ledger.write("read", lambda tx: [mail.mark_read(tx, m.id) for m in mail.inbox(tx, "gastown/polecats/nux")])
     ids = send(ledger, "gastown/polecats/nux", "REWORK_REQUEST job9", sender="gastown/refinery")
-    assert mail.notify(ledger, ids, tmux=tmux_server) == ["gastown/polecats/nux"]
+    assert mail.notify(ledger, ids, tmux=tmux) == ["gastown/polecats/nux"]
     assert wait_for(lambda: "REWORK_REQUEST job9" in screen())
     # Nobody to nudge: no session, a queue, or mail to oneself.
-    assert mail.notify(ledger, send(ledger, "mayor/", "hi"), tmux=tmux_server) == []
-    assert mail.notify(ledger, send(ledger, "queue:work", "job"), tmux=tmux_server) == []
+    assert mail.notify(ledger, send(ledger, "mayor/", "hi"), tmux=tmux) == []
+    assert mail.notify(ledger, send(ledger, "queue:work", "job"), tmux=tmux) == []
 
 
-def test_gt_mail_send_nudges_from_its_own_process(town_crew, tmux_server, tmp_path):
-    tmux_server.new_session("gt-gastown-furiosa", str(tmp_path), ["cat"])
+def test_gt_mail_send_nudges_from_its_own_process(town_crew, tmux, tmp_path):
+    tmux.new_session("gt-gastown-furiosa", str(tmp_path), ["cat"])
     for i in range(3):
         result = run_gt("mail", "send", "gastown/polecats/furiosa", "-s", f"ping {i}")
         assert result.code == 0, result.err
 
     def screen():
-        return tmux_server.capture("gt-gastown-furiosa", ansi=False)
+        return tmux.capture("gt-gastown-furiosa", ansi=False)
 
     assert wait_for(lambda: screen().count("mail from overseer: ping 0") == 2)  # typed, then echoed by cat
     assert "ping 1" not in screen() and "ping 2" not in screen()

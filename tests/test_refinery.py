@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from polecat_support import wait_for
 from refinery_support import PY, UNITTEST, feature, git, mail_to, make_rig, mr_states
 
 from conftest import GT, run_gt
@@ -26,16 +27,6 @@ def _private_tmux(tmp_path, monkeypatch):
     """Mail nudges look for tmux sessions: never on the user's server."""
     monkeypatch.setenv("TMUX_TMPDIR", str(tmp_path))
     monkeypatch.delenv("TMUX", raising=False)
-
-
-def _wait_for(predicate, what: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _pid_gone(pid: int) -> bool:
@@ -309,7 +300,7 @@ def test_kill_9_during_a_gate_then_restart_ends_like_an_uninterrupted_run(town, 
         [GT, "refinery", "run", "gastown", "--once"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     started = hold.with_suffix(".started")
-    _wait_for(lambda: started.exists() or proc.poll() is not None, "the gate to start")
+    wait_for(lambda: started.exists() or proc.poll() is not None, timeout=30, what="the gate to start")
     assert proc.poll() is None, proc.stderr.read()
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -324,7 +315,7 @@ def test_kill_9_during_a_gate_then_restart_ends_like_an_uninterrupted_run(town, 
     result = run_gt("refinery", "run", "gastown", "--once", "--json")
     assert result.code == 0, result.err
     assert sorted(result.json()["recovered"]) == sorted(rig.mrs)
-    assert _wait_for(lambda: _pid_gone(orphan), "the orphaned gate to be killed")
+    assert wait_for(lambda: _pid_gone(orphan), timeout=30, what="the orphaned gate to be killed")
     assert _final_state(town, rig) == expected
     assert all(_merges_of(rig, mr) == (0 if i == 2 else 1) for i, mr in enumerate(rig.mrs))
 

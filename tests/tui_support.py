@@ -7,12 +7,8 @@ Every bead written here has a fixed id and a fixed timestamp so that rendered sc
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 
-FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "gastown-ledger"
-if not FIXTURE.is_dir():  # CI lays shared/ beside the clone
-    FIXTURE = Path(os.environ.get("GT_FIXTURE", "../shared/fixtures/gastown-ledger")).resolve()
+from conftest import FIXTURE
 
 STAMP = "2026-03-01T10:00:00Z"
 FROZEN_NOW = dt.datetime(2026, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
