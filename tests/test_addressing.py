@@ -120,3 +120,22 @@ def test_session_names(crew):
         return [addressing.session_for(s, a) for a in ("gastown/polecats/nux", "gastown/witness", "overseer")]
 
     assert crew.read(names) == ["gt-gastown-nux", "gt-gastown-witness", None]
+
+
+@pytest.mark.parametrize(
+    ("address", "session"),
+    [
+        ("gastown/polecats/nux", "gt-gastown-nux"),
+        ("gastown/nux", "gt-gastown-nux"),
+        ("gastown/witness", "gt-gastown-witness"),
+        ("mayor/", "hq-mayor"),
+        ("overseer", None),
+        ("@town", None),
+        ("x;y/nux", None),
+        ("gastown/polecats", None),
+    ],
+)
+def test_one_naming_of_agent_sessions(address, session):
+    from gastown_tui.addresses import session_for
+
+    assert session_for(address) == session

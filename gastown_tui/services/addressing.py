@@ -128,12 +128,7 @@ def session_for(session, address: str) -> str | None:
     for agent in agents(session, address):
         if agent.session:
             return agent.session
-    parts = address.split("/")
-    if len(parts) == 3 and parts[1] == "polecats":
-        return addresses.session_name(parts[0], parts[2])
-    if len(parts) == 2 and parts[1] in ("witness", "refinery"):
-        return addresses.session_name(parts[0], parts[1])
-    return None
+    return addresses.session_for(address)
 
 
 def _unknown(address: str, why: str = "") -> InvalidInput:

@@ -124,13 +124,10 @@ def parse_address(address: str) -> tuple[str, str]:
 
 def session_for(address: str) -> str:
     """The tmux session of an agent address (polecat, RIG/witness, RIG/refinery, mayor/, deacon/)."""
-    trimmed = (address or "").strip()
-    if trimmed.rstrip("/") in ("mayor", "deacon"):
-        return "hq-" + trimmed.rstrip("/")
-    parts = trimmed.strip("/").split("/")
-    if len(parts) == 2 and parts[1] in ("witness", "refinery"):
-        return addresses.session_name(fields.check_name(parts[0], "rig name"), parts[1])
-    return addresses.session_name(*parse_address(trimmed))
+    session = addresses.session_for(address)
+    if session is None:
+        raise InvalidInput(f"{address!r} names no agent session", "addresses look like RIG/polecats/NAME")
+    return session
 
 
 # -- reading ---------------------------------------------------------------------------------------
