@@ -161,3 +161,21 @@ def test_cli_convoy_flow_and_bead_close_lands(town, gt):
 
     bad = gt("convoy", "status", a)
     assert bad.code != 0 and "is not a convoy" in bad.err
+
+
+def test_oldest_convoy_of_each_bead_in_one_read(ledger):
+    bead = ledger.write("c", lambda tx: tx.create("Tracked twice", prefix="gt"))
+    loner = ledger.write("c", lambda tx: tx.create("In no convoy", prefix="gt"))
+    first = ledger.write("c", lambda tx: convoys.create_convoy(tx, "Older", [bead]))
+    ledger.write("age", lambda tx: tx.execute("UPDATE issues SET created_at = ? WHERE id = ?",
+                                              ("2026-01-01T00:00:00Z", first)))  # fmt: skip
+    ledger.write("c", lambda tx: convoys.create_convoy(tx, "Newer", [bead]))
+    foreign = ledger.write("c", lambda tx: tx.create("Gas Town style", prefix="bd"))
+    ledger.write("c", lambda tx: tx.create("External", issue_type="convoy", bead_id="hq-cv-ext01"))
+    ledger.write("import", lambda tx: tx.execute(  # as a Gas Town ledger stores a cross-rig edge
+        "INSERT INTO dependencies (issue_id, depends_on_id, type, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
+        ("hq-cv-ext01", f"external:bd:{foreign}", "tracks", "2026-01-02T00:00:00Z", "mayor"),
+    ))  # fmt: skip
+    found = ledger.read(lambda s: convoys.oldest_convoy_created(s, [bead, loner, foreign]))
+    assert found[bead] == "2026-01-01T00:00:00Z"
+    assert loner not in found and foreign in found

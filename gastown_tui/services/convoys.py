@@ -57,6 +57,24 @@ def tracked_ids(s, convoy_id: str) -> list[str]:
     return list(dict.fromkeys(_target(d["depends_on_id"]) for d in s.dependencies(convoy_id, "tracks")))
 
 
+def oldest_convoy_created(s, bead_ids: Iterable[str]) -> dict[str, str]:
+    """Bead id → creation time of the oldest convoy tracking it (beads in no convoy are left out); one query."""
+    targets = {t: bead_id for bead_id in dict.fromkeys(bead_ids) for t in _targets_for(bead_id)}
+    if not targets:
+        return {}
+    marks = ", ".join("?" * len(targets))
+    out: dict[str, str] = {}
+    for row in s.rows(
+        "SELECT d.depends_on_id AS target, MIN(i.created_at) AS created FROM dependencies d"
+        f" JOIN issues i ON i.id = d.issue_id WHERE d.type = 'tracks' AND d.depends_on_id IN ({marks})"
+        " GROUP BY d.depends_on_id",
+        list(targets),
+    ):
+        bead_id = targets[row["target"]]
+        out[bead_id] = min(out.get(bead_id, row["created"]), row["created"])
+    return out
+
+
 def convoys_tracking(s, bead_ids: Iterable[str]) -> list[str]:
     """Ids of the convoys that track any of ``bead_ids``, oldest first."""
     targets = [t for bead_id in dict.fromkeys(bead_ids) for t in _targets_for(bead_id)]

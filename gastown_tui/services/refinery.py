@@ -183,14 +183,13 @@ def _read_mrs(s, rig: str | None = None, include_closed: bool = False) -> list[M
 
 def _ordered(s, mrs: list[MergeRequest]) -> list[MergeRequest]:
     """Gas Town's score order: priority, then convoy age, MR age, fewer retries; ties by age."""
-    from .convoys import convoys_tracking
+    from .convoys import oldest_convoy_created
 
     now = _dt.datetime.now(_dt.UTC)
-    convoy_ids = {m.id: convoys_tracking(s, [m.source])[:1] if m.source else [] for m in mrs}
-    convoys = s.get_many(c for ids in convoy_ids.values() for c in ids)
+    convoy_created = oldest_convoy_created(s, [m.source for m in mrs if m.source])
     for m in mrs:
-        oldest = [convoys[c]["created_at"] for c in convoy_ids[m.id] if c in convoys]
-        convoy_age = mergequeue.hours_since(oldest[0], now) if oldest else 0.0
+        created = convoy_created.get(m.source)
+        convoy_age = mergequeue.hours_since(created, now) if created else 0.0
         m.score = mergequeue.score(m.priority, mergequeue.hours_since(m.created_at, now), convoy_age, m.retries)
     return sorted(mrs, key=lambda m: (-m.score, m.created_at, m.id))
 
