@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
-
 import pytest
-from tui_support import MR_FIRST, MSG_ESCALATION, frozen_clock, populate
+from tui_support import MR_FIRST, MSG_ESCALATION, frozen_clock, populate, sync
 
 from gastown_tui.town import install
 from gastown_tui.tui.app import GastownApp
@@ -14,16 +11,6 @@ from gastown_tui.tui.widgets.mail_inbox import MailInbox
 from gastown_tui.tui.widgets.merge_queue import MergeQueueTable
 
 SIZE = (160, 48)
-
-
-def sync(flow):
-    """Run an async Pilot flow as a plain test (no async pytest plugin needed)."""
-
-    @functools.wraps(flow)
-    def test(*args, **kwargs):
-        return asyncio.run(flow(*args, **kwargs))
-
-    return test
 
 
 @pytest.fixture

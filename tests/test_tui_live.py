@@ -8,7 +8,6 @@ Sling from the TUI starts a real session; the output pane follows it; nudge type
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from polecat_support import tmux_server, wait_for  # noqa: F401  (fixture)
+from tui_support import sync
 
 from gastown_tui.town import install
 from gastown_tui.tui.app import GastownApp
@@ -57,14 +57,6 @@ def rig_town(tmp_path, monkeypatch, tmux):
     bead = town.ledger.write("t", lambda tx: tx.create("Add a logout button", prefix="gt"))
     yield town, bead
     town.ledger.close()
-
-
-def sync(flow):
-    @functools.wraps(flow)
-    def test(*args, **kwargs):
-        return asyncio.run(flow(*args, **kwargs))
-
-    return test
 
 
 def scripted_log(town, session: str) -> str:

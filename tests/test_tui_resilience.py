@@ -4,13 +4,12 @@ and moving around with the keyboard."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import time
 import uuid
 
 import pymysql
 from textual.widgets import Input
-from tui_support import frozen_clock, populate
+from tui_support import frozen_clock, populate, sync
 
 from conftest import MYSQL
 from gastown_tui.runtime.tmux import Tmux
@@ -20,14 +19,6 @@ from gastown_tui.tui.screens.town import TownScreen
 from gastown_tui.tui.widgets.status_banner import StatusBanner
 
 SIZE = (160, 48)
-
-
-def sync(flow):
-    @functools.wraps(flow)
-    def test(*args, **kwargs):
-        return asyncio.run(flow(*args, **kwargs))
-
-    return test
 
 
 async def until(predicate, timeout: float = 20.0, what: str = "condition") -> None:

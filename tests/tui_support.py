@@ -6,7 +6,9 @@ Every bead written here has a fixed id and a fixed timestamp so that rendered sc
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
 
 from conftest import FIXTURE
 
@@ -81,3 +83,13 @@ def _add_beads(tx) -> None:
             description=body,
             labels=labels + (["read"] if read else []),
         )
+
+
+def sync(flow):
+    """Run an async Pilot flow as a plain test (no async pytest plugin needed)."""
+
+    @functools.wraps(flow)
+    def test(*args, **kwargs):
+        return asyncio.run(flow(*args, **kwargs))
+
+    return test

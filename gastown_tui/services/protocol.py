@@ -39,6 +39,7 @@ class ProtocolMessage:
 
     KIND: ClassVar[str] = ""
     MSG_TYPE: ClassVar[str] = "notification"
+    PRIORITY: ClassVar[int] = 2  # mail priority, 0 (urgent) to 4
     # The field the subject names after the kind.
     KEY_FIELD: ClassVar[str] = "polecat"
     CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {}
@@ -62,7 +63,7 @@ class ProtocolMessage:
 
     @property
     def priority(self) -> int:
-        return 2
+        return self.PRIORITY
 
     @property
     def body(self) -> str:
@@ -150,15 +151,12 @@ class MergeFailed(RefineryOutcome):
     """Refinery → witness: gates or push failed (not a conflict)."""
 
     KIND: ClassVar[str] = "MERGE_FAILED"
+    PRIORITY: ClassVar[int] = 1
     CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {"failure_type": FAILURE_TYPES}
     failed_at: str
     failure_type: str
     error: str
     note: str = ""
-
-    @property
-    def priority(self) -> int:
-        return 1
 
 
 @dataclass(frozen=True)
@@ -166,13 +164,10 @@ class ReworkRequest(RefineryOutcome):
     """Refinery → witness: the branch conflicts with the target; rebase and resubmit."""
 
     KIND: ClassVar[str] = "REWORK_REQUEST"
+    PRIORITY: ClassVar[int] = 1
     requested_at: str
     conflict_files: tuple[str, ...] = ()
     note: str = ""
-
-    @property
-    def priority(self) -> int:
-        return 1
 
 
 @dataclass(frozen=True)
