@@ -181,3 +181,22 @@ def test_control_characters_never_reach_the_ledger(ledger):
         ledger.write("c", lambda tx: tx.create("\x1b\x07"))
     with pytest.raises(InvalidInput, match="bad label"):
         ledger.write("c", lambda tx: tx.create("labelled", labels=["gt:\x1bx"]))
+
+
+def test_after_commit_runs_only_once_the_write_has_committed(ledger):
+    seen = []
+
+    def create(tx):
+        tx.create("visible")
+        tx.after_commit(lambda: seen.append([b["title"] for b in ledger.list_beads()]))
+
+    ledger.write("c", create)
+    assert seen == [["visible"]]  # the callback saw the committed bead
+
+    def fail(tx):
+        tx.after_commit(lambda: seen.append("rolled back"))
+        tx.get("gt-nope")
+
+    with pytest.raises(NotFound):
+        ledger.write("c", fail)
+    assert seen == [["visible"]]

@@ -282,21 +282,22 @@ def test_cli_user_mistakes_are_one_line(town_crew, gt):
 def test_a_burst_of_mail_nudges_a_live_session_once(ledger, tmux, tmp_path):
     ledger.write("setup", lambda tx: (add_rig(tx, "gastown"), add_agent(tx, "gastown", "nux")))
     tmux.new_session("gt-gastown-nux", str(tmp_path), ["cat"])
-    nudged = []
-    for i in range(5):
-        ids = send(ledger, "gastown/polecats/nux", f"MERGED job{i}", sender="gastown/refinery")
-        nudged += mail.notify(ledger, ids, tmux=tmux)
-    assert nudged == ["gastown/polecats/nux"]
 
     def screen():
         return tmux.capture("gt-gastown-nux", ansi=False)
 
+    for i in range(5):  # each send nudges by itself once it commits
+        send(ledger, "gastown/polecats/nux", f"MERGED job{i}", sender="gastown/refinery")
     assert wait_for(lambda: screen().count("mail from gastown/refinery: MERGED job0") == 2)  # typed, then echoed by cat
     assert screen().count("mail from") == 2
+    # A write that rolls back nudges nobody.
+    with pytest.raises(InvalidInput):
+        ledger.write("x", lambda tx: [mail.send(tx, sender="mayor/", to=to, subject="ROLLED BACK")
+                                      for to in ("gastown/polecats/nux", "nobody/")])  # fmt: skip
+    assert "ROLLED BACK" not in screen()
     # Once the mail is read, the next message is news again.
     ledger.write("read", lambda tx: [mail.mark_read(tx, m.id) for m in mail.inbox(tx, "gastown/polecats/nux")])
-    ids = send(ledger, "gastown/polecats/nux", "REWORK_REQUEST job9", sender="gastown/refinery")
-    assert mail.notify(ledger, ids, tmux=tmux) == ["gastown/polecats/nux"]
+    send(ledger, "gastown/polecats/nux", "REWORK_REQUEST job9", sender="gastown/refinery")
     assert wait_for(lambda: "REWORK_REQUEST job9" in screen())
     # Nobody to nudge: no session, a queue, or mail to oneself.
     assert mail.notify(ledger, send(ledger, "mayor/", "hi"), tmux=tmux) == []

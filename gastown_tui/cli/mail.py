@@ -93,7 +93,6 @@ def send(ctx) -> None:
             prefix=ctx.town.prefix,
         ),
     )
-    mail.notify(ctx.ledger, ids)
     messages = ctx.ledger.read(lambda s: [mail.get_message(s, i) for i in ids])
     ctx.emit([m.as_json() for m in messages], lambda: "\n".join(f"sent {m.id} to {m.to}" for m in messages))
 
@@ -127,7 +126,6 @@ def reply(ctx) -> None:
         return mail.reply(tx, a.id, sender=default_actor(), body=a.message, subject=a.subject)
 
     new_id = ctx.ledger.write("mail reply", answer)
-    mail.notify(ctx.ledger, [new_id])
     _emit_one(ctx, ctx.ledger.read(lambda s: mail.get_message(s, new_id)))
 
 

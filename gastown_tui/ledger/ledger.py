@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from ..errors import Conflict, InvalidInput, LedgerUnavailable, NotFound
+from ..errors import Conflict, GtError, InvalidInput, LedgerUnavailable, NotFound
 from . import fields, ids
 from .backends import Backend, LedgerURL, backend_for
 from .schema import ISSUE_DEFAULTS, ISSUE_FIELDS
@@ -254,6 +254,12 @@ class Tx(Session):
         self.actor = actor
         self.touched: list[str] = []
         self.stamp = fields.now()
+        self.after: list[Callable[[], object]] = []
+
+    def after_commit(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once this unit has committed: never for a rolled-back write, once for a
+        retried one (side effects such as nudging an agent about new mail)."""
+        self.after.append(callback)
 
     def _touch(self, bead_id: str) -> None:
         if bead_id not in self.touched:
@@ -620,7 +626,7 @@ class Ledger:
                 if msg and self.backend.is_dolt:
                     self.backend.dolt_commit(cur, *msg)
                 conn.commit()
-                return result
+                return result, session
             except BaseException:
                 try:
                     conn.rollback()
@@ -628,7 +634,11 @@ class Ledger:
                     self._drop_connection()
                 raise
 
-        return self._guard(attempt)
+        result, session = self._guard(attempt)
+        for callback in getattr(session, "after", ()):
+            with contextlib.suppress(GtError):  # the write stands; a failed follow-up (a nudge) is no error
+                callback()
+        return result
 
     def read(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn(session)`` against one consistent view of the ledger."""

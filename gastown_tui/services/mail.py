@@ -151,7 +151,8 @@ def send(
     lists: Mapping[str, Sequence[str]] | None = None,
     prefix: str | None = None,
 ) -> list[str]:
-    """Deliver one message to every mailbox ``to`` reaches, inside the caller's write transaction.
+    """Deliver one message to every mailbox ``to`` reaches, inside the caller's write transaction;
+    once it commits, recipients with a live session get a nudge (``notify``).
 
     Returns the new message ids (one per recipient). A reply (``reply_to``) joins the
     thread of the message it answers. Ids use ``prefix``, default the ledger's issue
@@ -176,7 +177,7 @@ def send(
         labels.append(f"reply-to:{reply_to}")
     if msg_type == "escalation":
         labels.append("gt:escalation")
-    return [
+    ids = [
         tx.create(
             subject,
             prefix=prefix,
@@ -190,6 +191,8 @@ def send(
         )
         for recipient in recipients
     ]
+    tx.after_commit(lambda: notify(tx.ledger, ids))
+    return ids
 
 
 def reply(tx, message_id: str, *, sender: str, body: str, subject: str | None = None) -> str:

@@ -613,7 +613,6 @@ def done(town: Town, exit_kind: str = "MERGED", address: str | None = None) -> d
     result = town.ledger.write(
         "done", lambda tx: _record_done(tx, config, name, bead["id"], exit_kind, branch, commit), actor=address
     )
-    _notify(town, result["messages"])
     if branch:
         git.detach(worktree)
     return result
@@ -669,12 +668,6 @@ def _polecat_done_mail(tx, config, name, bead_id, exit_kind, mr_id, branch) -> l
 
     message = protocol.PolecatDone(polecat=name, exit=exit_kind, issue=bead_id, mr=mr_id or "", branch=branch)
     return protocol.post(tx, message, sender=addresses.polecat(config.name, name), to=addresses.witness(config.name))
-
-
-def _notify(town: Town, message_ids: list[str]) -> None:
-    from . import mail
-
-    mail.notify(town.ledger, message_ids)
 
 
 def end_session(address: str | None = None, tmux: Tmux | None = None) -> bool:

@@ -405,7 +405,7 @@ def reject(town: Town, mr_id: str, reason: str) -> dict[str, Any]:
     if not reason:
         raise InvalidInput("a rejection needs a reason", 'say why with --reason "…"')
 
-    def apply(tx) -> tuple[MergeRequest, list[str]]:
+    def apply(tx) -> MergeRequest:
         mr = _get_mr(tx, mr_id)
         if mr.state == "testing":
             raise Conflict(f"{mr_id} is in a batch being tested", "wait for the batch to end (gt mq show), then reject")
@@ -413,12 +413,10 @@ def reject(town: Town, mr_id: str, reason: str) -> dict[str, Any]:
             raise Conflict(f"{mr_id} is already {mr.state}")
         tx.set_metadata(mr_id, failure={"type": "rejected", "error": reason, "at": tx.stamp, "by": tx.actor})
         _set_state(tx, mr_id, "rejected", close_reason=f"rejected: {reason}")
-        sent = _tell_polecat(tx, mr, "other", f"rejected by {tx.actor}: {reason}", "")
-        return _get_mr(tx, mr_id), sent
+        _tell_polecat(tx, mr, "other", f"rejected by {tx.actor}: {reason}", "")
+        return _get_mr(tx, mr_id)
 
-    mr, sent = town.ledger.write("mq reject", apply, actor=default_actor())
-    _notify(town, sent)
-    return mr.summary()
+    return town.ledger.write("mq reject", apply, actor=default_actor()).summary()
 
 
 def retry(town: Town, mr_id: str) -> dict[str, Any]:
@@ -512,15 +510,6 @@ def _tell_polecat(tx, mr: MergeRequest, failure_type: str, error: str, output: s
         note=f"MR: {mr.id}\n\n{output}".strip(),
     )
     return _post(tx, message, mr.worker, addresses.witness(mr.rig))
-
-
-def _notify(town: Town, message_ids: list[str]) -> None:
-    if not message_ids:
-        return
-    from .mail import notify
-
-    with contextlib.suppress(GtError):
-        notify(town.ledger, message_ids)
 
 
 # -- gates ----------------------------------------------------------------------------------
@@ -658,7 +647,6 @@ class _Refinery:
     repo: MergeWorktree
     holder: str
     summary: dict[str, Any] = field(default_factory=dict)
-    sent: list[str] = field(default_factory=list)
     base: str = ""
     target: str = ""
     tested: _Tested | None = None
@@ -702,7 +690,6 @@ class _Refinery:
                     pass
             finally:
                 self.lease.release()
-                _notify(self.town, self.sent)
         self.summary["after"] = self.repo.resolve(f"refs/heads/{self.config.default_branch}") or ""
         self.summary["before"] = self.summary["before"] or self.summary["after"]
         if self.config.merge_policy == "approve":
@@ -895,7 +882,7 @@ class _Refinery:
                 merge_commit=merges[mr.id],
                 note=f"MR: {mr.id}",
             )
-            self.sent += _post(tx, message, addresses.witness(self.rig), "")
+            _post(tx, message, addresses.witness(self.rig), "")
             if mr.source and tx.exists(mr.source):
                 close_beads(tx, [mr.source], f"Merged in {mr.id}")
             self.summary["merged"].append(mr.id)
@@ -916,7 +903,7 @@ class _Refinery:
             tx.set_metadata(mr.id, failure={"type": failure_type, "error": error, "at": tx.stamp})
             _set_state(tx, mr.id, "failed", assignee=None)
             tx.add_comment(mr.id, f"MERGE_FAILED ({failure_type}): {error}" + (f"\n\n{output}" if output else ""))
-            self.sent += _tell_polecat(tx, mr, failure_type, error, output)
+            _tell_polecat(tx, mr, failure_type, error, output)
 
         self.write("refinery failed", apply)
         self.summary["failed"].append(mr.id)
@@ -945,7 +932,7 @@ class _Refinery:
                     f"{mr.id}\n\n{outcome.error}"
                 ),
             )
-            self.sent += _post(tx, message, mr.worker, addresses.witness(self.rig))
+            _post(tx, message, mr.worker, addresses.witness(self.rig))
 
         self.write("refinery rework", apply)
         self.summary["rework"].append(mr.id)

@@ -90,19 +90,12 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
         town.ledger.write("witness inbox", lambda tx: _acknowledge(tx, reports))
     escalate_to = str(town.raw.get("escalate_to") or ESCALATE_TO)
     findings: list[Finding] = []
-    messages: list[str] = []
     if refused:
-        found, sent = town.ledger.write(
+        findings += town.ledger.write(
             "witness escalate", lambda tx: _escalate_refused(tx, config, refused, escalate_to)
         )
-        findings += found
-        messages += sent
     if convoys["new"] or convoys["over"]:
-        found, sent = town.ledger.write(
-            "witness stranded", lambda tx: _report_stranded(tx, config, convoys, escalate_to)
-        )
-        findings += found
-        messages += sent
+        findings += town.ledger.write("witness stranded", lambda tx: _report_stranded(tx, config, convoys, escalate_to))
     plans = [f for p in polecats if (f := _classify(p, config, live, now, merge_requests))]
     holder = holder_id("witness")
     lease = f"witness:{config.name}"
@@ -112,14 +105,10 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
             by_name = {p.name: p for p in polecats}
             for finding in plans:
                 _act(town, config, by_name[finding.polecat.rsplit("/", 1)[-1]], finding, tmux)
-            messages += town.ledger.write("witness patrol", lambda tx: _record(tx, config, by_name, plans, escalate_to))
+            town.ledger.write("witness patrol", lambda tx: _record(tx, config, by_name, plans, escalate_to))
             findings += plans
         finally:
             town.ledger.write("witness lease", lambda tx: tx.release_lease(lease, holder))
-    if messages:
-        from .mail import notify
-
-        notify(town.ledger, messages, tmux=tmux)
     return [{k: v for k, v in asdict(f).items() if k not in ("changes", "escalate")} for f in findings]
 
 
@@ -156,12 +145,9 @@ def _refused(session, config: RigConfig) -> list[dict[str, Any]]:
     )
 
 
-def _escalate_refused(
-    tx, config: RigConfig, refused: list[dict[str, Any]], escalate_to: str
-) -> tuple[list[Finding], list[str]]:
+def _escalate_refused(tx, config: RigConfig, refused: list[dict[str, Any]], escalate_to: str) -> list[Finding]:
     """One escalation per refused merge request: its polecat's session is usually gone by then."""
-
-    findings, messages = [], []
+    findings = []
     for mr in refused:
         if ESCALATED_LABEL in tx.labels(mr["id"]):
             continue  # a concurrent patrol got there first
@@ -169,12 +155,12 @@ def _escalate_refused(
         worker = parse_fields(mr["description"]).get("worker", "")
         finding = Finding(worker, kind, "escalate", mr["id"], f"merge request {mr['id']} {what}")
         tx.add_label(mr["id"], ESCALATED_LABEL)
-        messages += _escalate(
+        _escalate(
             tx, config, escalate_to, "MEDIUM", f"{worker or config.name} {kind} on {mr['id']}", mr["id"],
             f"{finding.detail}. {_ADVICE[kind]}",
         )  # fmt: skip
         findings.append(finding)
-    return findings, messages
+    return findings
 
 
 def _stranded(session, config: RigConfig) -> dict[str, list[dict[str, Any]]]:
@@ -198,24 +184,23 @@ def _stranded(session, config: RigConfig) -> dict[str, list[dict[str, Any]]]:
 
 def _report_stranded(
     tx, config: RigConfig, convoys: dict[str, list[dict[str, Any]]], escalate_to: str
-) -> tuple[list[Finding], list[str]]:
+) -> list[Finding]:
     """Tell the overseer (once per episode) that a convoy's work waits with nobody slinging it."""
-
     for convoy in convoys["over"]:
         tx.remove_label(convoy["id"], STRANDED_LABEL)
-    findings, messages = [], []
+    findings = []
     for convoy in convoys["new"]:
         if not tx.add_label(convoy["id"], STRANDED_LABEL):
             continue  # a concurrent patrol reported it
         ready = [bead for bead in convoy["ready"] if bead.startswith(config.prefix + "-")]
         detail = f"convoy {convoy['id']} ({convoy['title']}) has {len(ready)} ready bead(s) and nobody on them"
         findings.append(Finding(addresses.witness(config.name), "convoy-stranded", "report", convoy["id"], detail))
-        messages += _escalate(
+        _escalate(
             tx, config, escalate_to, "MEDIUM", f"convoy {convoy['id']} stranded", convoy["id"],
             f"{detail}: {', '.join(ready[:10])}. Sling them (gt sling BEAD {config.name}, or s in the TUI), "
             "or set auto_sling = true in the rig's rig.toml.",
         )  # fmt: skip
-    return findings, messages
+    return findings
 
 
 def _count(polecat: Polecat, key: str) -> int:
@@ -299,25 +284,20 @@ def _cleanup_branch(town: Town, config: RigConfig, polecat: Polecat) -> str:
     return f"branch {branch} deleted"
 
 
-def _record(
-    tx, config: RigConfig, polecats: dict[str, Polecat], findings: list[Finding], escalate_to: str
-) -> list[str]:
-
-    messages: list[str] = []
+def _record(tx, config: RigConfig, polecats: dict[str, Polecat], findings: list[Finding], escalate_to: str) -> None:
     for finding in findings:
         name = finding.polecat.rsplit("/", 1)[-1]
         agent = set_agent(tx, config, name, **(finding.changes or {}))
         tx.event(agent, f"witness:{finding.kind}", polecats[name].agent_state, finding.action, finding.detail)
         if finding.escalate:
-            messages += _escalate(
+            _escalate(
                 tx, config, escalate_to, "HIGH", f"{finding.polecat} {finding.kind} on {finding.bead}", finding.bead,
                 f"{finding.detail}. " + _ADVICE.get(finding.kind, _ADVICE["default"]),
             )  # fmt: skip
-    return messages
 
 
 def _escalate(tx, config: RigConfig, to: str, severity: str, topic: str, issue: str, note: str) -> list[str]:
-    """An ESCALATION mail from this rig's witness; returns the message ids (to nudge after commit)."""
+    """An ESCALATION mail from this rig's witness (mail nudges its addressee once the patrol commits)."""
     from . import protocol
 
     witness = addresses.witness(config.name)

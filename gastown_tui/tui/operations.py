@@ -28,7 +28,6 @@ def reply(town, message_id: str, body: str) -> str:
     from ..services import mail
 
     new_id = town.ledger.write("mail reply", lambda tx: mail.reply(tx, message_id, sender=default_actor(), body=body))
-    mail.notify(town.ledger, [new_id])
     return f"Reply {new_id} sent"
 
 
@@ -40,7 +39,6 @@ def compose(town, to: str, subject: str, body: str) -> str:
         "mail send",
         lambda tx: mail.send(tx, sender=default_actor(), to=to, subject=subject, body=body, lists=lists),
     )
-    mail.notify(town.ledger, ids)
     return f"Sent to {to} ({len(ids)} message{'s' if len(ids) != 1 else ''})"
 
 
