@@ -200,3 +200,10 @@ def test_after_commit_runs_only_once_the_write_has_committed(ledger):
     with pytest.raises(NotFound):
         ledger.write("c", fail)
     assert seen == [["visible"]]
+
+
+def test_ready_work_of_one_prefix(ledger):
+    mine = ledger.write("c", lambda tx: tx.create("Mine", prefix="gt"))
+    theirs = ledger.write("c", lambda tx: tx.create("Theirs", prefix="bd"))
+    assert [b["id"] for b in ledger.read(lambda s: s.ready(id_prefix="gt-"))] == [mine]
+    assert {b["id"] for b in ledger.read(lambda s: s.ready())} == {mine, theirs}

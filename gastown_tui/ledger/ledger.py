@@ -158,8 +158,11 @@ class Session:
             sql += f" LIMIT {int(limit)}"
         return self.rows(sql, params)
 
-    def ready(self, *, issue_type: str | None = None, parent: str | None = None) -> list[dict[str, Any]]:
-        """Open work beads with no open blocker (a blocker absent from the ledger does not block)."""
+    def ready(
+        self, *, issue_type: str | None = None, parent: str | None = None, id_prefix: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Open work beads with no open blocker (a blocker absent from the ledger does not block);
+        ``id_prefix`` keeps one rig's (``gt-``)."""
         blocking = ", ".join(f"'{t}'" for t in fields.BLOCKING_DEPENDENCY_TYPES)
         infra = ", ".join(f"'{t}'" for t in INFRA_TYPES)
         where = [
@@ -180,6 +183,9 @@ class Session:
                 " AND p.depends_on_id = ? AND p.type = 'parent-child')"
             )
             params.append(parent)
+        if id_prefix:
+            where.append("i.id LIKE ?")
+            params.append(id_prefix + "%")
         cols = ", ".join(f"i.{c}" for c in ISSUE_FIELDS)
         return self.rows(
             f"SELECT {cols} FROM issues i WHERE {' AND '.join(where)} ORDER BY i.priority, i.created_at, i.id",

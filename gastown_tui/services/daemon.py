@@ -19,10 +19,12 @@ from ..errors import GtError
 from ..ledger.leases import holder_id
 
 if TYPE_CHECKING:
+    from ..config import RigConfig
     from ..runtime.tmux import Tmux
     from ..town import Town
 
 LEASE_SECONDS = 30.0
+RIGS_REFRESH = 5.0  # seconds between re-reads of the town's rig.toml files
 
 
 @dataclass
@@ -62,7 +64,9 @@ class Daemon:
         self.on_pass = on_pass
         self.status = DaemonStatus()
         self._due: dict[tuple[str, str], float] = {}
-        self._renewed: dict[str, float] = {}  # rig → when this daemon last took its lease (monotonic)
+        self._renewed: dict[str, float] = {}
+        self._rigs: list[RigConfig] = []
+        self._rigs_due = 0.0  # rig → when this daemon last took its lease (monotonic)
         self._stop = threading.Event()
 
     def _lease(self, rig: str, take: bool) -> bool:
@@ -105,8 +109,10 @@ class Daemon:
         from .rigs import list_rigs
 
         now = time.monotonic() if now is None else now
+        if now >= self._rigs_due:  # rig.toml files are read again now and then, not every tick
+            self._rigs, self._rigs_due = list_rigs(self.town), now + RIGS_REFRESH
         held, elsewhere = [], []
-        for config in list_rigs(self.town):
+        for config in self._rigs:
             if not self._lease(config.name, take=True):
                 elsewhere.append(config.name)
                 continue

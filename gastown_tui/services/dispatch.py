@@ -24,7 +24,7 @@ _BUSY = ("working", "spawning")
 
 def candidates(session, config: RigConfig) -> list[dict[str, Any]]:
     """Ready beads of this rig that an open convoy tracks, in priority order, with their runtime label."""
-    ready = [b for b in session.ready() if b["id"].startswith(config.prefix + "-") and not b["assignee"]]
+    ready = [b for b in session.ready(id_prefix=config.prefix + "-") if not b["assignee"]]
     if not ready:
         return []
     ids = [b["id"] for b in ready]
