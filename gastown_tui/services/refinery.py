@@ -678,7 +678,8 @@ class _Refinery:
 
     def run(self) -> dict[str, Any]:
         started = time.monotonic()
-        if self._has_work():
+        queue = self.ledger.read(lambda s: _read_mrs(s, self.rig))
+        if self._has_work(queue):
             self.lease.take()
             try:
                 self.repo.ensure(self.config.default_branch)
@@ -690,18 +691,18 @@ class _Refinery:
                     pass
             finally:
                 self.lease.release()
+            queue = self.ledger.read(lambda s: _read_mrs(s, self.rig))  # as the batches left it
         self.summary["after"] = self.repo.resolve(f"refs/heads/{self.config.default_branch}") or ""
         self.summary["before"] = self.summary["before"] or self.summary["after"]
         if self.config.merge_policy == "approve":
-            mrs = self.ledger.read(lambda s: _read_mrs(s, self.rig))
-            self.summary["waiting"] = sum(1 for m in mrs if m.state == "pending")
+            self.summary["waiting"] = sum(1 for m in queue if m.state == "pending")
         self.summary["seconds"] = round(time.monotonic() - started, 3)
         return self.summary
 
-    def _has_work(self) -> bool:
+    def _has_work(self, queue: list[MergeRequest]) -> bool:
         """Anything to test, recover or describe? An idle pass takes no lease and writes nothing."""
         auto = self.config.merge_policy == "auto"
-        for mr in self.ledger.read(lambda s: _read_mrs(s, self.rig)):
+        for mr in queue:
             if mr.state in ("testing", "approved") or (auto and mr.state == "pending"):
                 return True
             if mr.state == "pending" and "diffstat" not in mr.metadata:
