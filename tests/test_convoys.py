@@ -179,3 +179,12 @@ def test_oldest_convoy_of_each_bead_in_one_read(ledger):
     found = ledger.read(lambda s: convoys.oldest_convoy_created(s, [bead, loner, foreign]))
     assert found[bead] == "2026-01-01T00:00:00Z"
     assert loner not in found and foreign in found
+
+
+def test_convoys_of_one_rigs_prefix(ledger):
+    mine = ledger.write("c", lambda tx: tx.create("Mine", prefix="gt"))
+    theirs = ledger.write("c", lambda tx: tx.create("Theirs", prefix="bd"))
+    first = ledger.write("c", lambda tx: convoys.create_convoy(tx, "Gas Town work", [mine]))
+    ledger.write("c", lambda tx: convoys.create_convoy(tx, "Beads work", [theirs]))
+    assert [c["id"] for c in ledger.read(lambda s: convoys.convoys_of_prefix(s, "gt"))] == [first]
+    assert ledger.read(lambda s: convoys.convoys_of_prefix(s, "zz")) == []

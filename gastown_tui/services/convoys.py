@@ -347,8 +347,22 @@ def list_convoys(
     s, include_closed: bool = False, *, now: dt.datetime | None = None, stall_seconds: float | None = None
 ) -> list[dict[str, Any]]:
     """The status of every convoy (open ones unless ``include_closed``), oldest first."""
+    return _statuses(s, _convoy_beads(s, include_closed), now, stall_seconds)
+
+
+def convoys_of_prefix(s, prefix: str) -> list[dict[str, Any]]:
+    """The status of the open convoys that track beads under ``prefix`` (one rig's), oldest first."""
+    rows = s.rows(
+        "SELECT DISTINCT d.issue_id FROM dependencies d WHERE d.type = 'tracks'"
+        " AND (d.depends_on_id LIKE ? OR d.depends_on_id LIKE ?)",
+        (f"{prefix}-%", f"external:{prefix}:%"),
+    )
+    wanted = {r["issue_id"] for r in rows}
+    return _statuses(s, [c for c in _convoy_beads(s, False) if c["id"] in wanted], None, None) if wanted else []
+
+
+def _convoy_beads(s, include_closed: bool) -> list[dict[str, Any]]:
     found = {b["id"]: b for b in s.list_beads(label=LABEL, include_closed=include_closed, order="created")}
     for bead in s.list_beads(issue_type="convoy", include_closed=include_closed, order="created"):
         found.setdefault(bead["id"], bead)
-    convoys = sorted(found.values(), key=lambda b: (b["created_at"] or "", b["id"]))
-    return _statuses(s, convoys, now, stall_seconds)
+    return sorted(found.values(), key=lambda b: (b["created_at"] or "", b["id"]))

@@ -166,13 +166,13 @@ def _escalate_refused(tx, config: RigConfig, refused: list[dict[str, Any]], esca
 def _stranded(session, config: RigConfig) -> dict[str, list[dict[str, Any]]]:
     """Convoys with ready work in this rig and nobody on it, not reported yet ("new"); and
     reported ones that are no longer stranded ("over"), so a later episode is reported again."""
-    from .convoys import list_convoys
+    from .convoys import convoys_of_prefix
 
     mine = config.prefix + "-"
     new, over = [], []
     if config.auto_sling:
         return {"new": new, "over": over}  # the daemon's dispatch slings this rig's ready work itself
-    for convoy in list_convoys(session):
+    for convoy in convoys_of_prefix(session, config.prefix):
         reported = STRANDED_LABEL in convoy["labels"]
         stranded = convoy["stranded"] and any(bead.startswith(mine) for bead in convoy["ready"])
         if stranded and not reported:
