@@ -21,6 +21,7 @@ from tui_support import sync
 
 from gastown_tui.town import install
 from gastown_tui.tui.app import GastownApp
+from gastown_tui.tui.screens.text_view import TextViewScreen
 from gastown_tui.tui.widgets.polecat_output import PolecatOutput
 from gastown_tui.tui.widgets.rig_tree import RigTree
 
@@ -90,6 +91,13 @@ async def test_sling_then_follow_and_nudge_the_polecat(rig_town, tmux):
         output = app.screen.query_one(PolecatOutput)
         await async_wait_for(lambda: output.session == session, what="the pane capture")
         await async_wait_for(lambda: bead in str(output._view.render()), what="the agent's screen")
+        # enter on the output pane: its scrollback in a view, opened at the newest line
+        await pilot.press("2", "enter")
+        view = await async_wait_for(
+            lambda: isinstance(app.screen, TextViewScreen) and app.screen, what="the scrollback view"
+        )
+        assert view.title_text == f"Output of {session}" and bead in str(view.body)
+        await pilot.press("escape", "1")
         await pilot.press("n")
         await pilot.press(*"hello", "space", *"nux")
         await pilot.press("enter")

@@ -29,6 +29,7 @@ ACTIONS: tuple[UserAction, ...] = (
     UserAction("details", "enter", "Details", "Show details of the selected item", "queue"),
     UserAction("read", "enter", "Read", "Read the selected message and its thread", "mail"),
     UserAction("reply", "R", "Reply", "Reply to the selected message", "mail"),
+    UserAction("scrollback", "enter", "Scrollback", "Show the followed polecat's last 2,000 lines of output", "output"),
     UserAction("attach", "t", "Attach", "Attach to the selected polecat's tmux session (detach to return)", "rigs"),
     UserAction("nudge", "n", "Nudge", "Type a message into the selected polecat's session", "rigs"),
     UserAction("nuke", "X", "Nuke", "Kill the selected polecat's session and clear its hook", "rigs"),

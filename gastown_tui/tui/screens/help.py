@@ -14,6 +14,7 @@ from .. import actions
 SCOPES = (
     ("town", "Anywhere"),
     ("rigs", "Rig tree"),
+    ("output", "Polecat output"),
     ("queue", "Refinery queue"),
     ("mail", "Mail inbox"),
     ("app", "Application"),

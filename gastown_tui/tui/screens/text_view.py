@@ -16,10 +16,16 @@ class TextViewScreen(ModalScreen[None]):
         ("k", "scroll('up')", "Up"),
     ]
 
-    def __init__(self, title: str, body: RenderableType):
+    def __init__(self, title: str, body: RenderableType, at_end: bool = False):
+        """``at_end`` opens the view scrolled to its last line (output, where the news is)."""
         super().__init__()
         self.title_text = title
         self.body = body
+        self.at_end = at_end
+
+    def on_mount(self) -> None:
+        if self.at_end:
+            self.call_after_refresh(self.query_one("#text-view", VerticalScroll).scroll_end, animate=False)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="text-view") as view:

@@ -39,6 +39,7 @@ from .text_prompt import TextPrompt
 from .text_view import TextViewScreen
 
 PANES = ("rigs", "output", "convoys", "queue", "mail")
+SCROLLBACK_LINES = 2000
 PANE_TITLES = ("Rigs", "Polecat output", "Convoys", "Refinery queue", "Mail")
 
 
@@ -204,6 +205,8 @@ class TownScreen(Screen):
             return True
         if action in ("approve", "reject", "diff", "details"):
             return self.query_one(MergeQueueTable).selected is not None
+        if action == "scrollback":
+            return self.poller is not None and self.poller.focused is not None
         if action in ("read", "reply"):
             return self.query_one(MailInbox).selected is not None
         agent = self.selected_agent if action in ("attach", "nudge", "nuke") else None
@@ -282,6 +285,20 @@ class TownScreen(Screen):
             self.post_message(ActionFinished("Details", "", str(exc)))
             return
         self.app.call_from_thread(self.app.push_screen, TextViewScreen(f"Merge request {mr_id}", Text(text)))
+
+    def action_scrollback(self) -> None:
+        if self.poller is not None and self.poller.focused:
+            self._show_scrollback(self.poller.focused)
+
+    @work(thread=True, group="action", exit_on_error=False, description="reading a pane's scrollback")
+    def _show_scrollback(self, session: str) -> None:
+        try:
+            text = self.poller.tmux.capture(session, ansi=True, lines=SCROLLBACK_LINES)
+        except GtError as exc:
+            self.post_message(ActionFinished("Scrollback", "", str(exc)))
+            return
+        body = Text.from_ansi(text.rstrip("\n"), no_wrap=True)
+        self.app.call_from_thread(self.app.push_screen, TextViewScreen(f"Output of {session}", body, at_end=True))
 
     def action_read(self) -> None:
         message = self.query_one(MailInbox).selected

@@ -11,9 +11,15 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from .. import actions
 
-class PolecatOutput(VerticalScroll):
-    BINDINGS = [Binding("j", "scroll_down", "Down", show=False), Binding("k", "scroll_up", "Up", show=False)]
+
+class PolecatOutput(actions.ScreenActions, VerticalScroll):
+    BINDINGS = [
+        *actions.bindings("output"),
+        Binding("j", "scroll_down", "Down", show=False),
+        Binding("k", "scroll_up", "Up", show=False),
+    ]
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
