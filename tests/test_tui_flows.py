@@ -155,3 +155,22 @@ async def test_help_lists_every_action_key(town):
         shown = app.screen.query_one(Static).visual._renderable  # the Rich table on the help screen
         described = {cell for column in shown.columns for cell in column._cells if isinstance(cell, str)}
         assert all(action.description in described for action in ACTIONS)
+
+
+@sync
+async def test_slash_filters_the_focused_list_and_empty_clears_it(town):
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        table = app.screen.query_one(MergeQueueTable)
+        assert table.row_count == 2
+        await pilot.press("slash")
+        await type_text(pilot, "hash")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert table.row_count == 1 and table.selected_key == "gt-mr-tui2"
+        assert table.border_subtitle.endswith("· /hash")
+        await pilot.press("slash", "enter")
+        await settle(pilot)
+        assert table.row_count == 2 and "/" not in table.border_subtitle

@@ -34,6 +34,7 @@ ACTIONS: tuple[UserAction, ...] = (
     UserAction("nudge", "n", "Nudge", "Type a message into the selected polecat's session", "rigs"),
     UserAction("nuke", "X", "Nuke", "Kill the selected polecat's session and clear its hook", "rigs"),
     UserAction("compose", "c", "Compose", "Write a new message"),
+    UserAction("filter", "slash", "Filter", "Show only the rows of this list that contain some text"),
     UserAction("sling", "s", "Sling", "Sling a bead to a rig (a polecat picks it up)"),
     UserAction("focus_pane(1)", "1", "Rigs", "Focus the rig tree", show=False),
     UserAction("focus_pane(2)", "2", "Output", "Focus the polecat output", show=False),
@@ -90,4 +91,4 @@ class ScreenActions:
 
 
 def key_display(key: str) -> str:
-    return {"question_mark": "?", "enter": "enter"}.get(key, key)
+    return {"question_mark": "?", "enter": "enter", "slash": "/"}.get(key, key)

@@ -26,6 +26,7 @@ from .. import actions, operations
 from ..messages import ActionFinished, PaneCaptured, SessionsPolled, TownRead
 from ..sources import FeedFollower, PanePoller
 from ..widgets.convoy_board import ConvoyBoard
+from ..widgets.keyed_table import KeyedTable
 from ..widgets.mail_inbox import MailInbox
 from ..widgets.merge_queue import MergeQueueTable
 from ..widgets.polecat_output import PolecatOutput
@@ -205,6 +206,8 @@ class TownScreen(Screen):
             return True
         if action in ("approve", "reject", "diff", "details"):
             return self.query_one(MergeQueueTable).selected is not None
+        if action == "filter":
+            return isinstance(self.app.focused, KeyedTable)
         if action == "scrollback":
             return self.poller is not None and self.poller.focused is not None
         if action in ("read", "reply"):
@@ -351,6 +354,23 @@ class TownScreen(Screen):
                 self._run("Sling", operations.sling, request.bead_id, request.rig)
 
         self.app.push_screen(SlingForm(rigs, bead), chosen)
+
+    def action_filter(self) -> None:
+        table = self.app.focused
+        if not isinstance(table, KeyedTable):
+            return
+
+        def chosen(text: str | None) -> None:
+            if text is not None:
+                table.set_filter(text)
+                self._redraw_lists()
+
+        question = "Show the rows containing (empty shows all):"
+        self.app.push_screen(TextPrompt("Filter", question, table.row_filter, required=False), chosen)
+
+    def _redraw_lists(self) -> None:
+        if self.snapshot is not None:
+            self.on_town_read(TownRead(self.snapshot))
 
     def action_nudge(self) -> None:
         agent = self.selected_agent

@@ -21,7 +21,9 @@ class KeyedTable(DataTable):
 
     def __init__(self, **kwargs):
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
-        self._rows: dict[str, tuple] = {}
+        self._rows: dict[str, tuple] = {}  # what is shown
+        self._all: dict[str, Sequence[str | Text]] = {}  # what was given, before the filter
+        self.row_filter = ""
 
     def on_mount(self) -> None:
         for label, width in self.COLUMNS:
@@ -33,8 +35,22 @@ class KeyedTable(DataTable):
             return None
         return self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
 
+    @property
+    def filter_note(self) -> str:
+        """`` · /TEXT`` while a filter hides rows, for the pane's subtitle."""
+        return f" · /{self.row_filter}" if self.row_filter else ""
+
+    def set_filter(self, text: str) -> None:
+        """Show only rows whose text contains ``text`` (any case); empty shows all."""
+        self.row_filter = text.strip().lower()
+        self.sync(self._all)
+
     def sync(self, rows: dict[str, Sequence[str | Text]]) -> None:
-        """Make the table show ``rows`` (in that order): changed cells updated, stale rows removed."""
+        """Make the table show ``rows`` (in that order, less those the filter hides): changed cells
+        updated, stale rows removed."""
+        self._all = rows
+        if self.row_filter:
+            rows = {k: c for k, c in rows.items() if self.row_filter in " ".join(map(str, c)).lower()}
         selected = self.selected_key
         keys = [label for label, _ in self.COLUMNS]
         with self.app.batch_update():

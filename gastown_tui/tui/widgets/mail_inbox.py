@@ -36,7 +36,7 @@ class MailInbox(actions.ScreenActions, KeyedTable):
     def show(self, snapshot: TownSnapshot, now: dt.datetime) -> None:
         self.messages = {m.id: m for m in snapshot.inbox}
         self.sync({m.id: self._cells(m, now) for m in snapshot.inbox})
-        self.border_subtitle = f"{snapshot.unread} unread of {len(snapshot.inbox)}"
+        self.border_subtitle = f"{snapshot.unread} unread of {len(snapshot.inbox)}{self.filter_note}"
 
     def _cells(self, message: Message, now: dt.datetime) -> tuple:
         weight = "" if message.read else "bold"

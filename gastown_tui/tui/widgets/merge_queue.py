@@ -40,7 +40,7 @@ class MergeQueueTable(actions.ScreenActions, KeyedTable):
     def show(self, snapshot: TownSnapshot, now: dt.datetime) -> None:
         self.requests = {mr.id: mr for mr in snapshot.merge_requests}
         self.sync({mr.id: self._cells(mr, now) for mr in snapshot.merge_requests})
-        self.border_subtitle = f"{len(self.requests)} waiting" if self.requests else "empty"
+        self.border_subtitle = (f"{len(self.requests)} waiting" if self.requests else "empty") + self.filter_note
 
     def _cells(self, mr: MergeRequestView, now: dt.datetime) -> tuple:
         return (
