@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.text import Text
 from textual import work
@@ -263,45 +263,33 @@ class TownScreen(Screen):
     def action_diff(self) -> None:
         mr = self.query_one(MergeQueueTable).selected
         if mr is not None:
-            self._show_diff(mr.id)
-
-    @work(thread=True, group="action", exit_on_error=False, description="reading a diff")
-    def _show_diff(self, mr_id: str) -> None:
-        try:
-            text = operations.diff(self.town, mr_id)
-        except GtError as exc:
-            self.post_message(ActionFinished("Diff", "", str(exc)))
-            return
-        body = Syntax(text, "diff", theme="ansi_dark", word_wrap=False) if text.strip() else Text("(empty diff)")
-        self.app.call_from_thread(self.app.push_screen, TextViewScreen(f"Diff of {mr_id}", body))
+            self._show_text("Diff", f"Diff of {mr.id}", lambda: _diff_view(operations.diff(self.town, mr.id)))
 
     def action_details(self) -> None:
         mr = self.query_one(MergeQueueTable).selected
         if mr is not None:
-            self._show_details(mr.id)
-
-    @work(thread=True, group="action", exit_on_error=False, description="reading a merge request")
-    def _show_details(self, mr_id: str) -> None:
-        try:
-            text = operations.details(self.town, mr_id)
-        except GtError as exc:
-            self.post_message(ActionFinished("Details", "", str(exc)))
-            return
-        self.app.call_from_thread(self.app.push_screen, TextViewScreen(f"Merge request {mr_id}", Text(text)))
+            self._show_text("Details", f"Merge request {mr.id}", lambda: Text(operations.details(self.town, mr.id)))
 
     def action_scrollback(self) -> None:
-        if self.poller is not None and self.poller.focused:
-            self._show_scrollback(self.poller.focused)
+        session = self.poller.focused if self.poller is not None else None
+        if session:
+            capture = self.poller.tmux.capture
+            self._show_text(
+                "Scrollback",
+                f"Output of {session}",
+                lambda: Text.from_ansi(capture(session, lines=SCROLLBACK_LINES).rstrip("\n"), no_wrap=True),
+                at_end=True,
+            )
 
-    @work(thread=True, group="action", exit_on_error=False, description="reading a pane's scrollback")
-    def _show_scrollback(self, session: str) -> None:
+    @work(thread=True, group="action", exit_on_error=False, description="reading for a text view")
+    def _show_text(self, verb: str, title: str, read: Callable[[], RenderableType], at_end: bool = False) -> None:
+        """Run ``read`` in this worker and show what it returns in a text view; a failure is a toast."""
         try:
-            text = self.poller.tmux.capture(session, ansi=True, lines=SCROLLBACK_LINES)
+            body = read()
         except GtError as exc:
-            self.post_message(ActionFinished("Scrollback", "", str(exc)))
+            self.post_message(ActionFinished(verb, "", str(exc)))
             return
-        body = Text.from_ansi(text.rstrip("\n"), no_wrap=True)
-        self.app.call_from_thread(self.app.push_screen, TextViewScreen(f"Output of {session}", body, at_end=True))
+        self.app.call_from_thread(self.app.push_screen, TextViewScreen(title, body, at_end=at_end))
 
     def action_read(self) -> None:
         message = self.query_one(MailInbox).selected
@@ -424,3 +412,7 @@ def _describe(error: BaseException | None) -> str:
     if isinstance(error, GtError):
         return error.message
     return f"{type(error).__name__}: {error}" if error else ""
+
+
+def _diff_view(text: str) -> RenderableType:
+    return Syntax(text, "diff", theme="ansi_dark", word_wrap=False) if text.strip() else Text("(empty diff)")
