@@ -27,7 +27,7 @@ from gastown_tui.ledger import Ledger  # noqa: E402
 from gastown_tui.ledger.transfer import import_backup  # noqa: E402
 from gastown_tui.town import install  # noqa: E402
 
-FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "gastown-ledger"
+FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "gastown-ledger"
 GT = str(Path(sys.executable).with_name("gt"))
 
 

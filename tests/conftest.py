@@ -18,9 +18,9 @@ from gastown_tui.ledger.embedded import load_sqlite
 
 load_sqlite()  # before anything imports sqlite3 (see ledger/embedded.py)
 
-FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "gastown-ledger"
-if not FIXTURE.is_dir():  # CI lays shared/ beside the clone
-    FIXTURE = Path(os.environ.get("GT_FIXTURE", "../shared/fixtures/gastown-ledger")).resolve()
+# Gas Town's own ledger backup (MIT, see its LICENSE.gastown), kept inside the repository so that
+# a plain clone passes the tests.
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "gastown-ledger"
 MYSQL = os.environ.get("GT_TEST_MYSQL", "mysql://root@127.0.0.1:3306")
 GT = str(Path(sys.executable).with_name("gt"))
 
