@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Tree
-from textual.widgets.tree import TreeNode
+from textual.widgets.tree import TreeNode, UnknownNodeID
 
 from .badges import BADGE_CLASSES
+from .inert import inert_text
 
 
 class KeyedTree(Tree):
@@ -21,7 +22,12 @@ class KeyedTree(Tree):
 
     def put(self, key: str, parent: TreeNode, label: Text, data=None, leaf: bool = False, expand: bool = False):
         """The node for ``key`` under ``parent``, added if new, relabelled only if its label changed."""
+        label = inert_text(label)
         node = self._by_key.get(key)
+        if node is not None and node.parent is not parent:  # moved (a polecat that became crew): re-add
+            if self._attached(node):
+                node.remove()
+            node = None
         if node is None:
             node = parent.add_leaf(label, data) if leaf else parent.add(label, data, expand=expand)
             self._by_key[key] = node
@@ -32,8 +38,23 @@ class KeyedTree(Tree):
         return node
 
     def prune(self, seen: set[str]) -> list[str]:
-        """Remove the nodes whose keys were not ``seen`` in this update; returns their keys."""
+        """Remove the nodes whose keys were not ``seen`` in this update; returns every key dropped.
+
+        Removing a node removes its children with it, so a child whose parent went first is
+        only forgotten, never removed twice (a landed convoy takes its beads along).
+        """
         gone = [key for key in self._by_key if key not in seen]
         for key in gone:
-            self._by_key.pop(key).remove()
-        return gone
+            node = self._by_key.pop(key)
+            if self._attached(node):
+                node.remove()
+        orphans = [key for key, node in self._by_key.items() if not self._attached(node)]
+        for key in orphans:
+            del self._by_key[key]
+        return gone + orphans
+
+    def _attached(self, node: TreeNode) -> bool:
+        try:
+            return self.get_node_by_id(node.id) is node
+        except UnknownNodeID:
+            return False
