@@ -121,9 +121,9 @@ def test_text_output_never_prints_terminal_escapes(town, gt, tmp_path):
     for argv in (("bead", "list"), ("bead", "show", "hq-esc1"), ("bead", "ready")):
         out = gt(*argv).out
         assert "\x1b" not in out and "\x07" not in out, argv
-        assert "evil]0;owned title" in out
+        assert "evil␛]0;owned␇ title" in out  # shown, inert
     shown = gt("bead", "show", "hq-esc1").out
-    assert "body[2J\nsecond\tline" in shown and "— x[1m at" in shown and "\nhi" in shown
+    assert "body␛[2J\nsecond\tline" in shown and "— x␛[1m at" in shown and "\nhi␇" in shown
 
 
 def test_list_limit_must_be_positive(town, gt):

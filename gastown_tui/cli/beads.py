@@ -74,11 +74,12 @@ def register(sub, common) -> None:
 
 
 def _printable(record: dict[str, Any]) -> dict[str, Any]:
-    """A record as text output may show it: ledger data (imports keep it as it came) can hold
-    escape sequences that would drive the terminal; --json output escapes them itself."""
-    from ..ledger.fields import clean_field
+    """A record as text output may show it: one-line fields on one line, control characters inert
+    (imports keep text as it came); --json output escapes them itself."""
+    from ..display import inert
+    from ..ledger.fields import MULTILINE_FIELDS
 
-    return {k: clean_field(k, v) for k, v in record.items()}
+    return {k: inert(v, k in MULTILINE_FIELDS) if isinstance(v, str) else v for k, v in record.items()}
 
 
 def _line(bead: dict[str, Any]) -> str:

@@ -32,13 +32,16 @@ class Context:
 
     def emit(self, data: Any, text: str | Callable[[], str] | None = None) -> None:
         """Print ``data`` as JSON with --json, else ``text`` (or a plain rendering of data)."""
+        from ..display import escape_json_controls, inert
+
         if self.json:
-            json.dump(data, sys.stdout, indent=2, default=str, ensure_ascii=False)
-            sys.stdout.write("\n")
+            sys.stdout.write(escape_json_controls(json.dumps(data, indent=2, default=str, ensure_ascii=False)) + "\n")
             return
         if callable(text):
             text = text()
         if text is None:
             text = data if isinstance(data, str) else json.dumps(data, indent=2, default=str, ensure_ascii=False)
         if text:
+            # Ledger text is shown inert: no escape sequence, bell or carriage return reaches the terminal.
+            text = inert(text, multiline=True)
             sys.stdout.write(text if text.endswith("\n") else text + "\n")

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
+from ...display import inert
 from ...errors import GtError
 from ...services.townview import AgentView, TownSnapshot
 from .. import actions, operations
@@ -268,7 +269,7 @@ class TownScreen(Screen):
     def action_details(self) -> None:
         mr = self.query_one(MergeQueueTable).selected
         if mr is not None:
-            self._show_text("Details", f"Merge request {mr.id}", lambda: Text(operations.details(self.town, mr.id)))
+            self._show_text("Details", f"Merge request {mr.id}", lambda: Text(inert(operations.details(self.town, mr.id), multiline=True)))
 
     def action_scrollback(self) -> None:
         session = self.poller.focused if self.poller is not None else None
@@ -306,9 +307,9 @@ class TownScreen(Screen):
             return
         parts = []
         for item in thread:
-            head = Text(f"{item.subject}\n", style="bold" if item.id == message_id else "")
-            head.append(f"from {item.sender} to {item.to} · {item.created_at} · {item.id}\n", style="dim")
-            parts += [head, Text(item.body + "\n")]
+            head = Text(f"{inert(item.subject)}\n", style="bold" if item.id == message_id else "")
+            head.append(inert(f"from {item.sender} to {item.to} · {item.created_at} · {item.id}") + "\n", style="dim")
+            parts += [head, Text(inert(item.body, multiline=True) + "\n")]
         self.app.call_from_thread(self.app.push_screen, TextViewScreen("Thread", Group(*parts)))
         self.post_message(ActionFinished("Read", ""))
 
@@ -415,4 +416,5 @@ def _describe(error: BaseException | None) -> str:
 
 
 def _diff_view(text: str) -> RenderableType:
+    text = inert(text, multiline=True)  # a repository's files are data too
     return Syntax(text, "diff", theme="ansi_dark", word_wrap=False) if text.strip() else Text("(empty diff)")

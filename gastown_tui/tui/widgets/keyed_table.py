@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from .badges import BADGE_CLASSES
+from .inert import inert_text
 
 
 class KeyedTable(DataTable):
@@ -58,7 +59,7 @@ class KeyedTable(DataTable):
                 self.remove_row(key)
                 del self._rows[key]
             for key, cells in rows.items():
-                cells = tuple(cells)
+                cells = tuple(map(inert_text, cells))
                 old = self._rows.get(key)
                 if old is None:
                     self.add_row(*cells, key=key)

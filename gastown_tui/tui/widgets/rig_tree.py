@@ -11,6 +11,7 @@ from textual.widgets import Tree
 from ...services.townview import AgentView, TownSnapshot
 from .. import actions
 from .badges import badge
+from .inert import inert_text
 from .keyed_tree import KeyedTree
 
 _GROUPS = {"polecat": "polecats", "crew": "crew"}
@@ -38,7 +39,7 @@ class RigTree(actions.ScreenActions, KeyedTree):
 
     def show(self, snapshot: TownSnapshot, town_name: str) -> None:
         """Bring the tree in line with ``snapshot``: labels updated in place, nodes added/removed by id."""
-        self.root.set_label(Text(town_name, style="bold"))
+        self.root.set_label(inert_text(Text(town_name, style="bold")))
         self.root.expand()
         seen: set[str] = set()
         for rig in snapshot.rigs:
@@ -66,7 +67,7 @@ class RigTree(actions.ScreenActions, KeyedTree):
         self.live = live
         for agent in self._agents.values():
             if agent.session in changed:
-                self._by_key[agent.id].set_label(self._label(agent))
+                self._by_key[agent.id].set_label(inert_text(self._label(agent)))
 
     def _label(self, agent: AgentView) -> Text:
         live = agent.session in self.live
