@@ -47,7 +47,7 @@ def board_labels(app) -> list[str]:
 @sync
 async def test_a_convoy_landing_under_a_running_app_leaves_the_app_running(town):
     app = GastownApp(town, clock=frozen_clock)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_until(pilot, lambda: any("Auth rewrite" in label for label in board_labels(app)))
         board = app.screen.query_one(ConvoyBoard)
         board.root.children[0].expand()  # the convoy node and its beads are both on screen
@@ -56,3 +56,63 @@ async def test_a_convoy_landing_under_a_running_app_leaves_the_app_running(town)
         await wait_until(pilot, lambda: board_labels(app) == ["no open convoys"])
         assert app.is_running and app.return_code is None
         assert town.ledger.get(CONVOY)["status"] == "closed"
+
+
+def toasts(app) -> list[str]:
+    from textual.widgets._toast import Toast
+
+    return [toast.render().plain for toast in app.screen.query(Toast)]
+
+
+@sync
+async def test_a_pane_that_fails_to_draw_is_logged_toasted_and_drawn_again_on_the_next_refresh(town, monkeypatch):
+    real_show, failures = ConvoyBoard.show, []
+
+    def show_failing_once(board, snapshot):
+        if not failures:
+            failures.append(1)
+            raise RuntimeError("bad convoy row")
+        real_show(board, snapshot)
+
+    monkeypatch.setattr(ConvoyBoard, "show", show_failing_once)
+    app = GastownApp(town, clock=frozen_clock)
+    log = town.root / "logs" / "tui.log"
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_until(pilot, lambda: any("bad convoy row" in t for t in toasts(app)))
+        assert str(log) in " ".join(toasts(app))
+        assert "RuntimeError: bad convoy row" in log.read_text()
+        await wait_until(pilot, lambda: any("Auth rewrite" in label for label in board_labels(app)))
+        assert app.is_running
+
+
+@sync
+async def test_the_same_error_again_while_its_toast_is_up_is_not_stacked(town):
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        for _ in range(5):
+            app.notify("Approve failed: the ledger is locked", severity="error")
+        app.notify("[red]another[/] one", severity="error")  # text, not markup
+        await wait_until(pilot, lambda: len(toasts(app)) >= 2)
+        await pilot.pause(0.2)
+        shown = toasts(app)
+        assert len(shown) == 2 and "[red]another[/] one" in shown[1]
+
+
+@sync
+async def test_a_crash_is_logged_and_the_exit_status_says_where(town, monkeypatch, capsys):
+    from gastown_tui.cli.tui import exit_status
+
+    def broken_help(self):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(GastownApp, "action_help", broken_help)
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    with pytest.raises(KeyError):
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await pilot.press("question_mark")
+            await pilot.pause()
+    assert app.return_code == 1
+    log = town.root / "logs" / "tui.log"
+    assert "gastown-tui stopped" in log.read_text() and "KeyError: 'boom'" in log.read_text()
+    assert exit_status(app) == 1
+    assert str(log) in capsys.readouterr().err

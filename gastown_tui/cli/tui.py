@@ -43,8 +43,17 @@ def open_app(town, daemon: bool = True) -> int:
 
         return Daemon(opened, tmux=tmux)
 
-    GastownApp(town, tmux=tmux, daemon_factory=make_daemon if daemon else None).run()
-    return 0
+    app = GastownApp(town, tmux=tmux, daemon_factory=make_daemon if daemon else None)
+    app.run()
+    return exit_status(app)
+
+
+def exit_status(app) -> int:
+    """0 for a quit; after a crash, its status, and where its traceback was logged."""
+    if not app.return_code:
+        return 0
+    print(f"gastown-tui stopped on an unexpected error; the traceback is in {app.incidents.path}", file=sys.stderr)
+    return app.return_code
 
 
 def run_tui() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from textual.app import App
 
 from . import actions
 from .commands import TownCommands
+from .incidents import IncidentLog, log_path
 
 
 def styles_dir() -> Path:
@@ -45,6 +47,24 @@ class GastownApp(App):
         self.clock = clock
         self.tmux = tmux
         self.follow = follow
+        self.incidents = IncidentLog(log_path(getattr(town, "root", None)))
+        self._toasted: dict[tuple[str, str, str], float] = {}
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup=False) -> None:
+        """A toast, shown as text (never markup); the same toast again while it is up is not stacked."""
+        now = time.monotonic()
+        shown_for = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+        self._toasted = {key: t for key, t in self._toasted.items() if now - t < shown_for}
+        key = (message, title, str(severity))
+        if key in self._toasted:
+            return
+        self._toasted[key] = now
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A crash is written to the incident log before Textual shows it and exits (non-zero)."""
+        self.incidents.record("gastown-tui stopped", error)
+        super()._handle_exception(error)
 
     def on_mount(self) -> None:
         if self.town is None:
@@ -58,6 +78,7 @@ class GastownApp(App):
         from .screens.town import TownScreen
 
         self.town = town
+        self.incidents = IncidentLog(log_path(town.root))
         daemon = self.daemon_factory(town) if self.daemon_factory else None
         screen = TownScreen(town, clock=self.clock, tmux=self.tmux, follow=self.follow, daemon=daemon)
         if len(self.screen_stack) > 1:  # leaving the welcome screen

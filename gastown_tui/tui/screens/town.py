@@ -24,6 +24,7 @@ from ...display import inert
 from ...errors import GtError
 from ...services.townview import AgentView, TownSnapshot
 from .. import actions, operations
+from ..incidents import draw_guarded
 from ..messages import ActionFinished, PaneCaptured, SessionsPolled, TownRead
 from ..sources import FeedFollower, PanePoller
 from ..widgets.convoy_board import ConvoyBoard
@@ -142,25 +143,37 @@ class TownScreen(Screen):
         elif worker.group == "action" and failed:
             self.notify(error, title="Failed", severity="error")
 
+    def _draw(self, widget, what: str, draw: Callable[[], None]) -> None:
+        """Draw one pane; a failure is logged and toasted, and the next read redraws it whole."""
+        if not draw_guarded(widget, what, draw, self.app.incidents, self._toast_error):
+            self.follower.invalidate()
+
+    def _toast_error(self, text: str, title: str) -> None:
+        self.notify(text, title=title, severity="error", timeout=10)
+
     def on_town_read(self, message: TownRead) -> None:
         self.snapshot = snapshot = message.snapshot
         now = self.clock()
+        header, rigs, convoys = self.query_one(TownHeader), self.query_one(RigTree), self.query_one(ConvoyBoard)
+        queue, inbox = self.query_one(MergeQueueTable), self.query_one(MailInbox)
         with self.app.batch_update():
-            self.query_one(TownHeader).unread = snapshot.unread
-            self.query_one(RigTree).show(snapshot, self.town.name)
-            self.query_one(ConvoyBoard).show(snapshot)
-            self.query_one(MergeQueueTable).show(snapshot, now)
-            self.query_one(MailInbox).show(snapshot, now)
+            header.unread = snapshot.unread
+            self._draw(rigs, "the rig tree", lambda: rigs.show(snapshot, self.town.name))
+            self._draw(convoys, "the convoy board", lambda: convoys.show(snapshot))
+            self._draw(queue, "the refinery queue", lambda: queue.show(snapshot, now))
+            self._draw(inbox, "the mail inbox", lambda: inbox.show(snapshot, now))
         self.refresh_bindings()
 
     def on_sessions_polled(self, message: SessionsPolled) -> None:
         self.live = message.live
-        self.query_one(RigTree).show_live(message.live)
-        self._watch_agent(self.query_one(RigTree).selected_agent)
+        rigs = self.query_one(RigTree)
+        self._draw(rigs, "the rig tree", lambda: rigs.show_live(message.live))
+        self._watch_agent(rigs.selected_agent)
 
     def on_pane_captured(self, message: PaneCaptured) -> None:
         if self.poller is not None and message.session == self.poller.focused:
-            self.query_one(PolecatOutput).show_screen(message.session, message.text)
+            output = self.query_one(PolecatOutput)
+            self._draw(output, "the polecat output", lambda: output.show_screen(message.session, message.text))
 
     def on_rig_tree_agent_highlighted(self, message: RigTree.AgentHighlighted) -> None:
         self._watch_agent(message.agent)
@@ -269,7 +282,11 @@ class TownScreen(Screen):
     def action_details(self) -> None:
         mr = self.query_one(MergeQueueTable).selected
         if mr is not None:
-            self._show_text("Details", f"Merge request {mr.id}", lambda: Text(inert(operations.details(self.town, mr.id), multiline=True)))
+            self._show_text(
+                "Details",
+                f"Merge request {mr.id}",
+                lambda: Text(inert(operations.details(self.town, mr.id), multiline=True)),
+            )
 
     def action_scrollback(self) -> None:
         session = self.poller.focused if self.poller is not None else None

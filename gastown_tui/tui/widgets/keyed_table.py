@@ -46,6 +46,11 @@ class KeyedTable(DataTable):
         self.row_filter = text.strip().lower()
         self.sync(self._all)
 
+    def reset(self) -> None:
+        """Forget every row (after a failed draw, the next one starts afresh)."""
+        self.clear()
+        self._rows.clear()
+
     def sync(self, rows: dict[str, Sequence[str | Text]]) -> None:
         """Make the table show ``rows`` (in that order, less those the filter hides): changed cells
         updated, stale rows removed."""

@@ -53,6 +53,11 @@ class KeyedTree(Tree):
             del self._by_key[key]
         return gone + orphans
 
+    def reset(self) -> None:
+        """Forget every node (after a failed draw, the next one starts afresh)."""
+        self.clear()
+        self._by_key.clear()
+
     def _attached(self, node: TreeNode) -> bool:
         try:
             return self.get_node_by_id(node.id) is node

@@ -61,6 +61,10 @@ class RigTree(actions.ScreenActions, KeyedTree):
         if self.cursor_node is None or self.cursor_line < 0:
             self.cursor_line = 0
 
+    def reset(self) -> None:
+        super().reset()
+        self._agents.clear()
+
     def show_live(self, live: frozenset[str]) -> None:
         """Mark which agents have a live tmux session (labels change only where liveness did)."""
         changed = self.live.symmetric_difference(live)
