@@ -8,7 +8,9 @@ create`` start in a few tens of milliseconds.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
+import json
 import sys
 
 # Modules under gastown_tui.cli that add verbs, in the order of ``gt --help``.
@@ -27,28 +29,98 @@ GROUPS = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _UsageError(Exception):
+    """A bad command line, raised instead of argparse's print-and-exit so that --json can shape it."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str):
+        super().__init__(message)
+        self.parser = parser
+        self.message = message
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise _UsageError(self, message)
+
+
+class _Version(argparse.Action):
+    """``--version``; the package metadata is read only when asked (it costs startup time)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            shown = version("gastown-tui")
+        except PackageNotFoundError:
+            shown = "(version unknown: not installed)"
+        print(f"gt {shown}")
+        parser.exit()
+
+
+def _common_options(suppress: bool) -> argparse.ArgumentParser:
+    """--town and --json. The copy under each verb and group has no defaults (SUPPRESS): left out
+    there, it keeps what was given before the verb (``gt --json bead list``); given there, it wins."""
+    no_default = {"default": argparse.SUPPRESS} if suppress else {}
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--town", help="town folder (default: $GT_TOWN, else search upwards for town.toml)")
-    common.add_argument("--json", action="store_true", help="machine-readable JSON output")
-    parser = argparse.ArgumentParser(
+    common.add_argument(
+        "--town", help="town folder (default: $GT_TOWN, else search upwards for town.toml)", **no_default
+    )
+    common.add_argument("--json", action="store_true", help="machine-readable JSON output", **no_default)
+    return common
+
+
+@functools.cache
+def _verb_options() -> argparse.ArgumentParser:
+    return _common_options(suppress=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
         prog="gt",
         description="Gas Town: run a town of AI coding agents. `gastown-tui` opens the terminal UI.",
-        parents=[common],
+        parents=[_common_options(suppress=False)],
     )
+    parser.add_argument("-V", "--version", action=_Version, help="print gt's version and exit")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     for name in GROUPS:
-        importlib.import_module(f"{__package__}.{name}").register(sub, common)
+        importlib.import_module(f"{__package__}.{name}").register(sub, _verb_options())
     return parser
+
+
+def _wants_json(argv: list[str]) -> bool:
+    """--json anywhere among the options (before a ``--``), for errors met before parsing is done."""
+    return "--json" in (argv[: argv.index("--")] if "--" in argv else argv)
+
+
+def fail(message: str, hint: str = "", code: int = 1, as_json: bool = False) -> int:
+    """Report an error on stderr: ``gt: message`` and ``  → hint``, or one JSON object under --json."""
+    if as_json:
+        print(json.dumps({"error": message, "hint": hint or None}, ensure_ascii=False), file=sys.stderr)
+    else:
+        print(f"gt: {message}", file=sys.stderr)
+        if hint:
+            print(f"  → {hint}", file=sys.stderr)
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
     from ..errors import GtError
 
+    argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra:  # let the verb's own parser say it, with the verb's usage line
-        getattr(args, "parser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # let the verb's own parser say it, with the verb's usage line
+            getattr(args, "parser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    except _UsageError as exc:
+        if _wants_json(argv):
+            return fail(exc.message, f"see: {exc.parser.prog} --help", 2, as_json=True)
+        exc.parser.print_usage(sys.stderr)
+        print(f"{exc.parser.prog}: error: {exc.message}", file=sys.stderr)
+        return 2
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
@@ -59,18 +131,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = handler(ctx)
     except GtError as exc:
-        print(f"gt: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"  → {exc.hint}", file=sys.stderr)
-        return exc.exit_code
+        return fail(exc.message, exc.hint, exc.exit_code, ctx.json)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
     except OSError as exc:  # a file the user named cannot be used; the sites that know better say more
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"gt: {where}{exc.strerror or exc}", file=sys.stderr)
-        return 1
+        return fail(f"{where}{exc.strerror or exc}", as_json=ctx.json)
     return int(result or 0)
 
 
@@ -87,7 +155,7 @@ def add_verb(sub, common, name: str, handler, help_text: str, aliases: tuple[str
 
 def add_group(sub, name: str, help_text: str):
     """A verb group (``gt bead …``); returns its sub-verb collection."""
-    parser = sub.add_parser(name, help=help_text, description=help_text)
+    parser = sub.add_parser(name, help=help_text, description=help_text, parents=[_verb_options()])
     group = parser.add_subparsers(dest=f"{name}_verb", metavar="VERB")
     parser.set_defaults(handler=lambda ctx: (parser.print_help(), 2)[1])
     return group
