@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import tomllib
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from .errors import Conflict, GtError, InvalidInput
 if TYPE_CHECKING:
     from .config import TownConfig
     from .ledger import Ledger
+    from .runtime.tmux import Tmux
 
 TOWN_FILE = "town.toml"
 NO_TOWN_HINT = "create one with: gt install PATH (or pass --town, or set GT_TOWN)"
@@ -69,10 +71,36 @@ class Town:
             if url.startswith("doltlite:") and not url.startswith("doltlite://"):
                 url = url[len("doltlite:") :]
             self._ledger = Ledger.open(url, base=str(self.root))
+            _ROOT_OF_LEDGER[self._ledger] = self.root
         return self._ledger
 
     def rig_dir(self, rig: str) -> Path:
         return self.root / rig
+
+    def tmux(self) -> Tmux:
+        """The town's own tmux server (``tmux -L gt-<folder>-<hash>``): its agents' sessions, no other town's."""
+        from .runtime.tmux import Tmux, socket_name
+
+        return Tmux(socket_name(self.root))
+
+
+# Which town opened a ledger: work that has only the ledger (mail nudges after a commit) finds its
+# town's tmux server through it.
+_ROOT_OF_LEDGER: weakref.WeakKeyDictionary[Ledger, Path] = weakref.WeakKeyDictionary()
+
+
+def town_tmux(ledger: Ledger | None = None) -> Tmux:
+    """The tmux server of the town that opened ``ledger``, else of the town this process is in
+    (``GT_TOWN`` — set in every agent session — or the folder), else the user's default server."""
+    from .runtime.tmux import Tmux, socket_name
+
+    root = _ROOT_OF_LEDGER.get(ledger) if ledger is not None else None
+    if root is None:
+        try:
+            root = find_town().root
+        except GtError:
+            return Tmux()
+    return Tmux(socket_name(root))
 
 
 def find_town(explicit: str | None = None, cwd: str | None = None) -> Town:

@@ -1,12 +1,14 @@
 """Fixtures of the rig / polecat / witness tests: a private tmux server, real git repos, rigs.
 
 Test modules import the fixtures by their function names (``tmux_server``, ``lite_town_fixture``,
-``rig_fixture``) and use them as ``tmux``, ``lite_town``, ``rig``. Every tmux-using test gets its own server (``TMUX_TMPDIR`` in a short temp dir, ``TMUX``
-unset) which is killed at teardown, so no session outlives its test.
+``rig_fixture``) and use them as ``tmux``, ``lite_town``, ``rig``. Every tmux-using test gets its own
+tmux folder (``TMUX_TMPDIR`` in a short temp dir, ``TMUX`` unset) whose servers — the town's own
+``tmux -L`` server among them — are killed at teardown, so no session outlives its test.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from gastown_tui.runtime.tmux import Tmux
+from gastown_tui.runtime.tmux import Tmux, socket_name
 
 FAST = "scripted:fast"
 HANG = "scripted:hang,fast"
@@ -52,15 +54,32 @@ def make_source(folder: Path, branch: str = "main") -> Path:
     return folder
 
 
+class TownServer(Tmux):
+    """The tmux server of the town ``GT_TOWN`` names at each call (the test's town, once its fixture
+    has run), else the default server: where the services put the test's agent sessions."""
+
+    def _run(self, *args: str, check: bool = True):
+        root = os.environ.get("GT_TOWN")
+        self.socket = socket_name(root) if root else None
+        return super()._run(*args, check=check)
+
+
+def kill_servers(folder: str) -> None:
+    """Every tmux server with a socket under ``folder`` (a test's TMUX_TMPDIR): towns', terminals', default."""
+    for sockets in Path(folder).glob("tmux-*"):
+        for socket in sockets.iterdir():
+            subprocess.run(["tmux", "-S", str(socket), "kill-server"], capture_output=True, timeout=10)
+
+
 @pytest.fixture(name="tmux")
 def tmux_server(monkeypatch):
-    """A private tmux server for this test; killed afterwards."""
+    """A private tmux folder for this test (``TMUX_TMPDIR``) and its town's server; every server
+    in the folder is killed afterwards."""
     folder = tempfile.mkdtemp(prefix="gt-tmux-")
     monkeypatch.setenv("TMUX_TMPDIR", folder)
     monkeypatch.delenv("TMUX", raising=False)
-    server = Tmux()
-    yield server
-    server.kill_server()
+    yield TownServer()
+    kill_servers(folder)
     shutil.rmtree(folder, ignore_errors=True)
 
 

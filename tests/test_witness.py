@@ -198,8 +198,8 @@ def test_a_stranded_convoy_is_reported_once_per_episode(lite_town, rig, tmux):
 
 
 class CountingTmux(Tmux):
-    def __init__(self):
-        super().__init__()
+    def __init__(self, socket: str | None):
+        super().__init__(socket)
         self.calls: list[str] = []
 
     def _run(self, *args, check=True):
@@ -211,7 +211,7 @@ def test_a_quiet_pass_costs_one_tmux_call_whatever_the_number_of_sessions(lite_t
     town = lite_town
     for n in range(3):
         polecats.sling(town, new_bead(town, f"Job {n}"), rig.name, runtime=HANG)
-    counting = CountingTmux()
+    counting = CountingTmux(town.tmux().socket)
     assert witness.patrol(town, rig.name, tmux=counting) == []
     assert counting.calls == ["list-windows"]
 

@@ -50,7 +50,7 @@ def sling(ctx) -> None:
     ctx.emit(
         got,
         f"Slung {got['bead']} to {got['address']} ({got['runtime']})\n"
-        f"  session {got['session']}  (tmux attach -t {got['session']})\n  branch  {got['branch']}",
+        f"  session {got['session']}  ({ctx.town.tmux().attach_hint(got['session'])})\n  branch  {got['branch']}",
     )
 
 
@@ -89,20 +89,23 @@ def done(ctx) -> None:
     ctx.emit(got, f"Done with {got['bead']}: {what}; {got['bead']} is now {got['status']}.")
     sys.stdout.flush()
     if not ctx.args.keep_session:
-        end_session(ctx.args.agent)
+        end_session(ctx.args.agent, tmux=ctx.town.tmux())
 
 
 def nudge(ctx) -> None:
     from ..services.polecats import nudge as send
 
-    session = send(ctx.args.address, ctx.args.text)
+    session = send(ctx.args.address, ctx.args.text, tmux=ctx.town.tmux())
     ctx.emit({"address": ctx.args.address, "session": session}, f"Nudged {ctx.args.address} ({session})")
 
 
 def polecat_list(ctx) -> None:
     from ..services.polecats import list_polecats
 
-    rows = list_polecats(ctx.town, ctx.args.rig)
+    tmux = ctx.town.tmux()
+    rows = list_polecats(ctx.town, ctx.args.rig, tmux=tmux)
+    for r in rows:  # the town's sessions are on its own tmux server: how to reach one by hand
+        r["attach"] = tmux.attach_hint(r["session"]) if r["session_alive"] else ""
 
     def text() -> str:
         if not rows:
@@ -112,6 +115,8 @@ def polecat_list(ctx) -> None:
             dot = "●" if r["session_alive"] else "○"
             hooked = f"  {r['hook_bead']} {r['hook_title']}" if r["hook_bead"] else ""
             lines.append(f"{dot} {r['rig']}/{r['name']:<12} {r['state']:<9}{hooked}")
+            if r["attach"]:
+                lines.append(f"    attach: {r['attach']}")
         return "\n".join(lines)
 
     ctx.emit(rows, text)

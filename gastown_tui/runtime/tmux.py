@@ -1,7 +1,9 @@
 """tmux, driven with plain ``tmux`` argument lists (never a shell).
 
-Sessions live on the user's own tmux server, so ``tmux ls`` / ``tmux attach`` work as usual;
-tests isolate themselves with ``TMUX_TMPDIR`` (and an unset ``TMUX``). Targets use tmux's
+Each town's agent sessions live on the town's own tmux server, ``tmux -L NAME`` with NAME from
+``socket_name(town root)``, so two towns with a rig of the same name never share a session
+(``gt polecat list`` shows the command to attach by hand). The socket sits under ``TMUX_TMPDIR``
+as usual, which is how tests isolate themselves (with an unset ``TMUX``). Targets use tmux's
 ``=name`` exact-match form so ``gt-rig-nux`` never matches ``gt-rig-nux2`` by prefix.
 
 Plain subprocesses rather than libtmux: each call is one short ``tmux`` process, which is
@@ -10,11 +12,14 @@ what the witness needs at 100 sessions (``activity()`` is one call for all of th
 
 from __future__ import annotations
 
+import hashlib
 import re
+import shlex
 import shutil
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from ..errors import GtError
 
@@ -25,6 +30,26 @@ _BREAKS = re.compile(r"[\t\n\r]+")
 _CHUNK = 2048
 # What tmux says when there is no server, or one with no session left (it is exiting).
 _NO_SERVER = ("no server running", "error connecting to", "no current session", "no current target", "server exited")
+# What a session name may hold when it goes into an attach command (Gas Town's names are narrower).
+_SESSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+def socket_name(root: str | Path) -> str:
+    """The town's tmux socket: ``gt-<folder name>-<6 hex digits of the resolved path>``.
+
+    The path makes it unique (two towns both called ``gt`` differ); the folder name only tells
+    people whose server it is. Both are fixed while the town stays where it is, so every process
+    of the town (the TUI, the daemon, ``gt`` inside agent sessions via ``GT_TOWN``) reaches it.
+    """
+    resolved = Path(root).resolve()
+    label = re.sub(r"[^a-z0-9]+", "-", resolved.name.lower()).strip("-")[:24].strip("-") or "town"
+    return f"gt-{label}-{hashlib.sha256(str(resolved).encode()).hexdigest()[:6]}"
+
+
+def check_session(name: str) -> str:
+    if not _SESSION.fullmatch(name or ""):
+        raise GtError(f"not a session name: {name!r}", "session names are letters, digits, - and _")
+    return name
 
 
 class TmuxUnavailable(GtError):
@@ -52,7 +77,8 @@ def _pane(name: str) -> str:
 
 
 class Tmux:
-    """The user's tmux server (or the one named by ``socket``, a ``-L`` socket name)."""
+    """A tmux server: the user's default one, or the one named by ``socket`` (a ``-L`` name; a town's is
+    ``socket_name(root)``, see ``Town.tmux()``)."""
 
     def __init__(self, socket: str | None = None, timeout: float = 10.0):
         self.binary = shutil.which("tmux")
@@ -62,7 +88,7 @@ class Tmux:
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         if not self.binary:
             raise TmuxUnavailable("tmux is not installed", "install tmux (3.0 or newer) and retry")
-        argv = [self.binary] + (["-L", self.socket] if self.socket else []) + list(args)
+        argv = [self.binary, *self._server_args(), *args]
         try:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout, errors="replace")
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -124,7 +150,7 @@ class Tmux:
         proc = self._run(*args, "--", *argv, check=False)
         if proc.returncode != 0:
             if "duplicate session" in proc.stderr:
-                raise GtError(f"tmux session {name} already exists", f"attach with: tmux attach -t {name}")
+                raise GtError(f"tmux session {name} already exists", f"attach with: {self.attach_hint(name)}")
             raise TmuxUnavailable(f"tmux new-session: {proc.stderr.strip()}", "check that tmux works: tmux ls")
 
     def send_text(self, name: str, text: str, enter: bool = True, enter_delay: float = 0.0) -> None:
@@ -180,3 +206,21 @@ class Tmux:
 
     def kill_server(self) -> None:
         self._run("kill-server", check=False)
+
+    def socket_path(self) -> str:
+        """Where this server listens (what ``-S`` takes), as the running server reports it."""
+        return self._run("display-message", "-p", "#{socket_path}").stdout.strip()
+
+    def _server_args(self) -> list[str]:
+        return ["-L", self.socket] if self.socket else []
+
+    def attach_argv(self, name: str) -> list[str]:
+        """The argument list that attaches a terminal to ``name`` on this server (returns on detach)."""
+        return [self.binary or "tmux", *self._server_args(), "attach-session", "-t", _target(check_session(name))]
+
+    def attach_hint(self, name: str) -> str:
+        """The attach command to type by hand, e.g. ``tmux -L gt-demo-1a2b3c attach -t '=gt-calc-furiosa'``
+        (the target is quoted: zsh would expand a bare ``=word``)."""
+        target = _target(name)
+        quoted = f"'{target}'" if _SESSION.fullmatch(name) else shlex.quote(target)
+        return f"{shlex.join(['tmux', *self._server_args(), 'attach', '-t'])} {quoted}"

@@ -55,11 +55,9 @@ class Daemon:
         tmux: Tmux | None = None,
         on_pass: Callable[[str, str, Any], None] | None = None,
     ):
-        from ..runtime.tmux import Tmux
-
         self.town = town
         self.timing = timing or Timing()
-        self.tmux = tmux or Tmux()
+        self.tmux = tmux or town.tmux()
         self.holder = holder_id("daemon")
         self.on_pass = on_pass
         self.status = DaemonStatus()

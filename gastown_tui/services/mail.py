@@ -338,9 +338,9 @@ def notify(ledger, message_ids: Sequence[str], *, tmux=None, window: float = NUD
     if not wanted:
         return []
     if tmux is None:
-        from ..runtime.tmux import Tmux
+        from ..town import town_tmux
 
-        tmux = Tmux()
+        tmux = town_tmux(ledger)
     try:
         live = set(tmux.activity())
     except GtError:

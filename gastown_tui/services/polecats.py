@@ -195,11 +195,10 @@ def polecat_record(polecat: Polecat, config: RigConfig, paths: RigPaths, live: d
 
 
 def list_polecats(town: Town, rig: str | None = None, tmux: Tmux | None = None) -> list[dict[str, Any]]:
-    from ..runtime.tmux import Tmux
     from .rigs import list_rigs
 
     configs = [load_rig(town, rig)] if rig else list_rigs(town)
-    live = (tmux or Tmux()).activity()
+    live = (tmux or town.tmux()).activity()
     now = time.time()
     out = []
     for config in configs:
@@ -216,11 +215,17 @@ def hook(town: Town, address: str | None = None) -> dict[str, Any] | None:
 
 
 def _hook_view(session, address: str) -> dict[str, Any] | None:
+    from .rework import for_bead
+
     bead = hooked_bead(session, address)
     if bead and bead["issue_type"] == "molecule":
         from .molecules import current_step
 
         bead["current_step"] = current_step(session, bead["id"])
+    if bead:
+        rework = for_bead(session, bead["id"])
+        if rework:
+            bead["rework"] = rework  # what failed, when its merge request came back to be fixed
     return bead
 
 
@@ -246,13 +251,20 @@ def _my_address() -> str:
 # -- sling -----------------------------------------------------------------------------------------
 
 
-def _pick_name(config: RigConfig, polecats: list[Polecat], live: dict[str, int], paths: RigPaths) -> str:
-    """Reuse an idle polecat with a sandbox, else a nuked identity, else the next free name."""
+def _pick_name(
+    config: RigConfig, polecats: list[Polecat], live: dict[str, int], paths: RigPaths, keep: set[str]
+) -> str:
+    """Reuse an idle polecat with a sandbox, else a nuked identity, else the next free name.
+    Polecats in ``keep`` (work coming back to them for rework) are left free for it."""
     by_name = {p.name: p for p in polecats}
     idle = [
         p.name
         for p in polecats
-        if not p.hook and p.agent_state in ("idle", "done") and p.session not in live and paths.polecat(p.name).is_dir()
+        if not p.hook
+        and p.agent_state in ("idle", "done")
+        and p.session not in live
+        and p.name not in keep
+        and paths.polecat(p.name).is_dir()
     ]
     if idle:
         return idle[0]
@@ -268,15 +280,23 @@ def _pick_name(config: RigConfig, polecats: list[Polecat], live: dict[str, int],
     return str(number)
 
 
-def _claim(tx, town: Town, config: RigConfig, bead_id: str, name: str | None, runtime: str, live: dict[str, int]):
-    """Hook the bead to a polecat (chosen here, atomically) and mark the agent ``spawning``."""
-    bead = tx.get(bead_id)
+def _slingable(session, bead_id: str) -> dict[str, Any]:
+    """The bead, if it is work that may go on a hook now; else NotFound / InvalidInput / Conflict."""
+    bead = session.get(bead_id)
     if bead["issue_type"] in NOT_SLINGABLE:
         raise InvalidInput(f"{bead_id} is a {bead['issue_type']} bead, not work", "sling a task, bug, feature…")
     if bead["status"] == "closed":
         raise Conflict(f"{bead_id} is closed", "reopen it first: gt bead reopen " + bead_id)
     if bead["status"] in ("hooked", "pinned"):
         raise Conflict(f"{bead_id} is already on the hook of {bead['assignee'] or 'an agent'}", "see gt polecat list")
+    return bead
+
+
+def _claim(tx, town: Town, config: RigConfig, bead_id: str, name: str | None, runtime: str, live: dict[str, int]):
+    """Hook the bead to a polecat (chosen here, atomically) and mark the agent ``spawning``."""
+    from .rework import awaiting
+
+    bead = _slingable(tx, bead_id)
     mr = open_merge_request(tx, bead_id)
     if mr:
         raise Conflict(f"{bead_id} is waiting in the merge queue as {mr['id']}", "let the refinery merge or reject it")
@@ -286,7 +306,7 @@ def _claim(tx, town: Town, config: RigConfig, bead_id: str, name: str | None, ru
     if working >= config.max_polecats:
         raise Conflict(f"rig {config.name} already has {working} working polecats", "raise max_polecats in rig.toml")
     if name is None:
-        name = _pick_name(config, polecats, live, paths)
+        name = _pick_name(config, polecats, live, paths, awaiting(tx, config))
     else:
         current = next((p for p in polecats if p.name == name), None)
         if current and current.hook:
@@ -399,15 +419,15 @@ def startup_prompt(config: RigConfig, name: str, bead: dict[str, Any], topic: st
 
 
 def start_session(
-    tmux: Tmux, town: Town, config: RigConfig, name: str, bead: dict, spec: str, branch: str, topic: str
+    tmux: Tmux, town: Town, config: RigConfig, name: str, bead: dict, spec: str, branch: str, topic: str, note: str = ""
 ) -> str:
-    """Start the runtime in the polecat's worktree and deliver its start-up prompt."""
+    """Start the runtime in the polecat's worktree and deliver its start-up prompt (``note`` appended)."""
     from ..runtime.presets import resolve
 
     preset = resolve(town, spec)
     session = addresses.session_name(config.name, name)
     worktree = rig_paths(town, config.name).polecat(name)
-    prompt = startup_prompt(config, name, bead, topic)
+    prompt = startup_prompt(config, name, bead, topic) + (f" {note}" if note else "")
     tmux.kill_session(session)  # a leftover of an earlier life
     tmux.new_session(session, str(worktree), preset.argv(prompt), identity_env(town, config, name, preset, branch))
     if preset.prompt == "type":
@@ -438,7 +458,6 @@ def sling(
 ) -> dict[str, Any]:
     """Put a bead on a polecat's hook and start it working; undone entirely if any step fails."""
     from ..runtime.presets import resolve
-    from ..runtime.tmux import Tmux
 
     config = load_rig(town, rig)
     fields.check_bead_id(bead_id)
@@ -447,8 +466,9 @@ def sling(
         if name in RESERVED_NAMES:
             raise InvalidInput(f"{name!r} is reserved", "pick another polecat name")
     spec = runtime or config.runtime
+    town.ledger.read(lambda s: _slingable(s, bead_id))  # the cheap, certain facts before the environment
     check_installed(resolve(town, spec), spec)
-    tmux = tmux or Tmux()
+    tmux = tmux or town.tmux()
     live = tmux.activity()
     ledger = town.ledger
     claim = ledger.write("sling", lambda tx: _claim(tx, town, config, bead_id, name, spec, live))
@@ -501,13 +521,12 @@ def _unclaim(tx, config: RigConfig, name: str, bead_id: str, previous: dict[str,
 
 def restart(town: Town, rig: str, name: str, tmux: Tmux | None = None) -> dict[str, Any]:
     """A fresh session for a polecat from its hook, in its existing sandbox (recreated if gone)."""
-    from ..runtime.tmux import Tmux
     from ..vcs import git
 
     config = load_rig(town, rig)
     fields.check_name(name, "polecat name")
     address = addresses.polecat(config.name, name)
-    tmux = tmux or Tmux()
+    tmux = tmux or town.tmux()
     bead, agent = town.ledger.read(lambda s: (hooked_bead(s, address), s.find(agent_id(config, name))))
     if bead is None or agent is None:
         raise NotFound(f"{address} has nothing on its hook", f"give it work with: gt sling BEAD {rig}")
@@ -530,7 +549,6 @@ def restart(town: Town, rig: str, name: str, tmux: Tmux | None = None) -> dict[s
 
 def nuke(town: Town, rig: str, name: str, force: bool = False, tmux: Tmux | None = None) -> dict[str, Any]:
     """Session, worktree and branches gone; the agent bead (identity, history) stays, ``nuked``."""
-    from ..runtime.tmux import Tmux
     from ..vcs import git
 
     config = load_rig(town, rig)
@@ -547,7 +565,7 @@ def nuke(town: Town, rig: str, name: str, force: bool = False, tmux: Tmux | None
         raise Conflict(f"{address} has {bead['id']} on its hook", "let it finish, or use --force to unhook it")
     if not force and mr and mr["status"] != "closed":
         raise Conflict(f"{address} has an open merge request {mr_id}", "wait for the refinery, or --force")
-    (tmux or Tmux()).kill_session(addresses.session_name(config.name, name))
+    (tmux or town.tmux()).kill_session(addresses.session_name(config.name, name))
     with git.repo_lock(paths.repo):
         git.worktree_remove(paths.repo, paths.polecat(name))
         removed = [b for b in git.branches(paths.repo, f"polecat/{name}/") if git.delete_branch(paths.repo, b)]
@@ -564,12 +582,12 @@ def nuke(town: Town, rig: str, name: str, force: bool = False, tmux: Tmux | None
 
 def nudge(address: str, text: str, tmux: Tmux | None = None) -> str:
     """Type ``text`` into the agent's live session (literal keys, never a shell); returns the session."""
-    from ..runtime.tmux import Tmux
+    from ..town import town_tmux
 
     if not text.strip():
         raise InvalidInput("nothing to say", "give the text to type")
     session = session_for(address)
-    tmux = tmux or Tmux()
+    tmux = tmux or town_tmux()
     if not tmux.has_session(session):
         raise NotFound(f"{address} has no live session ({session})", "see gt polecat list; restart it first")
     tmux.send_text(session, text)
@@ -636,12 +654,12 @@ def _record_done(tx, config: RigConfig, name: str, bead_id: str, exit_kind: str,
 
 
 def _merge_request(tx, config: RigConfig, name: str, bead: dict, branch: str, commit: str) -> str:
-    """The MR bead of the shared contract; the same branch and commit give the same MR back."""
-    existing = open_merge_request(tx, bead["id"])
+    """The MR bead of the shared contract: one per bead, resubmitted after rework (``rework.resubmit``)."""
+    from .rework import resubmit
+
+    existing = resubmit(tx, config, name, bead, branch, commit)
     if existing:
-        known = parse_fields(existing["description"])
-        if known.get("branch") == branch and known.get("commit_sha") == commit:
-            return existing["id"]
+        return existing
     description = with_fields(
         "",
         branch=branch,
@@ -672,9 +690,9 @@ def _polecat_done_mail(tx, config, name, bead_id, exit_kind, mr_id, branch) -> l
 
 def end_session(address: str | None = None, tmux: Tmux | None = None) -> bool:
     """Kill the polecat's own session (the last thing ``gt done`` does)."""
-    from ..runtime.tmux import Tmux
+    from ..town import town_tmux
 
-    return (tmux or Tmux()).kill_session(session_for(address or _my_address()))
+    return (tmux or town_tmux()).kill_session(session_for(address or _my_address()))
 
 
 def prime(town: Town, address: str | None = None) -> str:
@@ -703,6 +721,10 @@ def prime(town: Town, address: str | None = None) -> str:
     step = bead.get("current_step")
     if step:
         lines += ["", f"Current step {step['id']}: {step['title']}", step.get("description") or ""]
+    if bead.get("rework"):
+        from .rework import prime_lines
+
+        lines += prime_lines(bead["rework"], config.max_rework)
     lines += [
         "",
         "## When you are done",

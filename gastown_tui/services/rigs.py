@@ -218,7 +218,6 @@ def rig_summary(town: Town, config: RigConfig) -> dict[str, Any]:
 
 def remove_rig(town: Town, name: str, force: bool = False) -> None:
     """Kill the rig's sessions, delete its folder, close its rig bead; agent identities stay (nuked)."""
-    from ..runtime.tmux import Tmux
     from .polecats import list_polecats
 
     config = load_rig(town, name)
@@ -226,7 +225,7 @@ def remove_rig(town: Town, name: str, force: bool = False) -> None:
     busy = [p["name"] for p in polecats if p["hook_bead"]]
     if busy and not force:
         raise Conflict(f"rig {name} has hooked work ({', '.join(busy)})", "finish or nuke those polecats, or --force")
-    tmux = Tmux()
+    tmux = town.tmux()
     live = tmux.activity()
     for polecat in polecats:
         if polecat["session"] in live:
