@@ -106,6 +106,16 @@ def _mysql_dropped_database(env: Env) -> list[str]:
     return ["bead", "list"]
 
 
+def _convoy_add_unknown(env: Env) -> list[str]:
+    from gastown_tui.services.convoys import create_convoy
+    from gastown_tui.town import Town
+
+    ledger = Town(env.town).ledger
+    convoy_id = ledger.write("c", lambda tx: create_convoy(tx, "Batch"))
+    ledger.close()
+    return ["convoy", "add", convoy_id, "hq-nope1", "hq-nope2"]
+
+
 # (id, argv or a function making the bad state and returning argv, what the first line says)
 Case = tuple[str, Callable[[Env], list[str]], str]
 CASES: list[Case] = [
@@ -128,6 +138,8 @@ CASES: list[Case] = [
     ("import-status-number", lambda e: ["import", e.export_file(_issue(status=5))], ":1: status 5 is not a string"),
     ("import-status-escape", lambda e: ["import", e.export_file(_issue(status="op\x1b[2Jen"))], ":1: bad status"),
     ("import-title-number", lambda e: ["import", e.export_file(_issue(title=7))], ":1: title 7 is not a string"),
+    ("convoy-create-unknown", lambda e: ["convoy", "create", "B", "hq-nope"], "no bead hq-nope in the ledger"),
+    ("convoy-add-unknown", _convoy_add_unknown, "no beads hq-nope1, hq-nope2 in the ledger"),
     ("doltlite-missing", _missing_ledger, "ledger.db is missing"),
     ("doltlite-garbage", _garbage_ledger, "ledger.db is not a ledger (file is not a database)"),
     ("town-toml-not-utf8", _non_utf8_town_toml, "town.toml: not UTF-8 text"),

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from gastown_tui.errors import InvalidInput
+from gastown_tui.errors import InvalidInput, NotFound
 from gastown_tui.services import convoys, mail
 
 NUX = "gastown/polecats/nux"
@@ -69,14 +69,32 @@ def test_closing_several_tracked_beads_at_once_mails_once(ledger):
 def test_empty_convoy_and_missing_targets_never_land(ledger):
     (a,) = _beads(ledger, ("A", "gt"))
     empty = ledger.write("convoy", lambda tx: convoys.create_convoy(tx, "Nothing yet"))
-    far = ledger.write("convoy", lambda tx: convoys.create_convoy(tx, "Far", [a, "zz-notthere"]))
+    far = ledger.write("convoy", lambda tx: convoys.create_convoy(tx, "Far", [a]))
+    ledger.write("import", lambda tx: tx.execute(  # as an imported ledger may hold an edge to a gone bead
+        "INSERT INTO dependencies (issue_id, depends_on_id, type, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
+        (far, "zz-notthere", "tracks", "2026-01-02T00:00:00Z", "mayor"),
+    ))  # fmt: skip
     ledger.write("close", lambda tx: convoys.close_beads(tx, [a]))
     assert ledger.get(empty)["status"] == "open"
     assert ledger.get(far)["status"] == "open"
     status = ledger.read(lambda s: convoys.convoy_status(s, far))
-    assert [t["status"] for t in status["tracked"]] == ["closed", "missing"]
+    assert {t["id"]: t["status"] for t in status["tracked"]} == {a: "closed", "zz-notthere": "missing"}
     assert ledger.read(lambda s: convoys.convoy_status(s, empty))["progress"] == 0.0
     assert _landing_mail(ledger) == []
+
+
+def test_unknown_beads_are_refused_and_nothing_is_written(ledger):
+    (a,) = _beads(ledger, ("A", "gt"))
+    before = ledger.read(lambda s: s.rows("SELECT id FROM issues ORDER BY id"))
+    with pytest.raises(NotFound) as refused:
+        ledger.write("convoy", lambda tx: convoys.create_convoy(tx, "Never lands", [a, "zz-nope"]))
+    assert refused.value.message == "no bead zz-nope in the ledger"
+    assert ledger.read(lambda s: s.rows("SELECT id FROM issues ORDER BY id")) == before
+    cid = ledger.write("convoy", lambda tx: convoys.create_convoy(tx, "Lands", [a]))
+    with pytest.raises(NotFound) as refused:
+        ledger.write("add", lambda tx: convoys.track(tx, cid, ["zz-one", a, "zz-two"]))
+    assert refused.value.message == "no beads zz-one, zz-two in the ledger"
+    assert ledger.read(lambda s: convoys.tracked_ids(s, cid)) == [a]
 
 
 def test_swarm_ready_and_stranded(ledger):

@@ -2,10 +2,11 @@
 
 A convoy is a bead (``{townprefix}-cv-xxxxx``, type convoy, label ``gt:convoy``)
 whose ``tracks`` dependencies point at the beads it follows; those may live under
-any rig's prefix, or not be in this ledger at all. Its description starts with
-``Owner:`` and ``Notify:`` lines. Nothing about progress is stored: who works on
-what (the swarm), what is ready, stranded or stalled is read off the tracked
-beads each time.
+any rig's prefix. Beads tracked from now on must exist; a ledger imported from
+Gas Town may hold edges to beads it does not have (shown as missing, never done).
+Its description starts with ``Owner:`` and ``Notify:`` lines. Nothing about
+progress is stored: who works on what (the swarm), what is ready, stranded or
+stalled is read off the tracked beads each time.
 
 Landing happens where beads close (``close_beads``, used by ``gt bead close``, the
 refinery and molecule steps), in the same transaction, so a convoy can never be
@@ -19,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .. import addresses
-from ..errors import Conflict, InvalidInput
+from ..errors import Conflict, InvalidInput, NotFound
 from ..fieldlines import find_fields
 from ..ledger import fields, ids
 from . import addressing, mail
@@ -112,6 +113,22 @@ def check_notify(s, address: str) -> str:
     return addressing.normalize(address)
 
 
+def _known_beads(tx, bead_ids: Sequence[str]) -> list[str]:
+    """The ids, once each, after checking they name beads in the ledger: a convoy tracking a bead
+    that does not exist could never land. (An imported ledger may still hold such edges.)"""
+    wanted = list(dict.fromkeys(bead_ids))
+    for bead_id in wanted:
+        fields.check_bead_id(bead_id)
+    found = tx.get_many(wanted)
+    missing = [b for b in wanted if b not in found]
+    if missing:
+        raise NotFound(
+            f"no bead{'s' if len(missing) > 1 else ''} {', '.join(missing)} in the ledger",
+            "check the ids with: gt bead list --all",
+        )
+    return wanted
+
+
 def create_convoy(
     tx,
     title: str,
@@ -122,6 +139,7 @@ def create_convoy(
     labels: Sequence[str] = (),
 ) -> str:
     """A new open convoy tracking ``bead_ids``; lands at once if they are all closed already."""
+    bead_ids = _known_beads(tx, bead_ids)
     notify = check_notify(tx, notify) if notify else addresses.OVERSEER
     description = f"Owner: {owner or tx.actor}\nNotify: {notify}\n\nLands when every tracked bead is closed."
     convoy_id = tx.create(
@@ -142,8 +160,7 @@ def track(tx, convoy_id: str, bead_ids: Sequence[str]) -> list[str]:
         raise InvalidInput(f"{convoy_id} is not a convoy", "list convoys with: gt convoy list --all")
     already = set(tracked_ids(tx, convoy_id))
     added = []
-    for bead_id in dict.fromkeys(bead_ids):
-        fields.check_bead_id(bead_id)
+    for bead_id in _known_beads(tx, bead_ids):
         if bead_id == convoy_id:
             raise InvalidInput(f"convoy {convoy_id} cannot track itself")
         if bead_id not in already:
