@@ -25,6 +25,7 @@ class UserAction:
 ACTIONS: tuple[UserAction, ...] = (
     UserAction("approve", "a", "Approve", "Approve the selected merge request", "queue"),
     UserAction("reject", "r", "Reject", "Reject the selected merge request (asks for a reason)", "queue"),
+    UserAction("retry", "R", "Retry", "Put the selected failed or sent-back merge request back in the queue", "queue"),
     UserAction("diff", "d", "Diff", "Show the diff of the selected merge request", "queue"),
     UserAction("details", "enter", "Details", "Show details of the selected item", "queue"),
     UserAction("read", "enter", "Read", "Read the selected message and its thread", "mail"),
@@ -32,7 +33,7 @@ ACTIONS: tuple[UserAction, ...] = (
     UserAction("scrollback", "enter", "Scrollback", "Show the followed polecat's last 2,000 lines of output", "output"),
     UserAction("attach", "t", "Attach", "Attach to the selected polecat's tmux session (detach to return)", "rigs"),
     UserAction("nudge", "n", "Nudge", "Type a message into the selected polecat's session", "rigs"),
-    UserAction("nuke", "X", "Nuke", "Kill the selected polecat's session and clear its hook", "rigs"),
+    UserAction("nuke", "X", "Nuke", "Kill the selected polecat's session and worktree (force: even at work)", "rigs"),
     UserAction("compose", "c", "Compose", "Write a new message"),
     UserAction("filter", "slash", "Filter", "Show only the rows of this list that contain some text"),
     UserAction("sling", "s", "Sling", "Sling a bead to a rig (a polecat picks it up)"),

@@ -56,6 +56,13 @@ def reject(town, mr_id: str, reason: str) -> str:
     return f"Rejected {mr_id}"
 
 
+def retry(town, mr_id: str) -> str:
+    from ..services import refinery
+
+    refinery.retry(town, mr_id)
+    return f"{mr_id} is back in the queue"
+
+
 def diff(town, mr_id: str) -> str:
     from ..services import refinery
 
@@ -82,11 +89,15 @@ def nudge(town, address: str, text: str) -> str:
     return f"Nudged {polecats.nudge(address, text)}"
 
 
-def nuke(town, rig: str, name: str) -> str:
+def nuke(town, rig: str, name: str, force: bool = False) -> str:
+    from ..errors import Conflict
     from ..services import polecats
 
-    polecats.nuke(town, rig, name)
-    return f"Nuked {rig}/{name}"
+    try:
+        polecats.nuke(town, rig, name, force=force)
+    except Conflict as exc:
+        raise Conflict(exc.message, "press X again and choose Force to nuke it anyway") from exc
+    return f"Nuked {rig}/{name}" + (" (forced)" if force else "")
 
 
 def attach_command(session: str) -> list[str]:

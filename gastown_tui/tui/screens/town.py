@@ -36,7 +36,7 @@ from ..widgets.rig_tree import RigTree
 from ..widgets.status_banner import StatusBanner
 from ..widgets.town_header import TownHeader
 from .compose_form import ComposeForm, Draft
-from .confirm_dialog import ConfirmDialog
+from .confirm_dialog import FORCE, ConfirmDialog
 from .sling_form import SlingForm, SlingRequest
 from .text_prompt import TextPrompt
 from .text_view import TextViewScreen
@@ -220,6 +220,9 @@ class TownScreen(Screen):
             return True
         if action in ("approve", "reject", "diff", "details"):
             return self.query_one(MergeQueueTable).selected is not None
+        if action == "retry":
+            mr = self.query_one(MergeQueueTable).selected
+            return mr is not None and mr.state in ("failed", "rework")
         if action == "filter":
             return isinstance(self.app.focused, KeyedTable)
         if action == "scrollback":
@@ -261,6 +264,11 @@ class TownScreen(Screen):
         mr = self.query_one(MergeQueueTable).selected
         if mr is not None:
             self._run("Approve", operations.approve, mr.id)
+
+    def action_retry(self) -> None:
+        mr = self.query_one(MergeQueueTable).selected
+        if mr is not None:
+            self._run("Retry", operations.retry, mr.id)
 
     def action_reject(self) -> None:
         mr = self.query_one(MergeQueueTable).selected
@@ -394,12 +402,19 @@ class TownScreen(Screen):
         if agent is None:
             return
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._run("Nuke", operations.nuke, agent.rig, agent.name)
+        def confirmed(choice: str | None) -> None:
+            if choice:
+                self._run("Nuke", operations.nuke, agent.rig, agent.name, choice == FORCE)
 
-        question = f"Kill {agent.address}: session, worktree and branches? Its hooked bead goes back to ready work."
-        self.app.push_screen(ConfirmDialog("Nuke polecat", question), confirmed)
+        question = f"Kill {agent.address}: its session, worktree and branches."
+        if agent.hook_bead:
+            question += (
+                f" It is at work on {agent.hook_bead}: Nuke refuses while it is; Force nukes it anyway"
+                " and puts the bead back to ready work."
+            )
+        else:
+            question += " If its merge request is still open, Nuke refuses; Force nukes it anyway."
+        self.app.push_screen(ConfirmDialog("Nuke polecat", question, yes="Nuke", force="Force"), confirmed)
 
     def action_attach(self) -> None:
         agent = self.selected_agent
