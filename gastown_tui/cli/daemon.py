@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import signal
 import sys
 
 from .main import add_group, add_verb
@@ -13,6 +14,7 @@ def register(sub, common) -> None:
     group = add_group(sub, "daemon", "the loops that keep the town moving (witness, refinery, dispatch)")
     p = add_verb(group, common, "run", run, "run the loops for every rig whose lease is free, until ctrl-c")
     p.add_argument("--once", action="store_true", help="one round of every loop, then exit")
+    p.add_argument("--verbose", action="store_true", help="a line for every pass, idle ones too (heartbeats)")
     p = add_verb(sub, common, "demo", demo, "build a demo town with scripted agents at work, then open the TUI")
     p.add_argument("path", nargs="?", default="gastown-demo", help="folder of the demo town (default: ./gastown-demo)")
     p.add_argument("--no-tui", action="store_true", help="build (and keep) the town, but open no UI")
@@ -20,14 +22,14 @@ def register(sub, common) -> None:
 
 
 def _print_pass(rig: str, loop: str, result) -> None:
-    if result:
-        print(json.dumps({"rig": rig, "loop": loop, "result": result}, default=str), flush=True)
+    print(json.dumps({"rig": rig, "loop": loop, "result": result}, default=str), flush=True)
 
 
 def run(ctx) -> int:
+    """Passes that did something are printed (one JSON line each); idle ones only with --verbose."""
     from ..services.daemon import Daemon, Timing
 
-    daemon = Daemon(ctx.town, Timing(), on_pass=_print_pass)
+    daemon = Daemon(ctx.town, Timing(), on_pass=_print_pass, every_pass=ctx.args.verbose)
     if ctx.args.once:
         status = daemon.tick()
         daemon.release()
@@ -35,6 +37,7 @@ def run(ctx) -> int:
             print(f"gt: rig {rig} is driven by another daemon (its lease is held)", file=sys.stderr)
         return 0
     print(f"daemon for town {ctx.town.name}: ctrl-c to stop", file=sys.stderr)
+    signal.signal(signal.SIGTERM, lambda *_: daemon.stop())  # stop like ctrl-c: leases given back
     try:
         daemon.run()
     except KeyboardInterrupt:

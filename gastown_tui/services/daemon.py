@@ -25,6 +25,19 @@ if TYPE_CHECKING:
 
 LEASE_SECONDS = 30.0
 RIGS_REFRESH = 5.0  # seconds between re-reads of the town's rig.toml files
+# Keys of a pass summary that say where and how long, not what happened.
+_BOOKKEEPING = frozenset({"rig", "target", "before", "after", "seconds"})
+
+
+def news(result: Any) -> Any:
+    """What a pass did or found, or None for an idle pass (no findings, nothing slung, a refinery
+    pass with nothing to merge) — a heartbeat, not worth a log line."""
+    if isinstance(result, dict):
+        kept = {k: v for k, v in result.items() if k not in _BOOKKEEPING and v}
+        if result.get("before") != result.get("after"):
+            kept["after"] = result["after"]
+        return kept or None
+    return result or None
 
 
 @dataclass
@@ -54,12 +67,17 @@ class Daemon:
         timing: Timing | None = None,
         tmux: Tmux | None = None,
         on_pass: Callable[[str, str, Any], None] | None = None,
+        every_pass: bool = False,
     ):
+        """``on_pass(rig, loop, result)`` hears of passes with news different from the loop's last
+        (so one stuck error or waiting merge is told once); of every pass with ``every_pass``."""
         self.town = town
         self.timing = timing or Timing()
         self.tmux = tmux or town.tmux()
         self.holder = holder_id("daemon")
         self.on_pass = on_pass
+        self.every_pass = every_pass
+        self._news: dict[tuple[str, str], Any] = {}
         self.status = DaemonStatus()
         self._due: dict[tuple[str, str], float] = {}
         self._renewed: dict[str, float] = {}
@@ -97,7 +115,9 @@ class Daemon:
         except Exception as exc:  # a bug in one loop must not stop the others: report it, go on
             self.status.last_error = f"{loop} {rig}: {type(exc).__name__}: {exc}"
             result = {"error": self.status.last_error}
-        if self.on_pass:
+        latest, before = news(result), self._news.get((rig, loop))
+        self._news[(rig, loop)] = latest
+        if self.on_pass and (self.every_pass or (latest is not None and latest != before)):
             self.on_pass(rig, loop, result)
 
     def tick(self, now: float | None = None) -> DaemonStatus:
