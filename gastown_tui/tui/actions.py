@@ -20,23 +20,31 @@ class UserAction:
     description: str  # one sentence, for help and the palette
     scope: str = "town"
     show: bool = True
+    dialog: bool = False  # opens a dialog with fields (keys typed after it wait for it)
 
 
 ACTIONS: tuple[UserAction, ...] = (
     UserAction("approve", "a", "Approve", "Approve the selected merge request", "queue"),
-    UserAction("reject", "r", "Reject", "Reject the selected merge request (asks for a reason)", "queue"),
+    UserAction("reject", "r", "Reject", "Reject the selected merge request (asks for a reason)", "queue", dialog=True),
     UserAction("retry", "R", "Retry", "Put the selected failed or sent-back merge request back in the queue", "queue"),
     UserAction("diff", "d", "Diff", "Show the diff of the selected merge request", "queue"),
     UserAction("details", "enter", "Details", "Show details of the selected item", "queue"),
     UserAction("read", "enter", "Read", "Read the selected message and its thread", "mail"),
-    UserAction("reply", "R", "Reply", "Reply to the selected message", "mail"),
+    UserAction("reply", "R", "Reply", "Reply to the selected message", "mail", dialog=True),
     UserAction("scrollback", "enter", "Scrollback", "Show the followed polecat's last 2,000 lines of output", "output"),
     UserAction("attach", "t", "Attach", "Attach to the selected polecat's tmux session (detach to return)", "rigs"),
-    UserAction("nudge", "n", "Nudge", "Type a message into the selected polecat's session", "rigs"),
-    UserAction("nuke", "X", "Nuke", "Kill the selected polecat's session and worktree (force: even at work)", "rigs"),
-    UserAction("compose", "c", "Compose", "Write a new message"),
-    UserAction("filter", "slash", "Filter", "Show only the rows of this list that contain some text"),
-    UserAction("sling", "s", "Sling", "Sling a bead to a rig (a polecat picks it up)"),
+    UserAction("nudge", "n", "Nudge", "Type a message into the selected polecat's session", "rigs", dialog=True),
+    UserAction(
+        "nuke",
+        "X",
+        "Nuke",
+        "Kill the selected polecat's session and worktree (force: even at work)",
+        "rigs",
+        dialog=True,
+    ),
+    UserAction("compose", "c", "Compose", "Write a new message", dialog=True),
+    UserAction("filter", "slash", "Filter", "Show only the rows of this list that contain some text", dialog=True),
+    UserAction("sling", "s", "Sling", "Sling a bead to a rig (a polecat picks it up)", dialog=True),
     UserAction("focus_pane(1)", "1", "Rigs", "Focus the rig tree", show=False),
     UserAction("focus_pane(2)", "2", "Output", "Focus the polecat output", show=False),
     UserAction("focus_pane(3)", "3", "Convoys", "Focus the convoys", show=False),
@@ -63,6 +71,13 @@ def method_name(action: UserAction) -> str:
 
 
 NAMES = frozenset(method_name(a) for a in ACTIONS)
+DIALOG_KEYS = frozenset(a.key for a in ACTIONS if a.dialog)
+_DIALOG_NAMES = frozenset(a.name for a in ACTIONS if a.dialog)
+
+
+def opens_dialog(action: str) -> bool:
+    """Whether a binding's action (``compose``, ``screen.compose``) opens a dialog with fields."""
+    return action.rsplit(".", 1)[-1] in _DIALOG_NAMES
 
 
 def bindings(scope: str) -> list[Binding]:

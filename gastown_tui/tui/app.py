@@ -12,6 +12,7 @@ from textual.app import App
 from . import actions
 from .commands import TownCommands
 from .incidents import IncidentLog, log_path
+from .typeahead import TypeAhead
 
 
 def styles_dir() -> Path:
@@ -23,7 +24,7 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class GastownApp(App):
+class GastownApp(TypeAhead, App):
     TITLE = "gastown-tui"
     CSS_PATH = [styles_dir() / "global.tcss", styles_dir() / "town.tcss", styles_dir() / "dialogs.tcss"]
     COMMANDS = App.COMMANDS | {TownCommands}

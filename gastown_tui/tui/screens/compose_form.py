@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, TextArea
+
+from .dialog import Dialog
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class Draft:
     body: str
 
 
-class ComposeForm(ModalScreen[Draft | None]):
+class ComposeForm(Dialog[Draft | None]):
     BINDINGS = [("escape", "cancel", "Cancel"), ("ctrl+s", "send", "Send")]
 
     def __init__(self, to: str = "", subject: str = "", reply: bool = False):
@@ -40,8 +41,8 @@ class ComposeForm(ModalScreen[Draft | None]):
                 yield Button("Send", variant="primary", id="send")
                 yield Button("Cancel", id="cancel")
 
-    def on_mount(self) -> None:
-        self.query_one("#body" if self.reply else "#to").focus()
+    def first_field(self) -> str:
+        return "#body" if self.reply else "#to"
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_send() if event.button.id == "send" else self.action_cancel()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label
+
+from .dialog import Dialog
 
 YES, FORCE = "yes", "force"
 
 
-class ConfirmDialog(ModalScreen[str | None]):
+class ConfirmDialog(Dialog[str | None]):
     """Dismisses with ``YES``, ``FORCE`` (only when ``force`` names that choice) or None."""
 
     BINDINGS = [("escape,n", "answer('')", "No"), ("y", "answer('yes')", "Yes"), ("f", "answer('force')", "Force")]

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
+
+from .dialog import Dialog
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,8 @@ class SlingRequest:
     rig: str
 
 
-class SlingForm(ModalScreen[SlingRequest | None]):
+class SlingForm(Dialog[SlingRequest | None]):
+    FIRST_FIELD = "#bead"
     BINDINGS = [("escape", "cancel", "Cancel")]
 
     def __init__(self, rigs: list[str], bead_id: str = ""):

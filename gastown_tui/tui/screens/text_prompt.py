@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from .dialog import Dialog
 
-class TextPrompt(ModalScreen[str | None]):
+
+class TextPrompt(Dialog[str | None]):
+    FIRST_FIELD = "#answer"
     BINDINGS = [("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, question: str, placeholder: str = "", required: bool = True):

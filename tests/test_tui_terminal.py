@@ -1,0 +1,54 @@
+"""The TUI in a real terminal (a pane of a private tmux server), driven as a person types.
+
+Keys arrive in one burst, as from a fast typist or a paste: the app must route each where it
+would go had the person waited for the screen.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from polecat_support import tmux_server, wait_for  # noqa: F401  (fixture)
+
+from gastown_tui.runtime.tmux import Tmux
+from gastown_tui.town import install
+
+TUI = str(Path(sys.executable).with_name("gastown-tui"))
+
+
+@pytest.fixture
+def terminal(tmux, tmp_path):
+    """``(town, term)``: the TUI on a fresh town in a 120×40 pane of its own tmux server."""
+    town = install(str(tmp_path / "town"))
+    term = Tmux(socket="terminal")
+    term.new_session("person", str(tmp_path), [TUI, "--town", str(town.root), "--no-daemon"], width=120, height=40)
+    wait_for(lambda: "[5] Mail" in term.capture("person", ansi=False), timeout=30, what="the TUI")
+    yield town, term
+    term.kill_server()
+    town.ledger.close()
+
+
+def burst(term: Tmux, *keys: str) -> None:
+    """Every key in one ``send-keys`` call: they reach the app back to back."""
+    subprocess.run(["tmux", "-L", term.socket, "send-keys", "-t", "=person:", *keys], check=True, timeout=10)
+
+
+def test_keys_typed_right_after_compose_opens_land_in_their_fields(terminal):
+    town, term = terminal
+    burst(term, "c", *"mayor/", "Tab", *"hello")
+
+    def fields() -> tuple[str, str] | None:
+        lines = term.capture("person", ansi=False).splitlines()
+        labels = [i for i, line in enumerate(lines) if line.strip("│█ ").startswith("Subject")]
+        if not labels:
+            return None
+        above = "\n".join(lines[: labels[0]])
+        below = "\n".join(lines[labels[0] : labels[0] + 4])
+        return (above, below) if "hello" in below else None
+
+    above, below = wait_for(fields, timeout=10, what="the compose form with its fields filled")
+    assert "mayor/" in above and "mayor/hello" not in above
+    assert "mayor/" not in below
