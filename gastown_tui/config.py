@@ -110,3 +110,6 @@ class RigConfig(_NamedConfig):
     # Witness thresholds (seconds).
     stall_after: float = Field(default=900, gt=0)
     max_restarts: int = Field(default=3, ge=0)
+    # Times the witness sends a failed, conflicting or rejected merge request back to its polecat
+    # before escalating it instead.
+    max_rework: int = Field(default=3, ge=0)

@@ -311,3 +311,22 @@ def test_a_runtimes_key_that_is_not_a_table_is_a_clear_error(lite_town):
     lite_town.__dict__.pop("raw", None)
     with pytest.raises(InvalidInput, match="runtimes must be a table"):
         resolve(lite_town, "claude")
+
+
+def test_sling_of_an_unknown_bead_says_so_before_looking_for_the_runtime(lite_town, tmp_path, gt, monkeypatch):
+    import shutil
+
+    from polecat_support import add_rig
+
+    config = add_rig(lite_town, tmp_path, runtime="claude")
+    bindir = tmp_path / "bin"  # git and nothing else: no claude, whatever this machine has installed
+    bindir.mkdir()
+    (bindir / "git").symlink_to(shutil.which("git"))
+    monkeypatch.setenv("PATH", str(bindir))
+    res = gt("sling", "hq-nope", config.name)
+    assert res.code == 1
+    assert "no bead 'hq-nope'" in res.err and "not installed" not in res.err
+    closed = new_bead(lite_town, "Already done")
+    lite_town.ledger.write("test", lambda tx: tx.close(closed, "done"))
+    assert "is closed" in gt("sling", closed, config.name).err
+    assert "not installed" in gt("sling", new_bead(lite_town, "Real work"), config.name).err

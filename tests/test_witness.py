@@ -164,8 +164,9 @@ def test_cleanup_after_merge_deletes_the_merged_branch_only(lite_town, rig, tmux
     assert witness.patrol(town, rig.name) == []
 
 
-def test_a_failed_merge_request_is_escalated_once(lite_town, rig, tmux):
+def test_a_failed_merge_request_is_escalated_once_when_max_rework_allows_no_send_back(lite_town, tmp_path, tmux):
     town = lite_town
+    rig = add_rig(town, tmp_path, max_rework=0)
     bead = new_bead(town, "Breaks the gates")
     polecats.sling(town, bead, rig.name)
     wait_for(lambda: mr_for(town, bead) and not tmux.activity(), what="gt done")

@@ -4,6 +4,12 @@ Run in a polecat's session (``python -m gastown_tui.runtime.scripted [switches] 
 prints the prompt it was given, reads its hook (``gt hook``), prints progress for a few seconds,
 writes ``scripted/BEAD.md`` in its worktree, commits, and runs ``gt done``. Everything it says
 also goes to ``$GT_TOWN/.runtime/scripted/SESSION.log`` so tests and people can read it back.
+It talks to the town only through the ``gt`` command, as any agent does.
+
+When its merge request came back (the hook says ``rework``: failed gates, a conflict, a
+rejection) it does what a polecat is told: rebases its branch onto the target, settling
+conflicts the simple way (both sides' lines), writes its change again — now without the
+misbehaviour, which is spent after the first failure — commits, and runs ``gt done`` again.
 
 Switches to misbehave on purpose, so every failure path can be shown:
 
@@ -22,10 +28,10 @@ commit already on the branch is handed over.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import os
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -58,13 +64,10 @@ class Log:
 
 
 def gt(*argv: str) -> tuple[int, str]:
-    """Run a ``gt`` verb in this process (the same code the ``gt`` command runs)."""
-    from gastown_tui.cli.main import main
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(list(argv))
-    return code, out.getvalue()
+    """Run the ``gt`` command, as any agent would; its exit code and what it printed."""
+    program = shutil.which("gt") or str(Path(sys.executable).with_name("gt"))
+    proc = subprocess.run([program, *argv], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    return proc.returncode, proc.stdout + proc.stderr
 
 
 def check_gates(folder: Path) -> int:
@@ -96,6 +99,22 @@ def _change(worktree: Path, bead: dict, actor: str, args: argparse.Namespace) ->
         (folder / "conflict.md").write_text(f"conflict from {bead['id']} by {actor}\n", encoding="utf-8")
 
 
+def _rebase(worktree: Path, target: str, log: Log) -> None:
+    """Onto the target, conflicts settled with both sides; if even that fails, start over on the
+    target (the change is written again next)."""
+    from gastown_tui.vcs import git
+    from gastown_tui.vcs.rebase import both_sides, rebase
+
+    log(f"\x1b[36m●\x1b[0m Rebasing onto {target}")
+    outcome = rebase(worktree, target, both_sides)
+    if outcome.ok:
+        settled = f"; settled conflicts in {', '.join(outcome.resolved)} with both sides" if outcome.resolved else ""
+        log(f"rebased onto {target}{settled}")
+        return
+    log(f"rebase failed ({outcome.error}); redoing my change on top of {target}")
+    git.git(["reset", "--hard", "--quiet", target], worktree)
+
+
 def run(args: argparse.Namespace) -> int:
     from gastown_tui.vcs import git
 
@@ -110,6 +129,10 @@ def run(args: argparse.Namespace) -> int:
         log("nothing on my hook; exiting")
         return 0
     log(f"hooked: {bead['id']}: {bead['title']}")
+    rework = bead.get("rework")
+    if rework:
+        log(f"rework of {rework['mr']} (attempt {rework['attempt']} came back: {rework['kind']})")
+        args.fail_gates = args.conflict = False  # the misbehaviour is spent: this time do it right
     for step, doing in enumerate(STEPS, 1):
         log(f"{doing}  \x1b[2m[{bead['id']} {step}/{len(STEPS)}]\x1b[0m")
         time.sleep(wait)
@@ -119,8 +142,13 @@ def run(args: argparse.Namespace) -> int:
         if step == 2 and args.hang:
             return _hang(log)
     worktree = Path.cwd()
+    if rework:
+        _rebase(worktree, rework["target"], log)
     _change(worktree, bead, actor, args)
-    sha = git.commit_all(worktree, f"{bead['id']}: {bead['title']}")
+    message = (
+        f"{bead['id']}: fix after {rework['kind']} ({rework['mr']})" if rework else f"{bead['id']}: {bead['title']}"
+    )
+    sha = git.commit_all(worktree, message)
     log(f"committed {sha}" if sha else "nothing new to commit")
     log("running gt done")
     code, out = gt("done")

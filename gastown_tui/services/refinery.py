@@ -20,6 +20,8 @@ pending)::
     failed    open         its gates failed; MERGE_FAILED to the polecat; ``gt mq retry``
     rework    open         conflicted; REWORK_REQUEST to the polecat; ``gt mq retry``
     rejected  closed       ``gt mq reject`` (reason in close_reason)
+    reworking open         failed, rework or rejected, and sent back to its polecat by the
+                           witness (see ``rework.py``); its next ``gt done`` makes it pending
     superseded closed      a newer MR for the same source bead replaced it
 
 Gate results ride in the MR's metadata (``gates``: the run that decided it, with each
@@ -53,6 +55,7 @@ from ..ledger import fields
 from ..ledger.leases import holder_id
 from ..ledger.ledger import default_actor, load_metadata
 from . import mergequeue
+from .rework import ESCALATED_LABEL
 
 if TYPE_CHECKING:
     from ..config import Gate, RigConfig
@@ -70,6 +73,7 @@ STATUS_OF = {
     "rework": "open",
     "rejected": "closed",
     "superseded": "closed",
+    "reworking": "open",
 }
 LEASE_SECONDS = 120.0
 OUTPUT_KEEP_FAILED = 3000  # characters of a failing gate's output kept (its tail)
@@ -138,6 +142,13 @@ class MergeRequest:
         value = self.get("retry_count")
         return int(value) if value.isdigit() else 0
 
+    @property
+    def attempt(self) -> int:
+        """Which submission this is: 1, then one more each time its polecat resubmits it after rework."""
+        from .rework import attempt_of
+
+        return attempt_of(self.description)
+
     def target(self, default: str) -> str:
         return self.get("target") or default
 
@@ -162,6 +173,7 @@ class MergeRequest:
             "priority": self.priority,
             "score": round(self.score, 1),
             "retry_count": self.retries,
+            "attempt": self.attempt,
             "created_at": self.created_at,
             "commit_sha": self.get("commit_sha"),
             "merge_commit": self.get("merge_commit"),
@@ -331,6 +343,8 @@ def render_details(item: dict[str, Any]) -> str:
         f"  retries {item['retry_count']}",
         f"  commit {item['commit_sha'] or '?'}  diff {diffstat_text(item)}",
     ]
+    if item.get("attempt", 1) > 1:
+        lines.append(f"  attempt {item['attempt']} (resubmitted after rework)")
     if item["merge_commit"]:
         lines.append(f"  merge commit {item['merge_commit']}")
     if item["approved_by"]:
@@ -355,6 +369,9 @@ def render_details(item: dict[str, Any]) -> str:
         lines.append(f"  failure ({item['failure']['type']}): {item['failure']['error']}")
     if item["description"]:
         lines += ["", item["description"]]
+    if item.get("comments"):
+        lines += ["", "history:"]
+        lines += [f"  {c['created_at']}  {c['author']}: {(c['text'] or '').splitlines()[0]}" for c in item["comments"]]
     return "\n".join(lines)
 
 
@@ -400,7 +417,8 @@ def approve(town: Town, mr_id: str) -> dict[str, Any]:
 
 
 def reject(town: Town, mr_id: str, reason: str) -> dict[str, Any]:
-    """Close an MR unmerged; its polecat gets MERGE_FAILED with the reason. The source bead stays open."""
+    """Close an MR unmerged; its polecat gets MERGE_FAILED with the reason, and the witness sends the
+    work back to it with that reason (``rework.py``). The source bead stays open: close it to stop there."""
     reason = " ".join((reason or "").split())
     if not reason:
         raise InvalidInput("a rejection needs a reason", 'say why with --reason "…"')
@@ -413,6 +431,7 @@ def reject(town: Town, mr_id: str, reason: str) -> dict[str, Any]:
             raise Conflict(f"{mr_id} is already {mr.state}")
         tx.set_metadata(mr_id, failure={"type": "rejected", "error": reason, "at": tx.stamp, "by": tx.actor})
         _set_state(tx, mr_id, "rejected", close_reason=f"rejected: {reason}")
+        tx.add_comment(mr_id, f"Attempt {mr.attempt}: rejected by {tx.actor}: {reason}")
         _tell_polecat(tx, mr, "other", f"rejected by {tx.actor}: {reason}", "")
         return _get_mr(tx, mr_id)
 
@@ -438,6 +457,7 @@ def retry(town: Town, mr_id: str) -> dict[str, Any]:
         tx.set_metadata(
             mr_id, approved_by=tx.actor, approved_at=tx.stamp, failure=None, conflict_files=None, diffstat=None
         )
+        tx.remove_label(mr_id, ESCALATED_LABEL)  # a failure after this retry is news again
         _set_state(tx, mr_id, "approved", description=desc, assignee=None)
         return _get_mr(tx, mr_id)
 
@@ -447,6 +467,7 @@ def retry(town: Town, mr_id: str) -> dict[str, Any]:
 _NEXT_STEP = {
     "failed": "fix the branch, then: gt mq retry MR",
     "rework": "rebase the branch, then: gt mq retry MR",
+    "reworking": "its polecat is fixing it; its next gt done puts it back in the queue",
     "merged": "nothing left to do",
 }
 
@@ -894,16 +915,20 @@ class _Refinery:
         if failing:
             why = "timed out" if failing["timed_out"] else f"exit {failing['exit_code']}"
             error = f"gate {failing['name']} failed ({why}) with this MR on the current target"
-            output = failing["output"]
+            output, gate = failing["output"], failing["name"]
         else:
-            error, output = "gates failed", ""
-        self.fail(mr, "tests", error, output)
+            error, output, gate = "gates failed", "", ""
+        self.fail(mr, "tests", error, output, gate)
 
-    def fail(self, mr: MergeRequest, failure_type: str, error: str, output: str) -> None:
+    def fail(self, mr: MergeRequest, failure_type: str, error: str, output: str, gate: str = "") -> None:
         def apply(tx) -> None:
-            tx.set_metadata(mr.id, failure={"type": failure_type, "error": error, "at": tx.stamp})
+            failure = {"type": failure_type, "error": error, "at": tx.stamp, "gate": gate, "output": output}
+            tx.set_metadata(mr.id, failure={k: v for k, v in failure.items() if v})
             _set_state(tx, mr.id, "failed", assignee=None)
-            tx.add_comment(mr.id, f"MERGE_FAILED ({failure_type}): {error}" + (f"\n\n{output}" if output else ""))
+            tx.add_comment(
+                mr.id,
+                f"Attempt {mr.attempt}: MERGE_FAILED ({failure_type}): {error}" + (f"\n\n{output}" if output else ""),
+            )
             _tell_polecat(tx, mr, failure_type, error, output)
 
         self.write("refinery failed", apply)
@@ -919,6 +944,8 @@ class _Refinery:
                 mr.id, conflict_files=files, failure={"type": "conflict", "error": outcome.error, "at": tx.stamp}
             )
             _set_state(tx, mr.id, "rework", assignee=None)
+            where = ", ".join(files) or "(files not listed)"
+            tx.add_comment(mr.id, f"Attempt {mr.attempt}: REWORK_REQUEST: conflicts with {self.target} in {where}")
             message = ReworkRequest(
                 polecat=mr.polecat,
                 branch=mr.branch,

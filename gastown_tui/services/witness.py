@@ -10,8 +10,10 @@ and hooked beads); only polecats that need something cost more. It finds:
 - **done**: ``gt done`` ran but its session lingers → session killed; the polecat settles idle;
 - **merged**: the polecat's last merge request is closed → its branch is deleted if its work is
   on the target branch (else kept), and the polecat forgets the MR;
-- **merge-failed / merge-rework**: the refinery failed a merge request or asked for a rebase →
-  escalated once per merge request (label ``escalated``): its polecat has usually moved on;
+- **merge-failed / merge-rework / merge-rejected**: the refinery failed a merge request or asked
+  for a rebase, or a person rejected it → sent back to its polecat, woken with what failed (see
+  ``rework.py``) once the polecat is free; after the rig's ``max_rework`` send-backs, or when the
+  polecat is gone, escalated instead, once per merge request (label ``escalated``);
 - **convoy-stranded**: a convoy has ready work in this rig and nobody on any of it → reported
   once per episode (label ``stranded-reported``, dropped when it moves again);
 - **recovered**: a polecat marked stalled/zombie is working again.
@@ -34,8 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 from .. import addresses
 from ..errors import GtError
-from ..fieldlines import parse_fields
 from ..ledger.leases import holder_id
+from . import rework
 from .polecats import Polecat, read_polecats, restart, set_agent
 from .rigs import load_rig, rig_paths
 
@@ -48,16 +50,18 @@ LEASE_SECONDS = 120.0
 ESCALATE_TO = addresses.OVERSEER
 # What an escalation asks the reader to decide, by finding.
 _ADVICE = {
-    "merge-failed": "Read the gate output (gt mq show), then reject it, or fix the branch and gt mq retry.",
-    "merge-rework": "Rebase the branch onto the target and gt mq retry, or reject it.",
+    "merge-failed": "Read the gate output (gt mq show), then fix the branch and gt mq retry, or reject it and "
+    "close its bead.",
+    "merge-rework": "Rebase the branch onto the target and gt mq retry, or reject it and close its bead.",
+    "merge-rejected": "Re-sling its bead, fix the branch by hand, or close the bead.",
     "default": "The witness stopped retrying; decide: re-sling, nuke or fix by hand.",
 }
-# Merge-request states the refinery leaves for someone to act on: (finding, what happened).
-REFUSED = {
-    "mr:failed": ("merge-failed", "failed its gates"),
-    "mr:rework": ("merge-rework", "conflicts with the target branch"),
+# What a merge request that came back did, by finding.
+_CAME_BACK = {
+    "merge-failed": "failed its gates",
+    "merge-rework": "conflicts with the target branch",
+    "merge-rejected": "was rejected",
 }
-ESCALATED_LABEL = "escalated"
 # On a convoy the witness reported stranded; dropped when it is not any more.
 STRANDED_LABEL = "stranded-reported"
 # Protocol mail to the witness that only reports what the ledger already shows.
@@ -81,20 +85,23 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
     tmux = tmux or town.tmux()
     live = tmux.activity()
     now = time.time() if now is None else now
-    polecats, merge_requests, reports, refused, convoys = town.ledger.read(
-        lambda s: (*_read(s, config), _reports(s, config), _refused(s, config), _stranded(s, config))
+    polecats, merge_requests, reports, came_back, convoys = town.ledger.read(
+        lambda s: (*_read(s, config), _reports(s, config), rework.sent_back(s, config), _stranded(s, config))
     )
     if reports:
         town.ledger.write("witness inbox", lambda tx: _acknowledge(tx, reports))
     escalate_to = str(town.raw.get("escalate_to") or ESCALATE_TO)
     findings: list[Finding] = []
-    if refused:
+    decisions = rework.plan(came_back, polecats, config)
+    if any(d.action in ("escalate", "settle") for d in decisions):
         findings += town.ledger.write(
-            "witness escalate", lambda tx: _escalate_refused(tx, config, refused, escalate_to)
+            "witness escalate", lambda tx: _escalate_came_back(tx, config, decisions, escalate_to)
         )
     if convoys["new"] or convoys["over"]:
         findings += town.ledger.write("witness stranded", lambda tx: _report_stranded(tx, config, convoys, escalate_to))
-    plans = [f for p in polecats if (f := _classify(p, config, live, now, merge_requests))]
+    wakes = {d.polecat: d for d in decisions if d.action == "rework"}
+    plans = [_rework_finding(config, d) for d in wakes.values()]
+    plans += [f for p in polecats if p.name not in wakes and (f := _classify(p, config, live, now, merge_requests))]
     holder = holder_id("witness")
     lease = f"witness:{config.name}"
     # another patrol may be acting on this rig's polecats right now: then leave them to it
@@ -132,32 +139,29 @@ def _acknowledge(tx, message_ids: list[str]) -> None:
         mail.archive(tx, message_id)
 
 
-def _refused(session, config: RigConfig) -> list[dict[str, Any]]:
-    """Open merge requests of this rig that the refinery failed or sent back, not escalated yet."""
-    marks = ", ".join("?" * len(REFUSED))
-    return session.rows(
-        "SELECT i.id, i.description, l.label FROM issues i JOIN labels l ON l.issue_id = i.id"
-        f" WHERE l.label IN ({marks}) AND i.issue_type = 'merge-request' AND i.status <> 'closed' AND i.id LIKE ?"
-        " AND NOT EXISTS (SELECT 1 FROM labels e WHERE e.issue_id = i.id AND e.label = ?) ORDER BY i.id",
-        (*REFUSED, config.prefix + "-%", ESCALATED_LABEL),
-    )
+def _rework_finding(config: RigConfig, decision: rework.Decision) -> Finding:
+    back = decision.back
+    return Finding(addresses.polecat(config.name, decision.polecat), back.kind, "rework", back.mr, decision.detail)
 
 
-def _escalate_refused(tx, config: RigConfig, refused: list[dict[str, Any]], escalate_to: str) -> list[Finding]:
-    """One escalation per refused merge request: its polecat's session is usually gone by then."""
+def _escalate_came_back(tx, config: RigConfig, decisions: list[rework.Decision], escalate_to: str) -> list[Finding]:
+    """Merge requests the witness will not send back: escalated (once each), or settled when their
+    bead is closed. Both are labels, so a concurrent patrol does not do it twice."""
     findings = []
-    for mr in refused:
-        if ESCALATED_LABEL in tx.labels(mr["id"]):
-            continue  # a concurrent patrol got there first
-        kind, what = REFUSED[mr["label"]]
-        worker = parse_fields(mr["description"]).get("worker", "")
-        finding = Finding(worker, kind, "escalate", mr["id"], f"merge request {mr['id']} {what}")
-        tx.add_label(mr["id"], ESCALATED_LABEL)
+    for decision in decisions:
+        back = decision.back
+        if decision.action == "settle":
+            if tx.add_label(back.mr, rework.SETTLED_LABEL):
+                findings.append(Finding(back.worker, back.kind, "settle", back.mr, decision.detail))
+            continue
+        if decision.action != "escalate" or not tx.add_label(back.mr, rework.ESCALATED_LABEL):
+            continue
+        detail = f"merge request {back.mr} {_CAME_BACK[back.kind]}; {decision.detail}"
+        findings.append(Finding(back.worker, back.kind, "escalate", back.mr, detail))
         _escalate(
-            tx, config, escalate_to, "MEDIUM", f"{worker or config.name} {kind} on {mr['id']}", mr["id"],
-            f"{finding.detail}. {_ADVICE[kind]}",
+            tx, config, escalate_to, "MEDIUM", f"{back.worker or config.name} {back.kind} on {back.mr}", back.mr,
+            f"{detail}. {_ADVICE[back.kind]}",
         )  # fmt: skip
-        findings.append(finding)
     return findings
 
 
@@ -261,6 +265,8 @@ def _act(town: Town, config: RigConfig, polecat: Polecat, finding: Finding, tmux
             tmux.kill_session(polecat.session)
         elif finding.action == "cleanup":
             finding.detail = _cleanup_branch(town, config, polecat)
+        elif finding.action == "rework":
+            finding.detail = rework.wake(town, config, polecat.name, finding.bead, tmux)
     except GtError as exc:
         finding.action += "-failed"
         finding.detail = exc.message

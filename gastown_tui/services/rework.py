@@ -1,0 +1,330 @@
+"""Rework: a merge request that failed its gates, conflicted, or that a person rejected goes back
+to the polecat that wrote it; the polecat fixes it and its next ``gt done`` resubmits the SAME MR.
+
+Who wakes the polecat: the witness, as in Gas Town (it handles MERGE_FAILED / REWORK_REQUEST for
+its polecats). The refinery only judges branches — it never writes code, starts sessions or
+touches sandboxes — and its verdict is already in the ledger (the MR's ``mr:STATE`` label,
+``failure`` and ``conflict_files`` metadata, the gate run). The witness already owns polecat
+sessions (restarts under its rig lease), retry counters and escalations, so sending work back is
+one more thing its patrol finds in the ledger: idempotent, and nothing is lost if mail is.
+
+An MR's life with rework (states of ``refinery``)::
+
+    testing ─▶ failed | rework ─┐                 ┌─▶ pending ─▶ … ─▶ merged
+    (gt mq reject) rejected ────┴─▶ reworking ────┘
+                     witness: bead back on the   gt done: same MR, attempt + 1
+                     polecat's hook, session (re)started with a rework prompt
+
+History stays on the MR bead: ``attempt: N`` (description field; 1 for the first submission),
+``retry_count`` (+1 per resubmission: the queue's retry penalty), and a comment per verdict, per
+send-back and per resubmission (each also an event). After ``max_rework`` send-backs (rig.toml)
+the next failure is escalated instead (label ``escalated``), once.
+
+A polecat with an MR waiting to be sent back gets no new work from sling, so its rework cannot
+be starved by a busy convoy; one busy with other work is woken once it is free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .. import addresses
+from ..errors import Conflict, GtError
+from ..fieldlines import parse_fields, with_fields
+
+if TYPE_CHECKING:
+    from ..config import RigConfig
+    from ..runtime.tmux import Tmux
+    from ..town import Town
+    from .polecats import Polecat
+    from .refinery import MergeRequest
+
+# MR states that send the work back, and the witness's name for each.
+SENT_BACK = {"failed": "merge-failed", "rework": "merge-rework", "rejected": "merge-rejected"}
+ESCALATED_LABEL = "escalated"  # the witness stopped sending it back and told a person
+SETTLED_LABEL = "rework-none"  # nothing to rework: its source bead is closed or gone
+TAIL_LINES = 30
+
+
+@dataclass(frozen=True)
+class SentBack:
+    """An MR of this rig that came back and that the witness has not dealt with yet."""
+
+    mr: str
+    state: str
+    worker: str
+    source: str
+    attempt: int
+    source_open: bool
+
+    @property
+    def kind(self) -> str:
+        return SENT_BACK[self.state]
+
+
+def attempt_of(description: str) -> int:
+    value = parse_fields(description).get("attempt", "")
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+def sent_back(session, config: RigConfig) -> list[SentBack]:
+    """MRs of this rig that failed, conflicted or were rejected, not yet sent back nor escalated."""
+    marks = ", ".join("?" * len(SENT_BACK))
+    rows = session.rows(
+        "SELECT i.id, i.description, l.label FROM issues i JOIN labels l ON l.issue_id = i.id"
+        f" WHERE l.label IN ({marks}) AND i.issue_type = 'merge-request' AND i.id LIKE ?"
+        " AND NOT EXISTS (SELECT 1 FROM labels e WHERE e.issue_id = i.id AND e.label IN (?, ?)) ORDER BY i.id",
+        (*(f"mr:{state}" for state in SENT_BACK), config.prefix + "-%", ESCALATED_LABEL, SETTLED_LABEL),
+    )
+    info = {r["id"]: parse_fields(r["description"]) for r in rows}
+    sources = session.get_many(f["source_issue"] for f in info.values() if f.get("source_issue"))
+    out = []
+    for row in rows:
+        fields = info[row["id"]]
+        source = sources.get(fields.get("source_issue", ""))
+        out.append(
+            SentBack(
+                mr=row["id"],
+                state=row["label"][len("mr:") :],
+                worker=fields.get("worker", ""),
+                source=fields.get("source_issue", ""),
+                attempt=attempt_of(row["description"]),
+                source_open=bool(source) and source["status"] != "closed",
+            )
+        )
+    return out
+
+
+def awaiting(session, config: RigConfig) -> set[str]:
+    """Names of this rig's polecats with an MR waiting to be sent back to them (sling skips them)."""
+    return {back.worker.rsplit("/", 1)[-1] for back in sent_back(session, config) if back.source_open}
+
+
+@dataclass(frozen=True)
+class Decision:
+    back: SentBack
+    action: str  # rework | escalate | settle | wait
+    polecat: str = ""  # the polecat's name, for rework
+    detail: str = ""
+
+
+def plan(backs: list[SentBack], polecats: list[Polecat], config: RigConfig) -> list[Decision]:
+    """What the witness does with each MR that came back (no side effects): at most one wake per polecat."""
+    from .polecats import parse_address
+
+    by_name = {p.name: p for p in polecats}
+    woken: set[str] = set()
+    out = []
+    for back in backs:
+        if not back.source_open:
+            out.append(Decision(back, "settle", detail=f"{back.source or 'its bead'} is closed: nothing to rework"))
+            continue
+        try:
+            rig, name = parse_address(back.worker)
+        except GtError:
+            rig, name = "", ""
+        polecat = by_name.get(name) if rig == config.name else None
+        if polecat is None or polecat.agent_state == "nuked":
+            out.append(Decision(back, "escalate", detail=f"its polecat {back.worker or '(unknown)'} is gone"))
+        elif back.attempt > config.max_rework:
+            sent = back.attempt - 1
+            out.append(Decision(back, "escalate", detail=f"came back {back.attempt} times; sent back {sent} "
+                                f"time(s) already (max_rework = {config.max_rework})"))  # fmt: skip
+        elif polecat.hook or polecat.agent_state == "spawning" or name in woken:
+            out.append(Decision(back, "wait", name, "its polecat is busy"))
+        else:
+            woken.add(name)
+            out.append(Decision(back, "rework", name, f"attempt {back.attempt} sent back to {back.worker}"))
+    return out
+
+
+# -- what failed, for the prompt, gt hook --json and gt prime ------------------------------------
+
+
+def brief(mr: MergeRequest) -> dict[str, Any]:
+    """What came back and why, from the refinery's record on the MR (failure, gate run, conflicts)."""
+    failure = mr.metadata.get("failure") or {}
+    kind = failure.get("type") or {"rework": "conflict", "rejected": "rejected"}.get(mr.state, "tests")
+    gate, output = failure.get("gate", ""), failure.get("output", "")
+    if kind not in ("conflict", "rejected") and not gate:
+        failing = next((r for r in (mr.metadata.get("gates") or {}).get("results", []) if not r.get("ok")), None)
+        if failing:
+            gate, output = failing["name"], failing.get("output", "")
+    lines = [line for line in (output or "").splitlines() if line.strip()]
+    return {
+        "mr": mr.id,
+        "attempt": mr.attempt,
+        "kind": kind,
+        "error": failure.get("error", ""),
+        "gate": gate,
+        "output": "\n".join(lines[-TAIL_LINES:]),
+        "conflict_files": list(mr.metadata.get("conflict_files") or []),
+        "by": failure.get("by", ""),
+        "target": mr.get("target") or "main",
+        "branch": mr.branch,
+    }
+
+
+def summary(info: dict[str, Any]) -> str:
+    """One line: what failed, with the gate's name and the end of its output, the files, or the reason."""
+    if info["kind"] == "conflict":
+        files = ", ".join(info["conflict_files"]) or "(files not recorded)"
+        return f"it conflicts with {info['target']} in {files}"
+    if info["kind"] == "rejected":
+        return f"{info['by'] or 'a reviewer'} rejected it: {info['error']}"
+    if info["gate"]:
+        tail = " ⏎ ".join(info["output"].splitlines()[-3:])[-300:]
+        return f"gate {info['gate']!r} failed: {info['error']}" + (f"; its output ends: {tail}" if tail else "")
+    return f"{info['kind']} failure: {info['error']}"
+
+
+def prompt_note(info: dict[str, Any], limit: int) -> str:
+    """What the start-up prompt of a woken polecat adds (one line: prompts travel as one argument)."""
+    return (
+        f"REWORK: your merge request {info['mr']} came back (attempt {info['attempt']}): {summary(info)}. "
+        f"Rebase onto {info['target']}, fix it, commit, and run `gt done` to resubmit it "
+        f"(attempt {info['attempt'] + 1} of {limit + 1}); `gt prime` has the details."
+    )
+
+
+def prime_lines(info: dict[str, Any], limit: int) -> list[str]:
+    lines = [
+        "",
+        f"## REWORK — merge request {info['mr']} came back (attempt {info['attempt']} of at most {limit + 1})",
+        f"What failed: {summary(info).split(';')[0]}",
+    ]
+    if info["error"] and info["kind"] not in ("conflict", "rejected"):
+        lines.append(f"Error: {info['error']}")
+    if info["output"]:
+        lines += [f"Output of gate {info['gate']!r} (its end):"] + [
+            "    " + line for line in info["output"].splitlines()
+        ]
+    target = info["target"]
+    lines += [
+        "",
+        f"1. Rebase onto {target}: `git rebase {target}` (the rig's branches are in your worktree's repository;",
+        "   no fetch needed). Resolve any conflict, `git add` it, `git rebase --continue`.",
+        "2. Fix what failed, and commit.",
+        f"3. `gt done` resubmits the same merge request {info['mr']} (attempt {info['attempt'] + 1}).",
+    ]
+    return lines
+
+
+def for_bead(session, bead_id: str) -> dict[str, Any] | None:
+    """The brief of the bead's MR when it is being reworked (shown by gt hook and gt prime), else None."""
+    from .refinery import _get_mr
+
+    row = _latest_mr(session, bead_id)
+    if row is None:
+        return None
+    mr = _get_mr(session, row["id"])
+    return brief(mr) if mr.state == "reworking" else None
+
+
+def _latest_mr(session, bead_id: str) -> dict[str, Any] | None:
+    return session.row(
+        "SELECT id FROM issues WHERE issue_type = 'merge-request' AND title = ? ORDER BY created_at DESC, id DESC"
+        " LIMIT 1",
+        (f"Merge: {bead_id}",),
+    )
+
+
+# -- the witness sends it back -------------------------------------------------------------------
+
+
+def wake(town: Town, config: RigConfig, name: str, mr_id: str, tmux: Tmux) -> str:
+    """Put the MR's bead back on its polecat's hook, its sandbox back on the MR's branch, and (re)start
+    its session with a prompt saying what failed. Returns what was done.
+
+    The ledger goes first: if git or tmux fail afterwards, the polecat is hooked with no session,
+    which the witness's next passes restart like any zombie (``gt prime`` still shows the rework)."""
+    from ..vcs.rebase import switch_to
+    from .polecats import start_session
+    from .rigs import rig_paths
+
+    claim = town.ledger.write("witness rework", lambda tx: _claim(tx, config, name, mr_id), actor=_witness(config))
+    paths = rig_paths(town, config.name)
+    switch_to(paths.repo, paths.polecat(name), claim["branch"], claim["commit"] or None)
+    note = prompt_note(claim["brief"], config.max_rework)
+    spec = claim["runtime"] or config.runtime
+    session = start_session(tmux, town, config, name, claim["bead"], spec, claim["branch"], "rework", note=note)
+    town.ledger.write("witness rework", lambda tx: _started(tx, config, name, session), actor=_witness(config))
+    return summary(claim["brief"])
+
+
+def _witness(config: RigConfig) -> str:
+    return addresses.witness(config.name)
+
+
+def _claim(tx, config: RigConfig, name: str, mr_id: str) -> dict[str, Any]:
+    from .polecats import agent_id, hooked_bead, set_agent
+    from .refinery import _get_mr, _set_state
+
+    mr = _get_mr(tx, mr_id)
+    labels = tx.labels(mr_id)
+    if mr.state not in SENT_BACK or ESCALATED_LABEL in labels or SETTLED_LABEL in labels:
+        raise Conflict(f"{mr_id} is {mr.state} now, not waiting to be sent back")
+    address = addresses.polecat(config.name, name)
+    busy = hooked_bead(tx, address)
+    if busy:
+        raise Conflict(f"{address} took {busy['id']} meanwhile")
+    bead = tx.get(mr.source)
+    if bead["status"] == "closed":
+        raise Conflict(f"{mr.source} was closed meanwhile")
+    info = brief(mr)
+    tx.update(mr.source, status="hooked", assignee=address)
+    tx.event(mr.source, "rework", bead["status"], f"{mr_id} attempt {mr.attempt}")
+    _set_state(tx, mr_id, "reworking", assignee=address)
+    tx.add_comment(mr_id, f"Attempt {mr.attempt} sent back to {address} for rework: {summary(info)}")
+    agent = tx.find(agent_id(config, name))
+    runtime = parse_fields(agent["description"]).get("runtime", "") if agent else ""
+    fresh = {"restarts": 0, "nudges": 0, "escalated": None, "exit_type": None}
+    set_agent(tx, config, name, agent_state="spawning", hook_bead=mr.source, mr=mr_id, branch=mr.branch, **fresh)
+    return {"bead": tx.get(mr.source), "brief": info, "branch": mr.branch, "commit": mr.get("commit_sha"),
+            "runtime": runtime}  # fmt: skip
+
+
+def _started(tx, config: RigConfig, name: str, session: str) -> None:
+    from .polecats import set_agent
+
+    set_agent(tx, config, name, agent_state="working", session=session)
+
+
+# -- gt done resubmits ---------------------------------------------------------------------------
+
+
+def resubmit(tx, config: RigConfig, name: str, bead: dict[str, Any], branch: str, commit: str) -> str | None:
+    """``gt done`` on a bead that already has an MR: that MR again, updated (one MR per bead).
+
+    None when there is none to reuse (first submission, or the last one merged or was superseded).
+    Run twice on the same commit, it changes nothing; after a send-back it is the next attempt."""
+    from .polecats import agent_id
+    from .refinery import _get_mr, _set_state
+
+    row = _latest_mr(tx, bead["id"])
+    if row is None:
+        return None
+    mr = _get_mr(tx, row["id"])
+    if mr.state in ("merged", "superseded", "closed"):
+        return None
+    if mr.state == "testing":
+        raise Conflict(f"{mr.id} is being tested by the refinery", f"wait for its verdict: gt mq show {mr.id}")
+    same = mr.get("commit_sha") == commit and mr.branch == branch
+    if mr.state in ("pending", "approved") and same:
+        return mr.id
+    came_back = mr.state in (*SENT_BACK, "reworking")
+    attempt = mr.attempt + (1 if came_back else 0)
+    address = addresses.polecat(config.name, name)
+    changes: dict[str, Any] = {"branch": branch, "commit_sha": commit, "worker": address,
+                               "agent_bead": agent_id(config, name), "attempt": attempt}  # fmt: skip
+    if came_back:
+        changes["retry_count"] = mr.retries + 1
+    tx.set_metadata(mr.id, failure=None, conflict_files=None, diffstat=None, gates=None, approved_by=None,
+                    approved_at=None, batch=None)  # fmt: skip
+    for label in (ESCALATED_LABEL, SETTLED_LABEL):
+        tx.remove_label(mr.id, label)
+    _set_state(tx, mr.id, "pending", description=with_fields(mr.description, **changes), assignee=None)
+    after = f" after {mr.state}" if came_back else ""
+    tx.add_comment(mr.id, f"Attempt {attempt} submitted by {address}{after}: {commit[:10]} on {branch}")
+    return mr.id
