@@ -114,3 +114,54 @@ def test_a_lease_left_by_a_dead_daemon_is_taken_over_at_once(demo_town, tmux):
     lease = demo_town.ledger.read(lambda s: s.lease_holder("daemon:calc"))
     assert lease is not None  # the dead process never gave it back
     assert Daemon(demo_town, FAST, tmux=tmux).tick().held == ["calc"]
+
+
+def _landed(town) -> int:
+    return town.ledger.read(lambda s: list_convoys(s, include_closed=True))[0]["closed"]
+
+
+def test_auto_demo_lands_the_whole_convoy_hands_free_recovering_every_failure(tmp_path, monkeypatch, tmux):
+    town = demo.build_demo(str(tmp_path / "auto"), fast=True, auto=True)
+    monkeypatch.setenv("GT_TOWN", str(town.root))
+    daemon = Daemon(town, FAST, tmux=tmux)
+
+    def landed():
+        daemon.tick()
+        return _landed(town) == 12
+
+    try:
+        wait_for(landed, timeout=240, what="the convoy to land 12/12")
+    finally:
+        daemon.stop()
+        daemon.release()
+    mrs = refinery.list_queue(town, "calc", include_closed=True)
+    assert len(mrs) == 12 and {m["state"] for m in mrs} == {"merged"}  # one merge request per bead
+    came_back = [m for m in mrs if m["attempt"] > 1]
+    assert len(came_back) >= 3  # two red gates and at least one conflict, each fixed by its polecat
+    history = [c["text"] for m in came_back for c in refinery.show(town, m["id"])["comments"]]
+    assert any("MERGE_FAILED (tests)" in text for text in history)
+    assert any("REWORK_REQUEST" in text for text in history)
+    check = tmp_path / "main"
+    git(tmp_path, "clone", "-q", str(town.root / "calc" / ".repo.git"), str(check))
+    import subprocess
+    import sys
+
+    for gate in (
+        [sys.executable, "-m", "unittest", "-q"],
+        [sys.executable, "-m", "gastown_tui.runtime.scripted", "--gate"],
+    ):
+        assert subprocess.run(gate, cwd=check, capture_output=True).returncode == 0  # main is green
+    town.ledger.close()
+
+
+def test_gt_demo_auto_builds_a_town_that_merges_without_approval(tmp_path, gt):
+    from gastown_tui.services.rigs import load_rig
+    from gastown_tui.town import Town
+
+    res = gt("demo", str(tmp_path / "hands-free"), "--auto", "--no-tui", "--fast")
+    assert res.code == 0, res.err
+    town = Town(tmp_path / "hands-free")
+    assert load_rig(town, "calc").merge_policy == "auto"
+    welcome = town.ledger.list_beads(issue_type="message", assignee="overseer")
+    assert "merges their work as soon as its gates pass" in welcome[0]["description"]
+    town.ledger.close()

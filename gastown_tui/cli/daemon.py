@@ -19,6 +19,7 @@ def register(sub, common) -> None:
     p.add_argument("path", nargs="?", default="gastown-demo", help="folder of the demo town (default: ./gastown-demo)")
     p.add_argument("--no-tui", action="store_true", help="build (and keep) the town, but open no UI")
     p.add_argument("--fast", action="store_true", help="scripted agents that hurry (for tests)")
+    p.add_argument("--auto", action="store_true", help="merge without approval: the convoy lands hands-free")
 
 
 def _print_pass(rig: str, loop: str, result) -> None:
@@ -48,7 +49,7 @@ def run(ctx) -> int:
 def demo(ctx) -> int:
     from ..services.demo import build_demo
 
-    town = build_demo(ctx.args.path, fast=ctx.args.fast)
+    town = build_demo(ctx.args.path, fast=ctx.args.fast, auto=ctx.args.auto)
     if ctx.args.no_tui:
         shown = shlex.quote(str(town.root))
         ctx.emit({"town": str(town.root)}, f"demo town ready at {town.root}\n  open it with: gt tui --town {shown}")

@@ -2,7 +2,10 @@
 and scripted polecats, set up so that everything Gas Town does can be watched at once.
 
 Two beads are slung with a runtime that writes a change the gates reject and two with one
-that conflicts, so a red gate, a bisected batch and a rework request all happen too.
+that conflicts, so a red gate, a bisected batch and a rework request all happen too — and then
+their recovery: the witness sends each failed merge request back to its polecat, which rebases,
+fixes and resubmits it, until the convoy lands. With ``auto`` the refinery merges without
+waiting for approval, so the whole story plays out hands-free.
 """
 
 from __future__ import annotations
@@ -65,17 +68,18 @@ if __name__ == "__main__":
 """,
     "README.md": "# calc\n\nThe demo rig of gastown-tui: a calculator with a real test suite.\n",
 }
-# (title, priority, runtime label or "")
+# (title, priority, runtime label or ""). The two conflicting beads are the only P1s, so they are
+# slung together in the first wave and fork from the same main: whichever merges second conflicts.
 WORK = (
-    ("Add a power function", 1, ""),
+    ("Add a power function", 1, "scripted:conflict"),
     ("Add integer division", 2, ""),
     ("Add a modulo helper", 2, "scripted:fail-gates"),
     ("Document the public API", 3, ""),
     ("Add type hints to calc.py", 2, ""),
-    ("Add an average function", 2, "scripted:conflict"),
-    ("Add a command-line entry point", 1, ""),
+    ("Add an average function", 2, ""),
+    ("Add a command-line entry point", 1, "scripted:conflict"),
     ("Add tests for negative numbers", 2, ""),
-    ("Add a changelog", 3, "scripted:conflict"),
+    ("Add a changelog", 3, ""),
     ("Add a percent helper", 2, ""),
     ("Round results to a given precision", 2, "scripted:fail-gates"),
     ("Add a square-root function", 2, ""),
@@ -83,13 +87,19 @@ WORK = (
 WELCOME = """Welcome to the demo town.
 
 Scripted polecats are working through the convoy "Calculator v1" on rig calc.
-Their merge requests wait for you in the refinery pane: press 4, pick one, press a
-to approve (r rejects, d shows the diff). Two polecats write changes the gates reject
-and two write changes that conflict, so you will see red gates and rework requests too.
+{queue}
+Two polecats write changes the gates reject and two write changes that conflict, so you
+will see red gates and rework requests too; the witness sends each one back to its polecat,
+which rebases, fixes it and resubmits the same merge request, until all 12 land.
 
 Keys: 1-5 or Tab move between panes, t attaches to the selected polecat's tmux
 session (detach with ctrl-b d to come back), ? lists every key, ctrl+p every action.
 """
+
+APPROVE_TEXT = """Their merge requests wait for you in the refinery pane: press 4, pick one, press a
+to approve (r rejects with a reason, which goes back to the polecat; d shows the diff)."""
+AUTO_TEXT = """The refinery merges their work as soon as its gates pass (merge_policy auto):
+watch the refinery pane (4) and the convoy (3)."""
 
 _GIT_ID = ["-c", "user.name=Demo Owner", "-c", "user.email=owner@demo.gastown.local"]
 
@@ -111,8 +121,10 @@ def make_source_repo(folder: Path) -> Path:
     return folder
 
 
-def build_demo(path: str, *, fast: bool = False, max_polecats: int = 4) -> Town:
-    """Create the demo town at ``path`` (or return it, if it is already one)."""
+def build_demo(path: str, *, fast: bool = False, max_polecats: int = 4, auto: bool = False) -> Town:
+    """Create the demo town at ``path`` (or return it, if it is already one).
+
+    ``fast``: scripted agents that hurry (tests); ``auto``: merge without approval (hands-free)."""
     from ..config import Gate
     from ..town import TOWN_FILE, Town, install
     from . import mail
@@ -132,7 +144,7 @@ def build_demo(path: str, *, fast: bool = False, max_polecats: int = 4) -> Town:
     python = sys.executable
     config = config.model_copy(
         update={
-            "merge_policy": "approve",
+            "merge_policy": "auto" if auto else "approve",
             "batch_size": 4,
             "max_polecats": max_polecats,
             "auto_sling": True,
@@ -156,7 +168,8 @@ def build_demo(path: str, *, fast: bool = False, max_polecats: int = 4) -> Town:
             ids.append(tx.create(title, prefix=config.prefix, priority=priority, labels=labels,
                                  description=f"Demo work for rig {RIG}: {title.lower()}."))  # fmt: skip
         create_convoy(tx, "Calculator v1", ids, notify=addresses.OVERSEER)
-        mail.send(tx, sender=addresses.MAYOR, to=addresses.OVERSEER, subject="Welcome to the demo town", body=WELCOME)
+        mail.send(tx, sender=addresses.MAYOR, to=addresses.OVERSEER, subject="Welcome to the demo town",
+                  body=WELCOME.format(queue=AUTO_TEXT if auto else APPROVE_TEXT))  # fmt: skip
 
     town.ledger.write("demo", seed, actor=addresses.MAYOR)
     return town
