@@ -85,3 +85,51 @@ async def test_X_offers_force_for_a_polecat_at_work(rig_town, tmux):  # noqa: F8
         await pilot.press("f")
         await async_wait_for(lambda: town.ledger.get(bead)["status"] == "open", what="the bead back to ready work")
         assert not tmux.has_session(f"gt-gastown-{name}")
+
+
+@sync
+async def test_tab_follows_the_pane_numbers_and_shift_tab_goes_back(town):
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        order = []
+        for _ in range(6):
+            order.append(app.focused.id)
+            await pilot.press("tab")
+        assert order == ["rigs", "output", "convoys", "queue", "mail", "rigs"]
+        assert app.focused.id == "output"
+        await pilot.press("shift+tab", "shift+tab")
+        assert app.focused.id == "mail"
+
+
+@sync
+async def test_ages_tick_between_reads_of_the_ledger(town):
+    import datetime as dt
+
+    from tui_support import FROZEN_NOW
+
+    now = [FROZEN_NOW]
+    app = GastownApp(town, clock=lambda: now[0], follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen.query_one(MergeQueueTable)
+        assert queue.get_cell(MR_FIRST, "Age").plain == "2h"
+        now[0] = FROZEN_NOW + dt.timedelta(hours=3)  # no ledger event: only the clock moved
+        await pilot.pause(app.screen.AGES_INTERVAL + 0.3)
+        assert queue.get_cell(MR_FIRST, "Age").plain == "5h"
+
+
+@sync
+async def test_placeholders_show_this_towns_addresses_and_ids(town):
+    from textual.widgets import Input
+
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        # this town's rig and its first polecat (the fixture's gastown/polecats/warboy)
+        assert app.screen.query_one("#to", Input).placeholder == "mayor/, gastown/witness, gastown/polecats/warboy…"
+        await pilot.press("escape", "s")
+        await settle(pilot)
+        assert app.screen.query_one("#bead", Input).placeholder == "e.g. gt-tui-d"

@@ -50,6 +50,8 @@ ACTIONS: tuple[UserAction, ...] = (
     UserAction("focus_pane(3)", "3", "Convoys", "Focus the convoys", show=False),
     UserAction("focus_pane(4)", "4", "Queue", "Focus the refinery queue", show=False),
     UserAction("focus_pane(5)", "5", "Mail", "Focus the mail inbox", show=False),
+    UserAction("next_pane(1)", "tab", "Next pane", "Move to the next pane (1→2→3→4→5)", show=False),
+    UserAction("next_pane(-1)", "shift+tab", "Previous pane", "Move to the previous pane (5→4→…→1)", show=False),
     UserAction("refresh", "ctrl+r", "Refresh", "Re-read the ledger now", show=False),
     UserAction("help", "question_mark", "Help", "Show every key binding", "app"),
     UserAction("quit", "q", "Quit", "Quit gastown-tui", "app"),
@@ -57,7 +59,6 @@ ACTIONS: tuple[UserAction, ...] = (
 
 # Keys handled by Textual itself or by the pane widgets, listed in help so it tells the whole truth.
 BUILTIN_KEYS: tuple[tuple[str, str], ...] = (
-    ("tab / shift+tab", "Move to the next / previous pane"),
     ("j / k, ↓ / ↑", "Move inside a pane"),
     ("space", "Expand or collapse a tree node"),
     ("ctrl+p", "Command palette: every action by name"),

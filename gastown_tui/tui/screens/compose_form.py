@@ -21,18 +21,17 @@ class Draft:
 class ComposeForm(Dialog[Draft | None]):
     BINDINGS = [("escape", "cancel", "Cancel"), ("ctrl+s", "send", "Send")]
 
-    def __init__(self, to: str = "", subject: str = "", reply: bool = False):
+    def __init__(self, to: str = "", subject: str = "", reply: bool = False, examples: str = "mayor/, overseer…"):
+        """``examples``: addresses of this town, shown in the empty To field."""
         super().__init__()
-        self.to, self.subject, self.reply = to, subject, reply
+        self.to, self.subject, self.reply, self.examples = to, subject, reply, examples
 
     def compose(self) -> ComposeResult:
         with Vertical(id="compose-form", classes="dialog") as form:
             form.border_title = "Reply" if self.reply else "New message"
             form.border_subtitle = "ctrl+s send · escape cancel"
             yield Label("To")
-            yield Input(
-                self.to, placeholder="mayor/, gastown/witness, gastown/polecats/nux…", id="to", disabled=self.reply
-            )
+            yield Input(self.to, placeholder=self.examples, id="to", disabled=self.reply)
             yield Label("Subject")
             yield Input(self.subject, placeholder="subject", id="subject")
             yield Label("Message")

@@ -21,16 +21,17 @@ class SlingForm(Dialog[SlingRequest | None]):
     FIRST_FIELD = "#bead"
     BINDINGS = [("escape", "cancel", "Cancel")]
 
-    def __init__(self, rigs: list[str], bead_id: str = ""):
+    def __init__(self, rigs: list[str], bead_id: str = "", example: str = "a bead id"):
+        """``example``: a bead of this town, shown in the empty Bead field."""
         super().__init__()
-        self.rigs, self.bead_id = rigs, bead_id
+        self.rigs, self.bead_id, self.example = rigs, bead_id, example
 
     def compose(self) -> ComposeResult:
         with Vertical(id="sling-form", classes="dialog") as form:
             form.border_title = "Sling a bead"
             form.border_subtitle = "enter to sling · escape cancel"
             yield Label("Bead")
-            yield Input(self.bead_id, placeholder="gt-abc12", id="bead")
+            yield Input(self.bead_id, placeholder=self.example, id="bead")
             yield Label("Rig")
             yield Select(
                 [(rig, rig) for rig in self.rigs],

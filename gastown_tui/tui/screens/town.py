@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState
 from ...display import inert
 from ...errors import GtError
 from ...services.townview import AgentView, TownSnapshot
-from .. import actions, operations
+from .. import actions, operations, placeholders
 from ..incidents import draw_guarded
 from ..messages import ActionFinished, PaneCaptured, SessionsPolled, TownRead
 from ..sources import FeedFollower, PanePoller
@@ -52,6 +52,7 @@ class TownScreen(Screen):
     PANE_INTERVAL = 0.2  # agent output shows within 250 ms
     SESSIONS_INTERVAL = 2.0
     RETRY_INTERVAL = 2.0
+    AGES_INTERVAL = 1.0
 
     def __init__(self, town, *, clock: Callable[[], dt.datetime], tmux=None, follow: bool = True, daemon=None):
         super().__init__()
@@ -86,6 +87,7 @@ class TownScreen(Screen):
         header.backend = self.town.ledger.describe().replace(f"{self.town.root}/", "")
         self.query_one(PolecatOutput).show_placeholder("select a polecat with a live session")
         self.query_one(RigTree).focus()
+        self.set_interval(self.AGES_INTERVAL, self._tick_ages)
         self._poll_feed()
         if self.poller is not None:
             self._poll_sessions()
@@ -230,7 +232,9 @@ class TownScreen(Screen):
         if action in ("read", "reply"):
             return self.query_one(MailInbox).selected is not None
         agent = self.selected_agent if action in ("attach", "nudge", "nuke") else None
-        if action in ("attach", "nudge"):
+        if action == "attach":  # on a polecat without a session, t says why
+            return agent is not None and (agent.role == "polecat" or agent.session in self.live)
+        if action == "nudge":
             return agent is not None and agent.session in self.live
         if action == "nuke":
             return agent is not None and agent.role == "polecat" and agent.state != "nuked"
@@ -239,6 +243,18 @@ class TownScreen(Screen):
     # -- actions --------------------------------------------------------------
     def action_focus_pane(self, number: int) -> None:
         self.query_one(f"#{PANES[number - 1]}").focus()
+
+    def action_next_pane(self, step: int = 1) -> None:
+        """Tab: the panes in the order of their numbers (1→5, then 1 again), whatever the layout."""
+        focused = self.app.focused
+        current = PANES.index(focused.id) if focused is not None and focused.id in PANES else -1 if step > 0 else 0
+        self.action_focus_pane((current + step) % len(PANES) + 1)
+
+    def _tick_ages(self) -> None:
+        """Ages count on between reads of the ledger (they are relative to now)."""
+        now = self.clock()
+        for pane in (self.query_one(MergeQueueTable), self.query_one(MailInbox)):
+            self._draw(pane, "ages", lambda pane=pane: pane.tick(now))
 
     def action_refresh(self) -> None:
         self.follower.invalidate()
@@ -355,7 +371,7 @@ class TownScreen(Screen):
             if draft is not None:
                 self._run("Send", operations.compose, draft.to, draft.subject, draft.body)
 
-        self.app.push_screen(ComposeForm(), written)
+        self.app.push_screen(ComposeForm(examples=placeholders.addresses(self.snapshot)), written)
 
     def action_sling(self) -> None:
         rigs = [rig.name for rig in self.snapshot.rigs] if self.snapshot else []
@@ -367,7 +383,8 @@ class TownScreen(Screen):
             if request is not None:
                 self._run("Sling", operations.sling, request.bead_id, request.rig)
 
-        self.app.push_screen(SlingForm(rigs, bead), chosen)
+        example = placeholders.bead(self.snapshot, self.town.prefix)
+        self.app.push_screen(SlingForm(rigs, bead, example), chosen)
 
     def action_filter(self) -> None:
         table = self.app.focused
@@ -417,15 +434,24 @@ class TownScreen(Screen):
         self.app.push_screen(ConfirmDialog("Nuke polecat", question, yes="Nuke", force="Force"), confirmed)
 
     def action_attach(self) -> None:
+        """The agent's session on the town's tmux server; detaching comes back here, in tmux or not."""
         agent = self.selected_agent
-        if agent is None or agent.session not in self.live:
+        if agent is None:
+            return
+        if agent.session not in self.live:
+            self.notify(f"{agent.name} has no live session (state {agent.state})", severity="warning")
+            return
+        if operations.inside_tmux():  # a popup over the user's tmux client; the TUI stays under it
+            self._run("Attach", operations.attach_in_popup, agent.session)
             return
         try:
             with self.app.suspend():
-                operations.run_attached(agent.session)
+                code = operations.run_attached(self.town, agent.session)
         except SuspendNotSupported:
             self.notify("this terminal cannot hand over to tmux", severity="error")
             return
+        if code:
+            self.notify(f"tmux attach to {agent.session} ended with status {code}", severity="warning")
         self.action_refresh()
 
 

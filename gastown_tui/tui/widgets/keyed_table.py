@@ -5,7 +5,7 @@ Subclasses list their columns in ``COLUMNS``; the first column shows the row's k
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 from textual.binding import Binding
@@ -45,6 +45,15 @@ class KeyedTable(DataTable):
         """Show only rows whose text contains ``text`` (any case); empty shows all."""
         self.row_filter = text.strip().lower()
         self.sync(self._all)
+
+    def refresh_column(self, column: str, cell_for: Callable[[str], str | Text]) -> None:
+        """Recompute one column of every shown row (ages as time passes); only changed cells are redrawn."""
+        index = [label for label, _ in self.COLUMNS].index(column)
+        for key, cells in self._rows.items():
+            cell = inert_text(cell_for(key))
+            if cells[index] != cell:
+                self.update_cell(key, column, cell)
+                self._rows[key] = (*cells[:index], cell, *cells[index + 1 :])
 
     def reset(self) -> None:
         """Forget every row (after a failed draw, the next one starts afresh)."""

@@ -38,6 +38,9 @@ class MailInbox(actions.ScreenActions, KeyedTable):
         self.sync({m.id: self._cells(m, now) for m in snapshot.inbox})
         self.border_subtitle = f"{snapshot.unread} unread of {len(snapshot.inbox)}{self.filter_note}"
 
+    def tick(self, now: dt.datetime) -> None:
+        self.refresh_column("Age", lambda key: age(self.messages[key].created_at, now))
+
     def _cells(self, message: Message, now: dt.datetime) -> tuple:
         weight = "" if message.read else "bold"
         return (

@@ -42,6 +42,9 @@ class MergeQueueTable(actions.ScreenActions, KeyedTable):
         self.sync({mr.id: self._cells(mr, now) for mr in snapshot.merge_requests})
         self.border_subtitle = (f"{len(self.requests)} waiting" if self.requests else "empty") + self.filter_note
 
+    def tick(self, now: dt.datetime) -> None:
+        self.refresh_column("Age", lambda key: age(self.requests[key].created_at, now))
+
     def _cells(self, mr: MergeRequestView, now: dt.datetime) -> tuple:
         return (
             Text(mr.id, style="bold"),
