@@ -45,14 +45,14 @@ def main() -> None:
     os.environ["TMUX_TMPDIR"] = str(workdir)
     os.environ.pop("TMUX", None)
     os.environ["GT_ACTOR"] = "overseer"
-    from gastown_tui.runtime.tmux import Tmux
     from gastown_tui.services import polecats, witness
     from gastown_tui.services.rigs import add_rig, render_rig_toml, rig_paths
     from gastown_tui.town import install
 
-    tmux = Tmux()
+    town = None
     try:
         town = install(str(workdir / "town"))
+        tmux = town.tmux()
         with open(town.file, "a") as fh:
             fh.write('\n[runtimes.cat]\ncommand = ["cat"]\nprompt = "type"\nready_delay = 0.01\n')
         town.__dict__.pop("raw", None)
@@ -94,7 +94,8 @@ def main() -> None:
         took = time.perf_counter() - start
         print(f"witness pass that restarts 1 zombie among {live}: {ms(took)} ({findings[0]['action']})")
     finally:
-        tmux.kill_server()
+        if town is not None:
+            town.tmux().kill_server()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -66,7 +66,8 @@ def child(town_root: str) -> None:
         self.call_after_refresh(self.app.on_town_read_painted)
 
     TownScreen.on_town_read = on_town_read
-    FirstPaint(Town(Path(town_root)), tmux=Tmux()).run(headless=True, size=SIZE)
+    town = Town(Path(town_root))
+    FirstPaint(town, tmux=town.tmux()).run(headless=True, size=SIZE)
 
 
 def cold_start(town, runs: int = 5) -> list[float]:
@@ -152,9 +153,10 @@ def main() -> None:
     folder = tempfile.mkdtemp(prefix="gt-bench-tui-")
     os.environ["TMUX_TMPDIR"] = folder
     os.environ.pop("TMUX", None)
-    tmux = Tmux()
+    town = None
     try:
         town = make_town(folder)
+        tmux = town.tmux()
         starts = cold_start(town)
         print(f"cold start to first full paint (fixture, 5 runs): median {statistics.median(starts) * 1000:.0f} ms,"
               f" max {max(starts) * 1000:.0f} ms  (goal ≤ 1000 ms)")  # fmt: skip
@@ -173,7 +175,8 @@ def main() -> None:
         print(f"agent output → pane: p50 {statistics.median(shown) * 1000:.0f} ms, p95 {p95(shown) * 1000:.0f} ms"
               "  (goal < 250 ms)")  # fmt: skip
     finally:
-        tmux.kill_server()
+        if town is not None:
+            town.tmux().kill_server()
         shutil.rmtree(folder, ignore_errors=True)
 
 

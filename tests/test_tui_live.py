@@ -1,8 +1,9 @@
 """The TUI against live polecats: a real rig, the scripted runtime, a private tmux server.
 
 Sling from the TUI starts a real session; the output pane follows it; nudge types into it;
-``t`` hands the terminal to ``tmux attach`` and the TUI comes back when the client detaches
-(that one runs the app in a real terminal: a pane of the private tmux server).
+``t`` shows the polecat's session from the town's own tmux server, and detaching comes back to
+the TUI: outside tmux the app hands over the terminal to ``tmux attach``; inside tmux it opens a
+popup over the person's client. Those run the app in real terminals: panes of private servers.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 from polecat_support import tmux_server, wait_for  # noqa: F401  (fixture)
 from tui_support import sync
 
+from gastown_tui.runtime.tmux import Tmux
 from gastown_tui.town import install
 from gastown_tui.tui.app import GastownApp
 from gastown_tui.tui.screens.text_view import TextViewScreen
@@ -104,40 +106,102 @@ async def test_sling_then_follow_and_nudge_the_polecat(rig_town, tmux):
         await async_wait_for(lambda: "hello nux" in scripted_log(town, session), what="the nudge in the log")
 
 
-def test_attach_hands_over_the_terminal_and_comes_back(rig_town, tmux):
+@sync
+async def test_attach_on_a_polecat_without_a_session_says_why(rig_town, tmux):
     from gastown_tui.services.polecats import sling
 
     town, bead = rig_town
-    done = sling(town, bead, "gastown", tmux=tmux)
+    done = sling(town, bead, "gastown", runtime="scripted:fast")
+    name = done["address"].rsplit("/", 1)[-1]
+    wait_for(lambda: town.ledger.get(bead)["status"] != "hooked" and not tmux.activity(), what="gt done")
+    app = GastownApp(town, tmux=tmux)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        tree = app.screen.query_one(RigTree)
+        await async_wait_for(lambda: f"gt-gastown-polecat-{name}" in tree._agents, what="the polecat in the tree")
+        tree.focus()
+        while tree.selected_agent is None or tree.selected_agent.name != name:
+            await pilot.press("j")
+        assert app.screen.check_action("attach", ()) is True  # offered, not hidden
+        await pilot.press("t")
+        await async_wait_for(
+            lambda: [n for n in app._notifications if n.message == f"{name} has no live session (state done)"],
+            what="the toast saying why",
+        )
+
+
+def _live_polecat(town, bead: str, tmux) -> tuple[str, str]:
+    """Sling ``bead`` (the rig's runtime hangs half-way, so the session stays); its session and name."""
+    from gastown_tui.services.polecats import sling
+
+    done = sling(town, bead, "gastown")
     session = done["session"]
-    wait_for(lambda: tmux.has_session(session), what="the polecat session")
     wait_for(lambda: bead in tmux.capture(session, ansi=False), what="the agent's screen")
-    # The TUI in a real terminal: a 160x48 pane of the private server, TMUX unset inside it as for a
-    # person's own terminal, so `t` runs `tmux attach` (a nested client) under App.suspend().
-    command = [
-        "env",
-        "-u",
-        "TMUX",
-        sys.executable,
-        "-m",
-        "gastown_tui.cli.tui",
-        "--town",
-        str(town.root),
-        "--no-daemon",
-    ]
-    tmux.new_session(
-        "tui", str(town.root), command, env={"TMUX_TMPDIR": os.environ["TMUX_TMPDIR"]}, width=160, height=48
-    )
+    return session, done["address"].rsplit("/", 1)[-1]
+
+
+def _tui(town) -> list[str]:
+    return [sys.executable, "-m", "gastown_tui.cli.tui", "--town", str(town.root), "--no-daemon"]
+
+
+def _keys(server: Tmux, session: str, *keys: str) -> None:
+    """Keys typed into the terminal ``session`` of ``server`` shows (tmux key names: ``C-b``, ``Enter``)."""
+    for key in keys:
+        subprocess.run(["tmux", "-L", server.socket, "send-keys", "-t", f"={session}:", key], check=True)
+
+
+def _clients(server: Tmux) -> list[str]:
+    """The sessions the clients of ``server`` are attached to."""
+    proc = subprocess.run(["tmux", "-L", server.socket, "list-clients", "-F", "#{client_session}"], capture_output=True)
+    return proc.stdout.decode().split()
+
+
+def test_attach_outside_tmux_hands_over_the_terminal_and_comes_back(rig_town, tmux):
+    town, bead = rig_town
+    session, name = _live_polecat(town, bead, tmux)
+    # The TUI in a real terminal outside tmux: a 160x48 pane of a server standing in for the
+    # person's terminal, TMUX unset inside it. `t` suspends the app and runs `tmux -L TOWN attach`.
+    terminal = Tmux("gt-test-terminal")
+    command = ["env", "-u", "TMUX", *_tui(town)]
+    terminal.new_session("tui", str(town.root), command, env={"TMUX_TMPDIR": os.environ["TMUX_TMPDIR"]})
 
     def screen() -> str:
-        return tmux.capture("tui", ansi=False)
+        return terminal.capture("tui", ansi=False)
 
-    wait_for(lambda: "Gas Town" in screen() and "polecats (1)" in screen(), what="the TUI's first paint")
-    for key in ("j", "j", "j", "j", "j"):  # town → rig → witness → refinery → polecats → the polecat
-        subprocess.run(["tmux", "send-keys", "-t", "=tui:", key], check=True)
-    wait_for(lambda: "t Attach" in screen(), what="attach offered for the live polecat")
-    subprocess.run(["tmux", "send-keys", "-t", "=tui:", "t"], check=True)
+    wait_for(lambda: "Gas Town" in screen() and f"● {name}" in screen(), what="the TUI with the live polecat")
+    _keys(terminal, "tui", *"jjjjj")  # town → rig → witness → refinery → polecats → the polecat
+    wait_for(lambda: "t Attach" in screen(), what="attach offered for the polecat")
+    _keys(terminal, "tui", "t")
     wait_for(lambda: "Gas Town" not in screen() and bead in screen(), what="the polecat's session in the terminal")
-    subprocess.run(["tmux", "detach-client", "-s", f"={session}"], check=True)
-    wait_for(lambda: "Gas Town" in screen() and "polecats (1)" in screen(), what="the TUI back after detach")
-    assert tmux.has_session(session)  # detaching never kills the agent
+    assert _clients(town.tmux()) == [session]
+    _keys(terminal, "tui", "C-b", "d")  # detach, as a person would
+    wait_for(lambda: "Gas Town" in screen() and f"● {name}" in screen(), what="the TUI back after detach")
+    assert _clients(town.tmux()) == [] and tmux.has_session(session)  # detaching never kills the agent
+
+
+def test_attach_inside_tmux_opens_a_popup_and_detach_closes_it(rig_town, tmux):
+    town, bead = rig_town
+    session, name = _live_polecat(town, bead, tmux)
+    # The person works inside tmux: their own server ("person") shows the TUI in a pane, through a
+    # client running in a terminal (a pane of a third server, whose screen is what the person sees).
+    terminal, person = Tmux("gt-test-terminal"), Tmux("gt-test-person")
+    client = ["env", "-u", "TMUX", "tmux", "-L", person.socket, "new-session", "-s", "desk", "--", *_tui(town)]
+    terminal.new_session("screen", str(town.root), client, env={"TMUX_TMPDIR": os.environ["TMUX_TMPDIR"]})
+
+    def screen() -> str:
+        return terminal.capture("screen", ansi=False)
+
+    wait_for(lambda: "Gas Town" in screen() and f"● {name}" in screen(), what="the TUI inside the person's tmux")
+    assert person.environment("desk") is not None and _clients(person) == ["desk"]
+    _keys(terminal, "screen", *"jjjjj")
+    wait_for(lambda: "t Attach" in screen(), what="attach offered for the polecat")
+    _keys(terminal, "screen", "t")
+    # A popup over the person's client, attached to the agent's session on the town's server.
+    wait_for(lambda: _clients(town.tmux()) == [session], what="the popup's client on the town's server")
+    wait_for(lambda: bead in screen() and "┌" in screen(), what="the agent's screen in the popup")
+    _keys(terminal, "screen", "C-b", "d")  # detach: ends the popup's client, so the popup
+    wait_for(lambda: _clients(town.tmux()) == [], what="the popup's client gone")
+    wait_for(lambda: "┌" not in screen() and f"● {name}" in screen(), what="the TUI back, no popup")
+    assert _clients(person) == ["desk"]  # the person's own client is still attached
+    assert tmux.has_session(session)
+    _keys(terminal, "screen", "?")  # and the TUI still answers keys
+    wait_for(lambda: "escape to close" in screen(), what="the TUI's help after the popup")

@@ -36,12 +36,13 @@ def open_app(town, daemon: bool = True) -> int:
     from ..runtime.tmux import Tmux
     from ..tui.app import GastownApp
 
-    tmux = Tmux()
+    # The town's own tmux server (its agents'); with no town yet, the default one until it opens.
+    tmux = town.tmux() if town is not None else Tmux()
 
     def make_daemon(opened):
         from ..services.daemon import Daemon
 
-        return Daemon(opened, tmux=tmux)
+        return Daemon(opened)  # slings onto the opened town's server
 
     app = GastownApp(town, tmux=tmux, daemon_factory=make_daemon if daemon else None)
     app.run()

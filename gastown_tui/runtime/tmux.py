@@ -214,9 +214,14 @@ class Tmux:
     def _server_args(self) -> list[str]:
         return ["-L", self.socket] if self.socket else []
 
-    def attach_argv(self, name: str) -> list[str]:
-        """The argument list that attaches a terminal to ``name`` on this server (returns on detach)."""
-        return [self.binary or "tmux", *self._server_args(), "attach-session", "-t", _target(check_session(name))]
+    def attach_argv(self, name: str, by_path: bool = False) -> list[str]:
+        """The argument list that attaches a terminal to ``name`` on this server (returns on detach).
+
+        ``by_path`` names the server by its socket's path (``-S``), for a process that may not
+        share our ``TMUX_TMPDIR`` (a popup started by the user's own tmux server).
+        """
+        server = ["-S", self.socket_path()] if by_path else self._server_args()
+        return [self.binary or "tmux", *server, "attach-session", "-t", _target(check_session(name))]
 
     def attach_hint(self, name: str) -> str:
         """The attach command to type by hand, e.g. ``tmux -L gt-demo-1a2b3c attach -t '=gt-calc-furiosa'``

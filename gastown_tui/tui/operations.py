@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 
+from ..errors import GtError
 from ..ledger import default_actor
 
 
@@ -86,7 +87,7 @@ def sling(town, bead_id: str, rig: str) -> str:
 def nudge(town, address: str, text: str) -> str:
     from ..services import polecats
 
-    return f"Nudged {polecats.nudge(address, text)}"
+    return f"Nudged {polecats.nudge(address, text, tmux=town.tmux())}"
 
 
 def nuke(town, rig: str, name: str, force: bool = False) -> str:
@@ -100,13 +101,31 @@ def nuke(town, rig: str, name: str, force: bool = False) -> str:
     return f"Nuked {rig}/{name}" + (" (forced)" if force else "")
 
 
-def attach_command(session: str) -> list[str]:
-    """How to show ``session``: inside tmux switch this client to it, else attach (returns on detach)."""
-    if os.environ.get("TMUX"):
-        return ["tmux", "switch-client", "-t", f"={session}"]
-    return ["tmux", "attach-session", "-t", f"={session}"]
+def inside_tmux() -> bool:
+    """Whether the TUI runs inside a tmux client of the user's (``TMUX`` set)."""
+    return bool(os.environ.get("TMUX"))
 
 
-def run_attached(session: str) -> int:
-    """Run the attach command in the foreground terminal (the caller has suspended the TUI)."""
-    return subprocess.run(attach_command(session)).returncode
+def run_attached(town, session: str) -> int:
+    """Outside tmux: attach this terminal to ``session`` on the town's server until the user detaches
+    (the caller has suspended the TUI). Returns tmux's exit status."""
+    return subprocess.run(town.tmux().attach_argv(session)).returncode
+
+
+def attach_in_popup(town, session: str) -> None:
+    """Inside tmux: a popup over the user's own client, attached to ``session`` on the town's server.
+
+    Blocks until the popup closes: detaching (``ctrl-b d``) ends the inner client and with it the
+    popup, and the TUI underneath is still there. The inner client runs with ``TMUX`` unset (it is
+    a client of another server, not a nested session) and reaches the town's server by socket path.
+    Everything is an argument list (tmux 3.2+ runs a popup's arguments without a shell).
+    """
+    tmux = town.tmux()
+    inner = ["env", "-u", "TMUX", *tmux.attach_argv(session, by_path=True)]
+    popup = [tmux.binary or "tmux", "display-popup", "-E", "-w", "90%", "-h", "90%", "-T", f" {session} "]
+    proc = subprocess.run([*popup, *inner], capture_output=True, text=True, errors="replace")
+    if proc.returncode != 0:
+        raise GtError(
+            f"tmux could not open a popup: {proc.stderr.strip() or proc.returncode}",
+            f"tmux 3.2 or newer has popups; or attach by hand: {tmux.attach_hint(session)}",
+        )
