@@ -3,12 +3,15 @@ run side by side, and nothing done in one reaches the other (real tmux, git and 
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 
 import pytest
 from polecat_support import FAST, HANG, add_rig, mr_for, new_bead, scripted_log, tmux_server, wait_for  # noqa: F401
 
 from conftest import run_gt
+from gastown_tui.errors import GtError
 from gastown_tui.runtime.tmux import Tmux, socket_name
 from gastown_tui.services import polecats
 from gastown_tui.town import Town, install
@@ -25,6 +28,26 @@ def test_socket_names_are_per_town_folder_stable_and_safe(tmp_path):
     assert re.fullmatch(r"gt-demo-town-[0-9a-f]{6}", odd)
     assert re.fullmatch(r"gt-town-[0-9a-f]{6}", socket_name(tmp_path / "!!!"))
     assert len(socket_name(tmp_path / ("x" * 200))) <= 34
+
+
+def test_attach_commands_name_the_server_and_the_exact_session(tmux, tmp_path):
+    server = Tmux("gt-x-123abc")
+    assert server.attach_hint("gt-calc-furiosa") == "tmux -L gt-x-123abc attach -t '=gt-calc-furiosa'"
+    assert shlex.split(server.attach_hint("odd name'$(x)"))[-1] == "=odd name'$(x)"  # quoted, never run
+    assert server.attach_argv("gt-calc-furiosa")[1:] == [
+        "-L",
+        "gt-x-123abc",
+        "attach-session",
+        "-t",
+        "=gt-calc-furiosa",
+    ]
+    for bad in ("a;b", "-t", "", "a b", "x:1"):
+        with pytest.raises(GtError, match="not a session name"):
+            server.attach_argv(bad)
+    server.new_session("gt-calc-furiosa", str(tmp_path), ["cat"])
+    path = server.socket_path()  # the -L socket sits in the test's TMUX_TMPDIR, as tmux puts it
+    assert path.startswith(os.path.realpath(os.environ["TMUX_TMPDIR"])) and path.endswith("/gt-x-123abc")
+    assert server.attach_argv("gt-calc-furiosa", by_path=True)[1:3] == ["-S", path]
 
 
 def test_town_tmux_is_the_towns_own_server(tmp_path, tmux):
