@@ -231,6 +231,11 @@ class _SqliteConnection:
 
 _MYSQL_TRANSIENT = {1205, 1213, 2003, 2006, 2013, 2014, 2055, 4031}
 _MYSQL_DISCONNECT = {2003, 2006, 2013, 2014, 2055, 4031}
+# Seconds to reach the server and for each read of its greeting and login: a server that is down,
+# or a host that takes the connection and says nothing, is given up on at once (the Ledger retries
+# within its own time budget). Queries then get READ_TIMEOUT.
+CONNECT_TIMEOUT = 1.0
+READ_TIMEOUT = 60
 
 
 class MysqlBackend(Backend):
@@ -247,7 +252,7 @@ class MysqlBackend(Backend):
     def _raw_connect(self, database: str | None):
         import pymysql
 
-        return pymysql.connect(
+        conn = pymysql.connect(
             host=self.url.host,
             port=self.url.port,
             user=self.url.user,
@@ -255,10 +260,12 @@ class MysqlBackend(Backend):
             database=database,
             charset="utf8mb4",
             autocommit=False,
-            connect_timeout=5,
-            read_timeout=60,
-            write_timeout=60,
+            connect_timeout=CONNECT_TIMEOUT,
+            read_timeout=CONNECT_TIMEOUT,
+            write_timeout=READ_TIMEOUT,
         )
+        conn._read_timeout = READ_TIMEOUT  # pymysql has no public setter; it applies this on the next read
+        return conn
 
     def user_error(self, exc: BaseException) -> GtError | None:
         import pymysql

@@ -40,6 +40,9 @@ INFRA_TYPES = (
     "event",
 )
 _RETRY_ATTEMPTS = 10
+# Seconds a unit of work may spend retrying a refused or lost connection (a busy database is
+# retried _RETRY_ATTEMPTS times instead): a server that is down is said so within ~2 s.
+_RECONNECT_BUDGET = 1.0
 # Ephemeral beads (wisps) get ids like ``gt-wisp-k3x``; exports leave them behind.
 WISP_INFIX = "-wisp"
 
@@ -593,7 +596,7 @@ class Ledger:
 
     def _guard(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` retrying transient failures with backoff; then fail clearly."""
-        delay = 0.02
+        delay, start = 0.02, time.monotonic()
         for attempt in range(_RETRY_ATTEMPTS):
             try:
                 return fn()
@@ -603,14 +606,16 @@ class Ledger:
                     if clear is not None:
                         raise clear from None
                     raise
-                if self.backend.is_disconnect(exc):
+                pause = delay * (1 + random.random())
+                lost = self.backend.is_disconnect(exc)
+                if lost:
                     self._drop_connection()
-                if attempt == _RETRY_ATTEMPTS - 1:
+                if attempt == _RETRY_ATTEMPTS - 1 or (lost and time.monotonic() + pause - start > _RECONNECT_BUDGET):
                     raise LedgerUnavailable(
                         f"ledger {self.describe()} unavailable: {exc}",
                         "check that the database is running and reachable, then retry",
                     ) from None
-                time.sleep(delay * (1 + random.random()))
+                time.sleep(pause)
                 delay = min(delay * 2, 1.0)
         raise AssertionError("unreachable")
 
