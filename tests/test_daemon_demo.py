@@ -165,3 +165,28 @@ def test_gt_demo_auto_builds_a_town_that_merges_without_approval(tmp_path, gt):
     welcome = town.ledger.list_beads(issue_type="message", assignee="overseer")
     assert "merges their work as soon as its gates pass" in welcome[0]["description"]
     town.ledger.close()
+
+
+def test_a_person_approving_every_merge_request_sees_the_convoy_land(tmp_path, monkeypatch, tmux):
+    town = demo.build_demo(str(tmp_path / "approve"), fast=True)
+    monkeypatch.setenv("GT_TOWN", str(town.root))
+    daemon = Daemon(town, FAST, tmux=tmux)
+    approvals: dict[str, int] = {}
+
+    def landed():
+        daemon.tick()
+        for mr in refinery.list_queue(town, "calc"):
+            if mr["state"] == "pending":
+                refinery.approve(town, mr["id"])
+                approvals[mr["id"]] = approvals.get(mr["id"], 0) + 1
+        return _landed(town) == 12
+
+    try:
+        wait_for(landed, timeout=240, what="the convoy to land 12/12")
+    finally:
+        daemon.stop()
+        daemon.release()
+    assert len(approvals) == 12 and sum(approvals.values()) >= 15  # each failure came back and was approved again
+    mrs = refinery.list_queue(town, "calc", include_closed=True)
+    assert {m["state"] for m in mrs} == {"merged"} and len([m for m in mrs if m["attempt"] > 1]) >= 3
+    town.ledger.close()

@@ -85,6 +85,7 @@ def test_failed_gates_wake_the_polecat_with_the_gate_and_its_output_and_its_fix_
     assert "git rebase main" in primed.out
     hooked = gt("hook", "--agent", ADDRESS, "--json").json()
     assert hooked["rework"]["gate"] == "scripted check" and hooked["rework"]["mr"] == mr
+    assert f"rework: {mr} came back (attempt 1): gate 'scripted check' failed" in gt("hook", "--agent", ADDRESS).out
     assert witness.patrol(town, config.name) == []  # sent back once, not again
 
     # Its session dies; the witness restarts it from the hook, and this time it does the work.
@@ -182,3 +183,23 @@ def test_sling_gives_no_new_work_to_a_polecat_whose_work_is_coming_back(lite_tow
     assert refinery.run_once(town, config.name)["failed"] == [mr]
     other = polecats.sling(town, new_bead(town, "Something else"), config.name, runtime=HANG)
     assert other["polecat"] != "furiosa"  # furiosa stays free for its rework
+
+
+def test_a_polecat_that_gives_up_on_its_rework_is_escalated_not_woken_again(lite_town, tmp_path, tmux, gt):
+    town = lite_town
+    config = _rig(town, tmp_path)
+    bead = new_bead(town, "Too hard")
+    got = polecats.sling(town, bead, config.name, runtime="scripted:fail-gates,fast")
+    mr = _submitted(town, tmux, bead, got["session"])
+    assert refinery.run_once(town, config.name)["failed"] == [mr]
+    town.ledger.write("test", lambda tx: set_agent(tx, config, "furiosa", runtime=HANG))
+    assert [f["action"] for f in witness.patrol(town, config.name)] == ["rework"]
+    wait_for(lambda: "hanging on purpose" in scripted_log(town, got["session"]), what="the woken polecat")
+    res = gt("done", "--exit", "ESCALATED", "--agent", ADDRESS)
+    assert res.code == 0, res.err
+    assert _state(town, mr) == "failed" and town.ledger.get(bead)["status"] == "blocked"
+    findings = [f for f in witness.patrol(town, config.name) if f["kind"] != "idle"]
+    assert [(f["kind"], f["action"]) for f in findings] == [("merge-failed", "escalate")]
+    mail = town.ledger.list_beads(issue_type="message", assignee="overseer")
+    assert len(mail) == 1 and "gave up on it" in mail[0]["description"]
+    assert witness.patrol(town, config.name) == [] and town.ledger.get(bead)["status"] == "blocked"

@@ -61,6 +61,11 @@ def _hook_text(bead) -> str:
     step = bead.get("current_step")
     if step:
         text += f"\n  current step {step['id']}: {step['title']}"
+    if bead.get("rework"):
+        from ..services.rework import summary
+
+        back = bead["rework"]
+        text += f"\n  rework: {back['mr']} came back (attempt {back['attempt']}): {summary(back)} — see gt prime"
     return text
 
 

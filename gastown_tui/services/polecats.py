@@ -644,6 +644,10 @@ def _record_done(tx, config: RigConfig, name: str, bead_id: str, exit_kind: str,
     mr_id = None
     if exit_kind == "MERGED":
         mr_id = _merge_request(tx, config, name, bead, branch, commit)
+    else:
+        from .rework import give_up
+
+        give_up(tx, bead_id, exit_kind)
     status = DONE_STATUS[exit_kind]
     tx.update(bead_id, status=status, assignee=None if status == "open" else address)
     tx.event(bead_id, "done", "hooked", f"{exit_kind} {mr_id or ''}".strip())

@@ -56,11 +56,15 @@ class SentBack:
     worker: str
     source: str
     attempt: int
-    source_open: bool
+    source_status: str  # "" when the bead is gone
 
     @property
     def kind(self) -> str:
         return SENT_BACK[self.state]
+
+    @property
+    def source_open(self) -> bool:
+        return self.source_status not in ("", "closed")
 
 
 def attempt_of(description: str) -> int:
@@ -90,7 +94,7 @@ def sent_back(session, config: RigConfig) -> list[SentBack]:
                 worker=fields.get("worker", ""),
                 source=fields.get("source_issue", ""),
                 attempt=attempt_of(row["description"]),
-                source_open=bool(source) and source["status"] != "closed",
+                source_status=source["status"] if source else "",
             )
         )
     return out
@@ -127,6 +131,9 @@ def plan(backs: list[SentBack], polecats: list[Polecat], config: RigConfig) -> l
         polecat = by_name.get(name) if rig == config.name else None
         if polecat is None or polecat.agent_state == "nuked":
             out.append(Decision(back, "escalate", detail=f"its polecat {back.worker or '(unknown)'} is gone"))
+        elif back.source_status == "blocked":
+            out.append(Decision(back, "escalate", detail=f"its polecat gave up on it (gt done --exit ESCALATED): "
+                                f"{back.source} is blocked"))  # fmt: skip
         elif back.attempt > config.max_rework:
             sent = back.attempt - 1
             out.append(Decision(back, "escalate", detail=f"came back {back.attempt} times; sent back {sent} "
@@ -291,7 +298,26 @@ def _started(tx, config: RigConfig, name: str, session: str) -> None:
     set_agent(tx, config, name, agent_state="working", session=session)
 
 
-# -- gt done resubmits ---------------------------------------------------------------------------
+# -- gt done resubmits (or gives up) ------------------------------------------------------------------
+
+
+def give_up(tx, bead_id: str, exit_kind: str) -> None:
+    """``gt done --exit ESCALATED|DEFERRED`` during rework: the MR does not stay ``reworking`` with
+    nobody on it. ESCALATED puts it back to its verdict, which the witness escalates (its bead is
+    blocked now); DEFERRED retires it (superseded), as its bead goes back to the pool for a new start."""
+    from .refinery import _get_mr, _set_state
+
+    row = _latest_mr(tx, bead_id)
+    mr = _get_mr(tx, row["id"]) if row else None
+    if mr is None or mr.state != "reworking":
+        return
+    if exit_kind == "DEFERRED":
+        _set_state(tx, mr.id, "superseded", close_reason="superseded: rework deferred, its bead is back in the pool",
+                   assignee=None)  # fmt: skip
+    else:
+        verdict = {"conflict": "rework", "rejected": "rejected"}.get(brief(mr)["kind"], "failed")
+        _set_state(tx, mr.id, verdict, assignee=None)
+    tx.add_comment(mr.id, f"Attempt {mr.attempt}: its polecat gave the rework up (gt done --exit {exit_kind})")
 
 
 def resubmit(tx, config: RigConfig, name: str, bead: dict[str, Any], branch: str, commit: str) -> str | None:
