@@ -172,6 +172,11 @@ def test_after_max_rework_send_backs_the_next_failure_is_escalated_once(lite_tow
     assert len(town.ledger.list_beads(issue_type="message", assignee="overseer")) == 1
     assert not tmux.has_session(got["session"]) and town.ledger.get(bead)["status"] == "in_progress"
     assert _state(town, mr) == "failed"
+    # A person's retry that fails again is news again: escalated once more, still not sent back.
+    refinery.retry(town, mr)
+    assert refinery.run_once(town, config.name)["failed"] == [mr]
+    assert [f["action"] for f in witness.patrol(town, config.name)] == ["escalate"]
+    assert len(town.ledger.list_beads(issue_type="message", assignee="overseer")) == 2
 
 
 def test_sling_gives_no_new_work_to_a_polecat_whose_work_is_coming_back(lite_town, tmp_path, tmux):

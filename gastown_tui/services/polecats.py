@@ -21,7 +21,9 @@ bead is created; ``sling`` refuses a bead that has an open MR. ``ESCALATED`` →
 pool). In every case the hook is cleared (no bead ``hooked`` to the polecat any more) and the
 agent bead says ``agent_state: done``: the witness never calls that a zombie — it kills a
 lingering session and settles the polecat to ``idle``. The worktree's HEAD is detached from the
-branch (same commit) so the refinery may rebase or delete the branch.
+branch (same commit) so the refinery may rebase or delete the branch. When the merge request
+comes back (failed gates, a conflict, a rejection), the witness puts the bead back on the
+polecat's hook, and its next ``gt done`` resubmits that same MR (``rework.py``).
 """
 
 from __future__ import annotations
