@@ -14,7 +14,8 @@ from gastown_tui.town import install
 from gastown_tui.tui.app import GastownApp
 from gastown_tui.tui.messages import PaneCaptured
 
-SIZE = (160, 48)
+SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
+PANE_SIZES = {**SIZES, "100x30": (100, 30)}  # the panes also at the middle breakpoint
 CAPTURE = "\x1b[1;32m❯\x1b[0m gt hook\n\x1b[33mgt-tui-c\x1b[0m Session cookies (hooked)\n\x1b[1;32m❯\x1b[0m pytest -q\n....  [100%]\n"
 
 
@@ -35,7 +36,7 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
-def shot(snap_compare, app, *keys: str, before=None) -> bool:
+def shot(snap_compare, app, size, *keys: str, before=None) -> bool:
     async def run_before(pilot):
         await settle(pilot)
         if before is not None:
@@ -44,55 +45,58 @@ def shot(snap_compare, app, *keys: str, before=None) -> bool:
             await pilot.press(key)
             await settle(pilot)
 
-    return snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    return snap_compare(app, terminal_size=size, run_before=run_before)
 
 
+@pytest.mark.parametrize("size", PANE_SIZES.values(), ids=PANE_SIZES.keys())
 class TestPanes:
-    def test_rig_tree(self, snap_compare, app):
-        assert shot(snap_compare, app, "1", "j", "j", "j", "j")
+    def test_rig_tree(self, snap_compare, app, size):
+        assert shot(snap_compare, app, size, "1", "j", "j", "j", "j")
 
-    def test_polecat_output(self, snap_compare, app):
+    def test_polecat_output(self, snap_compare, app, size):
         async def captured(pilot):
             screen = pilot.app.screen
             screen.poller = type("Fixed", (), {"focused": "gt-gastown-ace"})()
             screen.post_message(PaneCaptured("gt-gastown-ace", CAPTURE))
 
-        assert shot(snap_compare, app, "2", before=captured)
+        assert shot(snap_compare, app, size, "2", before=captured)
 
-    def test_convoys_expanded(self, snap_compare, app):
-        assert shot(snap_compare, app, "3", "space")
+    def test_convoys_expanded(self, snap_compare, app, size):
+        assert shot(snap_compare, app, size, "3", "space")
 
-    def test_refinery_queue(self, snap_compare, app):
-        assert shot(snap_compare, app, "4", "j")
+    def test_refinery_queue(self, snap_compare, app, size):
+        assert shot(snap_compare, app, size, "4", "j")
 
-    def test_mail_inbox(self, snap_compare, app):
-        assert shot(snap_compare, app, "5")
+    def test_mail_inbox(self, snap_compare, app, size):
+        assert shot(snap_compare, app, size, "5")
 
 
+@pytest.mark.parametrize("size", SIZES.values(), ids=SIZES.keys())
 class TestDialogs:
-    def test_help(self, snap_compare, app):
-        assert shot(snap_compare, app, "question_mark")
+    def test_help(self, snap_compare, app, size):
+        assert shot(snap_compare, app, size, "question_mark")
 
-    def test_reject_reason(self, snap_compare, app):
-        assert shot(snap_compare, app, "4", "r")
+    def test_reject_reason(self, snap_compare, app, size):
+        assert shot(snap_compare, app, size, "4", "r")
 
-    def test_compose(self, snap_compare, app):
-        assert shot(snap_compare, app, "c")
+    def test_compose(self, snap_compare, app, size):
+        assert shot(snap_compare, app, size, "c")
 
-    def test_merge_request_details(self, snap_compare, app):
-        assert shot(snap_compare, app, "4", "enter")
+    def test_merge_request_details(self, snap_compare, app, size):
+        assert shot(snap_compare, app, size, "4", "enter")
 
-    def test_sling_form(self, snap_compare, app):
-        assert shot(snap_compare, app, "s")
+    def test_sling_form(self, snap_compare, app, size):
+        assert shot(snap_compare, app, size, "s")
 
-    def test_mail_thread(self, snap_compare, app):
-        assert shot(snap_compare, app, "5", "enter")
+    def test_mail_thread(self, snap_compare, app, size):
+        assert shot(snap_compare, app, size, "5", "enter")
 
-    def test_nuke_confirmation(self, snap_compare, app):
-        assert shot(snap_compare, app, "1", "j", "j", "j", "j", "j", "X")
+    def test_nuke_confirmation(self, snap_compare, app, size):
+        assert shot(snap_compare, app, size, "1", "j", "j", "j", "j", "j", "X")
 
 
+@pytest.mark.parametrize("size", SIZES.values(), ids=SIZES.keys())
 class TestWelcome:
-    def test_outside_a_town(self, snap_compare, monkeypatch):
+    def test_outside_a_town(self, snap_compare, monkeypatch, size):
         monkeypatch.setenv("HOME", "/home/overseer")
-        assert snap_compare(GastownApp(None, clock=frozen_clock, follow=False), terminal_size=SIZE)
+        assert snap_compare(GastownApp(None, clock=frozen_clock, follow=False), terminal_size=size)

@@ -31,6 +31,7 @@ from ..widgets.convoy_board import ConvoyBoard
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.mail_inbox import MailInbox
 from ..widgets.merge_queue import MergeQueueTable
+from ..widgets.pane_strip import PaneStrip
 from ..widgets.polecat_output import PolecatOutput
 from ..widgets.rig_tree import RigTree
 from ..widgets.status_banner import StatusBanner
@@ -44,10 +45,13 @@ from .text_view import TextViewScreen
 PANES = ("rigs", "output", "convoys", "queue", "mail")
 SCROLLBACK_LINES = 2000
 PANE_TITLES = ("Rigs", "Polecat output", "Convoys", "Refinery queue", "Mail")
+LEFT_PANES = ("rigs", "convoys")
 
 
 class TownScreen(Screen):
     BINDINGS = actions.bindings("town")
+    # Narrow: one pane at a time (the strip names the others); medium: the left column shrinks.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
     FEED_INTERVAL = 0.25
     PANE_INTERVAL = 0.2  # agent output shows within 250 ms
     SESSIONS_INTERVAL = 2.0
@@ -68,6 +72,7 @@ class TownScreen(Screen):
     # -- layout -----------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield TownHeader(id="header")
+        yield PaneStrip(("Rigs", "Output", "Convoys", "Queue", "Mail"), id="pane-strip")
         yield StatusBanner(id="banner")
         with Horizontal(id="panes"):
             with Vertical(id="left"):
@@ -86,6 +91,7 @@ class TownScreen(Screen):
         header.town_name = self.town.name
         header.backend = self.town.ledger.describe().replace(f"{self.town.root}/", "")
         self.query_one(PolecatOutput).show_placeholder("select a polecat with a live session")
+        self._show_pane("rigs")
         self.query_one(RigTree).focus()
         self.set_interval(self.AGES_INTERVAL, self._tick_ages)
         self._poll_feed()
@@ -209,7 +215,9 @@ class TownScreen(Screen):
         else:
             output.show_placeholder(f"{agent.address}: no live session (state {agent.state})")
 
-    def on_descendant_focus(self) -> None:
+    def on_descendant_focus(self, event) -> None:
+        if event.widget.id in PANES:
+            self._show_pane(event.widget.id)
         self.refresh_bindings()
 
     # -- what applies now ---------------------------------------------------
@@ -242,7 +250,15 @@ class TownScreen(Screen):
 
     # -- actions --------------------------------------------------------------
     def action_focus_pane(self, number: int) -> None:
+        self._show_pane(PANES[number - 1])
         self.query_one(f"#{PANES[number - 1]}").focus()
+
+    def _show_pane(self, pane: str) -> None:
+        """Mark ``pane`` as the one shown when only one fits (narrow terminals)."""
+        for other in PANES:
+            self.query_one(f"#{other}").set_class(other == pane, "-active")
+        self.set_class(pane in LEFT_PANES, "-on-left")
+        self.query_one(PaneStrip).active = PANES.index(pane) + 1
 
     def action_next_pane(self, step: int = 1) -> None:
         """Tab: the panes in the order of their numbers (1→5, then 1 again), whatever the layout."""

@@ -20,8 +20,20 @@ class ConvoyBoard(KeyedTree):
     def __init__(self, **kwargs):
         super().__init__("convoys", **kwargs)
         self.show_root = False
+        self._snapshot: TownSnapshot | None = None
+        self._widths = (28, BAR_WIDTH)  # title, bar
+
+    def on_resize(self) -> None:
+        """The title takes what the bar (half as long on a narrow pane) and the count leave."""
+        bar = BAR_WIDTH if self.size.width >= 56 else BAR_WIDTH // 2
+        widths = (max(10, min(40, self.size.width - bar - 12)), bar)
+        if widths != self._widths:
+            self._widths = widths
+            if self._snapshot is not None:
+                self.show(self._snapshot)
 
     def show(self, snapshot: TownSnapshot) -> None:
+        self._snapshot = snapshot
         seen: set[str] = set()
         if not snapshot.convoys:
             self.put("empty", self.root, Text("no open convoys", style="dim"), None, leaf=True)
@@ -36,8 +48,9 @@ class ConvoyBoard(KeyedTree):
         self.prune(seen)
 
     def _convoy_label(self, convoy: ConvoyView) -> Text:
-        text = Text(f"{convoy.title[:28]:<28} ")
-        text.append(progress_bar(convoy.closed, convoy.total), style="bold")
+        width, bar = self._widths
+        text = Text(f"{convoy.title[:width]:<{width}} ")
+        text.append(progress_bar(convoy.closed, convoy.total, bar), style="bold")
         text.append(f" {convoy.closed}/{convoy.total}")
         if convoy.stranded:
             text.append(" ")

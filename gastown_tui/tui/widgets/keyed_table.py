@@ -1,11 +1,14 @@
 """A DataTable whose rows are kept by bead id and updated in place (never cleared and rebuilt).
 
 Subclasses list their columns in ``COLUMNS``; the first column shows the row's key (the bead id).
+The table fits its pane: on a narrow pane the columns with the highest ``drop`` go first, and
+the ``flex`` column (the title) takes the width left over.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.binding import Binding
@@ -15,20 +18,52 @@ from .badges import BADGE_CLASSES
 from .inert import inert_text
 
 
+@dataclass(frozen=True)
+class Column:
+    label: str
+    width: int
+    drop: int = 0  # 0: always shown; on a narrow pane, higher numbers are dropped first
+    flex: bool = False  # takes the width left over
+
+
+PADDING = 2  # a DataTable cell's padding, both sides
+
+
 class KeyedTable(DataTable):
     COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | BADGE_CLASSES
     BINDINGS = [Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False)]
-    COLUMNS: tuple[tuple[str, int], ...] = ()
+    COLUMNS: tuple[Column, ...] = ()
 
     def __init__(self, **kwargs):
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self._rows: dict[str, tuple] = {}  # what is shown
         self._all: dict[str, Sequence[str | Text]] = {}  # what was given, before the filter
         self.row_filter = ""
+        self._layout: tuple[tuple[int, int], ...] = ()  # (index in COLUMNS, width) of the shown columns
 
     def on_mount(self) -> None:
-        for label, width in self.COLUMNS:
+        self._set_layout(tuple((i, c.width) for i, c in enumerate(self.COLUMNS)))
+
+    def on_resize(self) -> None:
+        layout = fit_columns(self.COLUMNS, self.size.width - 1)  # one cell for the scrollbar
+        if layout != self._layout:
+            selected = self.selected_key
+            self.clear(columns=True)
+            self._rows.clear()
+            self._set_layout(layout)
+            self.sync(self._all)
+            if selected in self._rows:
+                self.move_cursor(row=self.get_row_index(selected), animate=False, scroll=False)
+
+    def _set_layout(self, layout: tuple[tuple[int, int], ...]) -> None:
+        self._layout = layout
+        for index, width in layout:
+            label = self.COLUMNS[index].label
             self.add_column(label, width=width, key=label)
+
+    @property
+    def shown_columns(self) -> list[str]:
+        return [self.COLUMNS[index].label for index, _ in self._layout]
 
     @property
     def selected_key(self) -> str | None:
@@ -48,7 +83,9 @@ class KeyedTable(DataTable):
 
     def refresh_column(self, column: str, cell_for: Callable[[str], str | Text]) -> None:
         """Recompute one column of every shown row (ages as time passes); only changed cells are redrawn."""
-        index = [label for label, _ in self.COLUMNS].index(column)
+        if column not in self.shown_columns:
+            return
+        index = self.shown_columns.index(column)
         for key, cells in self._rows.items():
             cell = inert_text(cell_for(key))
             if cells[index] != cell:
@@ -67,13 +104,13 @@ class KeyedTable(DataTable):
         if self.row_filter:
             rows = {k: c for k, c in rows.items() if self.row_filter in " ".join(map(str, c)).lower()}
         selected = self.selected_key
-        keys = [label for label, _ in self.COLUMNS]
+        keys = self.shown_columns
         with self.app.batch_update():
             for key in [k for k in self._rows if k not in rows]:
                 self.remove_row(key)
                 del self._rows[key]
             for key, cells in rows.items():
-                cells = tuple(map(inert_text, cells))
+                cells = tuple(inert_text(cells[index]) for index, _ in self._layout)
                 old = self._rows.get(key)
                 if old is None:
                     self.add_row(*cells, key=key)
@@ -85,7 +122,23 @@ class KeyedTable(DataTable):
             if list(self._rows) != list(rows):
                 # The first column is the key, so ordering by it is ordering rows by key.
                 rank = {key: index for index, key in enumerate(rows)}
-                self.sort(self.COLUMNS[0][0], key=lambda cell: rank[str(cell)])
+                self.sort(self.COLUMNS[0].label, key=lambda cell: rank[str(cell)])
                 self._rows = {k: self._rows[k] for k in rows}
             if selected in self._rows:
                 self.move_cursor(row=self.get_row_index(selected), animate=False, scroll=False)
+
+
+def fit_columns(columns: Sequence[Column], width: int) -> tuple[tuple[int, int], ...]:
+    """``(index, width)`` of the columns that fit ``width`` cells: the most droppable go first,
+    then the flex column takes what is left."""
+    shown = list(range(len(columns)))
+
+    def needed() -> int:
+        return sum(columns[i].width + PADDING for i in shown)
+
+    for index in sorted((i for i, c in enumerate(columns) if c.drop), key=lambda i: -columns[i].drop):
+        if needed() <= width:
+            break
+        shown.remove(index)
+    spare = max(0, width - needed())
+    return tuple((i, columns[i].width + (spare if columns[i].flex else 0)) for i in shown)

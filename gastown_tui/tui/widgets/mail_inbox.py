@@ -10,18 +10,18 @@ from ...services.mail import Message
 from ...services.townview import TownSnapshot
 from .. import actions
 from .ages import age
-from .keyed_table import KeyedTable
+from .keyed_table import Column, KeyedTable
 
 
 class MailInbox(actions.ScreenActions, KeyedTable):
     BINDINGS = actions.bindings("mail")
     COLUMNS = (
-        ("Message", 12),
-        (" ", 1),
-        ("From", 18),
-        ("Subject", 36),
-        ("Type", 12),
-        ("Age", 4),
+        Column("Message", 12),
+        Column(" ", 1),
+        Column("From", 16, drop=1),
+        Column("Subject", 16, flex=True),
+        Column("Type", 12, drop=3),
+        Column("Age", 4, drop=2),
     )
 
     def __init__(self, **kwargs):

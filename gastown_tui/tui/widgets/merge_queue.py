@@ -10,22 +10,22 @@ from ...services.townview import MergeRequestView, TownSnapshot
 from .. import actions
 from .ages import age
 from .badges import badge
-from .keyed_table import KeyedTable
+from .keyed_table import Column, KeyedTable
 
 
 class MergeQueueTable(actions.ScreenActions, KeyedTable):
     BINDINGS = actions.bindings("queue")
     COLUMNS = (
-        ("MR", 11),
-        ("P", 2),
-        ("Rig", 8),
-        ("Bead", 9),
-        ("Title", 14),
-        ("Worker", 7),
-        ("State", 8),
-        ("Gates", 12),
-        ("Diff", 8),
-        ("Age", 3),
+        Column("MR", 11),
+        Column("P", 2, drop=3),
+        Column("Rig", 8, drop=4),
+        Column("Bead", 9, drop=5),
+        Column("Title", 14, flex=True),
+        Column("Worker", 7, drop=6),
+        Column("State", 8),
+        Column("Gates", 12, drop=1),
+        Column("Diff", 8, drop=7),
+        Column("Age", 4, drop=2),
     )
 
     def __init__(self, **kwargs):

@@ -14,11 +14,16 @@ class TownHeader(Static):
     unread = reactive(0)
 
     def render(self) -> Text:
-        text = Text()
-        text.append(" ⛽ Gas Town ", style="bold reverse")
-        text.append(f"  {self.town_name}", style="bold")
-        text.append(f"   ledger: {self.backend}", style="dim")
-        text.append(f"   daemon: {self.daemon}", style="dim")
+        """What fits the width, the least needed part (the ledger, then the daemon) left out first."""
+        parts = [(" ⛽ Gas Town ", "bold reverse"), (f"  {self.town_name}", "bold")]
         if self.unread:
-            text.append(f"   ✉ {self.unread} unread", style="bold")
+            parts.append((f"   ✉ {self.unread} unread", "bold"))
+        optional = [(f"   daemon: {self.daemon}", "dim"), (f"   ledger: {self.backend}", "dim")]
+        while optional and sum(len(p) for p, _ in parts + optional) > self.size.width:
+            optional.pop()
+        text = Text()
+        for part, style in parts[:2] + optional + parts[2:]:
+            text.append(part, style=style)
+        if self.size.width:
+            text.truncate(self.size.width, overflow="ellipsis")
         return text

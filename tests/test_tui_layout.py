@@ -1,0 +1,75 @@
+"""The layout fits the terminal: one pane at a time when narrow, key columns kept, all panes reachable."""
+
+from __future__ import annotations
+
+import pytest
+from tui_support import frozen_clock, populate, sync
+
+from gastown_tui.town import install
+from gastown_tui.tui.app import GastownApp
+from gastown_tui.tui.widgets.keyed_table import fit_columns
+from gastown_tui.tui.widgets.mail_inbox import MailInbox
+from gastown_tui.tui.widgets.merge_queue import MergeQueueTable
+
+PANES = ("rigs", "output", "convoys", "queue", "mail")
+
+
+@pytest.fixture
+def town(tmp_path):
+    town = install(str(tmp_path / "town"))
+    populate(town.ledger)
+    yield town
+    town.ledger.close()
+
+
+def shown(app) -> list[str]:
+    return [
+        pane for pane in PANES if app.screen.query_one(f"#{pane}").display and app.screen.query_one(f"#{pane}").region
+    ]
+
+
+@sync
+async def test_at_80x24_one_pane_fills_the_screen_and_every_pane_is_reachable(town):
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert shown(app) == ["rigs"]
+        for number, pane in enumerate(PANES, 1):
+            await pilot.press(str(number))
+            await pilot.pause()
+            assert shown(app) == [pane] and app.focused.id == pane
+            assert app.screen.query_one(f"#{pane}").region.width == 80
+        await pilot.press("tab")
+        await pilot.pause()
+        assert shown(app) == ["rigs"]
+        queue, inbox = app.screen.query_one(MergeQueueTable), app.screen.query_one(MailInbox)
+        await pilot.press("4")
+        await pilot.pause()
+        assert {"MR", "Title", "State"} <= set(queue.shown_columns)
+        await pilot.press("5")
+        await pilot.pause()
+        assert {"Message", "From", "Subject"} <= set(inbox.shown_columns)
+
+
+@pytest.mark.parametrize("size", [(100, 30), (160, 48)])
+@sync
+async def test_from_100_columns_all_five_panes_show_with_their_key_columns(town, size):
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=size) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert shown(app) == list(PANES)
+        queue = app.screen.query_one(MergeQueueTable)
+        assert {"MR", "Title", "State", "Gates"} <= set(queue.shown_columns)
+        title = queue.shown_columns.index("Title")
+        assert queue.get_row_at(0)[title].plain == "Add login form"  # the title is readable, not cut to "Tit"
+
+
+def test_the_most_droppable_columns_go_first_and_the_title_takes_the_rest():
+    columns = MergeQueueTable.COLUMNS
+    wide = fit_columns(columns, 200)
+    assert [columns[i].label for i, _ in wide] == [c.label for c in columns]
+    narrow = [columns[i].label for i, _ in fit_columns(columns, 56)]
+    assert narrow == ["MR", "Title", "State", "Gates"]
+    assert sum(width + 2 for _, width in fit_columns(columns, 56)) == 56
