@@ -16,7 +16,7 @@ from polecat_support import HANG, add_rig, lite_town_fixture, tmux_server, wait_
 from conftest import GT
 from gastown_tui.services.convoys import create_convoy
 
-IDLE = 7.0  # seconds: two refinery passes, three dispatch passes, a patrol
+IDLE = 7.0  # seconds after it took the rig: two refinery passes, three dispatch passes, a patrol
 
 
 class Running:
@@ -49,6 +49,7 @@ def test_an_idle_daemon_is_quiet_and_logs_what_happens(lite_town, tmux, tmp_path
     config = add_rig(lite_town, tmp_path, runtime=HANG, auto_sling=True)
     daemon = Running(lite_town)
     try:
+        wait_for(lambda: lite_town.ledger.read(lambda s: s.lease_holder(f"daemon:{config.name}")), what="its lease")
         time.sleep(IDLE)
         assert daemon.out == []  # no heartbeat
         bead = lite_town.ledger.write("c", lambda tx: tx.create("Work for the daemon", prefix=config.prefix))
@@ -66,7 +67,8 @@ def test_an_idle_daemon_is_quiet_and_logs_what_happens(lite_town, tmux, tmp_path
 def test_verbose_prints_every_pass(lite_town, tmux, tmp_path):
     add_rig(lite_town, tmp_path)
     daemon = Running(lite_town, "--verbose")
-    time.sleep(IDLE / 2)
-    daemon.stop()
-    loops = _loops(daemon.out)
-    assert {"patrol", "refinery", "dispatch"} <= set(loops) and len(loops) >= 5
+    try:
+        wait_for(lambda: len(daemon.out) >= 5, what="five passes")  # idle ones: e.g. two dispatch passes
+    finally:
+        daemon.stop()
+    assert {"patrol", "refinery", "dispatch"} <= set(_loops(daemon.out))
