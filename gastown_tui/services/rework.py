@@ -132,8 +132,8 @@ def plan(backs: list[SentBack], polecats: list[Polecat], config: RigConfig) -> l
         if polecat is None or polecat.agent_state == "nuked":
             out.append(Decision(back, "escalate", detail=f"its polecat {back.worker or '(unknown)'} is gone"))
         elif back.source_status == "blocked":
-            out.append(Decision(back, "escalate", detail=f"its polecat gave up on it (gt done --exit ESCALATED): "
-                                f"{back.source} is blocked"))  # fmt: skip
+            out.append(Decision(back, "escalate", detail=f"{back.source} is blocked: its polecat gave up on it "
+                                "(gt done --exit ESCALATED), or someone blocked it"))  # fmt: skip
         elif back.attempt > config.max_rework:
             sent = back.attempt - 1
             out.append(Decision(back, "escalate", detail=f"came back {back.attempt} times; sent back {sent} "
