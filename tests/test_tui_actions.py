@@ -115,7 +115,7 @@ async def test_ages_tick_between_reads_of_the_ledger(town):
         queue = app.screen.query_one(MergeQueueTable)
         assert queue.get_cell(MR_FIRST, "Age").plain == "2h"
         now[0] = FROZEN_NOW + dt.timedelta(hours=3)  # no ledger event: only the clock moved
-        await pilot.pause(app.screen.AGES_INTERVAL + 0.3)
+        await pilot.pause(app.screen.TICK_INTERVAL + 0.3)
         assert queue.get_cell(MR_FIRST, "Age").plain == "5h"
 
 

@@ -99,3 +99,31 @@ async def test_outside_a_town_the_welcome_screen_creates_one(tmp_path):
         assert (target / TOWN_FILE).is_file()
         assert app.screen.town.root == target.resolve()
         app.screen.town.ledger.close()
+
+
+@sync
+async def test_a_ledger_server_that_goes_quiet_shows_the_banner_within_3_s_and_clears(tmp_path):
+    from net_support import StallingRelay
+
+    name = "gt_test_tui_" + uuid.uuid4().hex[:10]
+    relay = StallingRelay(("127.0.0.1", 3306))
+    town = install(str(tmp_path / "town"), f"mysql://root@127.0.0.1:{relay.port}/{name}")
+    try:
+        app = GastownApp(town, clock=frozen_clock)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.screen
+            await until(lambda: isinstance(app.screen, TownScreen) and screen.snapshot is not None, what="first read")
+            banner = screen.query_one(StatusBanner)
+            assert not banner.display
+            relay.freeze()  # the server stops answering; no connection is closed
+            frozen_at = time.monotonic()
+            await until(lambda: banner.display and "ledger unreachable" in str(banner.render()), what="banner")
+            assert time.monotonic() - frozen_at <= 3.0
+            assert app.is_running
+            relay.thaw()
+            await until(lambda: not banner.display, timeout=30, what="banner to clear")
+            await pilot.press("q")
+    finally:
+        relay.close()
+        town.ledger.close()
+        _admin().cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")

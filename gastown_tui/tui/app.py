@@ -78,6 +78,8 @@ class GastownApp(TypeAhead, App):
     def open_town(self, town) -> None:
         from .screens.town import TownScreen
 
+        if self.tmux is not None and town is not self.town:  # opened from the welcome screen
+            self.tmux = town.tmux()  # its agents live on the town's own tmux server
         self.town = town
         self.incidents = IncidentLog(log_path(town.root))
         daemon = self.daemon_factory(town) if self.daemon_factory else None

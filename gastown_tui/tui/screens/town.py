@@ -1,4 +1,4 @@
-"""The town screen: five panes, the header and banner, the background sources and every action.
+"""The town screen: five panes, the header and banner, the background sources (actions: town_actions).
 
 The screen coordinates; the pane widgets render. Blocking work (ledger reads, tmux, service
 calls) runs in named thread workers that end by posting a message; polls re-arm with
@@ -8,24 +8,21 @@ calls) runs in named thread workers that end by posting a message; polls re-arm 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 
-from rich.console import Group, RenderableType
-from rich.syntax import Syntax
-from rich.text import Text
 from textual import work
-from textual.app import ComposeResult, SuspendNotSupported
+from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from ...display import inert
 from ...errors import GtError
 from ...services.townview import AgentView, TownSnapshot
-from .. import actions, operations, placeholders
+from .. import actions
 from ..incidents import draw_guarded
-from ..messages import ActionFinished, PaneCaptured, SessionsPolled, TownRead
+from ..messages import PaneCaptured, SessionsPolled, TownRead
 from ..sources import FeedFollower, PanePoller
 from ..widgets.convoy_board import ConvoyBoard
 from ..widgets.keyed_table import KeyedTable
@@ -36,19 +33,14 @@ from ..widgets.polecat_output import PolecatOutput
 from ..widgets.rig_tree import RigTree
 from ..widgets.status_banner import StatusBanner
 from ..widgets.town_header import TownHeader
-from .compose_form import ComposeForm, Draft
-from .confirm_dialog import FORCE, ConfirmDialog
-from .sling_form import SlingForm, SlingRequest
-from .text_prompt import TextPrompt
-from .text_view import TextViewScreen
+from .town_actions import TownActions
 
 PANES = ("rigs", "output", "convoys", "queue", "mail")
-SCROLLBACK_LINES = 2000
 PANE_TITLES = ("Rigs", "Polecat output", "Convoys", "Refinery queue", "Mail")
 LEFT_PANES = ("rigs", "convoys")
 
 
-class TownScreen(Screen):
+class TownScreen(TownActions, Screen):
     BINDINGS = actions.bindings("town")
     # Narrow: one pane at a time (the strip names the others); medium: the left column shrinks.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
@@ -56,7 +48,8 @@ class TownScreen(Screen):
     PANE_INTERVAL = 0.2  # agent output shows within 250 ms
     SESSIONS_INTERVAL = 2.0
     RETRY_INTERVAL = 2.0
-    AGES_INTERVAL = 1.0
+    TICK_INTERVAL = 1.0  # ages, and the ledger watchdog
+    LEDGER_PATIENCE = 2.0  # a read this late (a server gone without a word) shows the banner
 
     def __init__(self, town, *, clock: Callable[[], dt.datetime], tmux=None, follow: bool = True, daemon=None):
         super().__init__()
@@ -68,6 +61,7 @@ class TownScreen(Screen):
         self.follow = follow
         self.snapshot: TownSnapshot | None = None
         self.live: frozenset[str] = frozenset()
+        self._feed_since: float | None = None  # when the running ledger read started
 
     # -- layout -----------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -93,7 +87,7 @@ class TownScreen(Screen):
         self.query_one(PolecatOutput).show_placeholder("select a polecat with a live session")
         self._show_pane("rigs")
         self.query_one(RigTree).focus()
-        self.set_interval(self.AGES_INTERVAL, self._tick_ages)
+        self.set_interval(self.TICK_INTERVAL, self._every_second)
         self._poll_feed()
         if self.poller is not None:
             self._poll_sessions()
@@ -112,6 +106,7 @@ class TownScreen(Screen):
     # -- background sources -------------------------------------------------
     @work(thread=True, exclusive=True, group="feed", exit_on_error=False, description="reading the ledger")
     def _poll_feed(self) -> None:
+        self._feed_since = time.monotonic()
         snapshot = self.follower.poll()
         if snapshot is not None:
             self.post_message(TownRead(snapshot))
@@ -134,6 +129,7 @@ class TownScreen(Screen):
         error = _describe(worker.error) if failed else ""
         banner = self.query_one(StatusBanner)
         if worker.group == "feed":
+            self._feed_since = None
             banner.ledger_error = error
             if self.daemon is not None:
                 self.query_one(TownHeader).daemon = _daemon_state(self.daemon.status)
@@ -266,8 +262,11 @@ class TownScreen(Screen):
         current = PANES.index(focused.id) if focused is not None and focused.id in PANES else -1 if step > 0 else 0
         self.action_focus_pane((current + step) % len(PANES) + 1)
 
-    def _tick_ages(self) -> None:
-        """Ages count on between reads of the ledger (they are relative to now)."""
+    def _every_second(self) -> None:
+        """Ages count on between reads of the ledger; a ledger read that hangs shows the banner."""
+        waited = time.monotonic() - self._feed_since if self._feed_since is not None else 0.0
+        if waited >= self.LEDGER_PATIENCE:
+            self.query_one(StatusBanner).ledger_error = f"no answer for {waited:.0f} s"
         now = self.clock()
         for pane in (self.query_one(MergeQueueTable), self.query_one(MailInbox)):
             self._draw(pane, "ages", lambda pane=pane: pane.tick(now))
@@ -275,200 +274,6 @@ class TownScreen(Screen):
     def action_refresh(self) -> None:
         self.follower.invalidate()
         self._poll_feed()
-
-    @work(thread=True, group="action", exit_on_error=False, description="running an action")
-    def _run(self, verb: str, fn: Callable[..., str | None], *args) -> None:
-        try:
-            text = fn(self.town, *args)
-        except GtError as exc:
-            self.post_message(ActionFinished(verb, "", str(exc)))
-            return
-        self.post_message(ActionFinished(verb, text or ""))
-
-    def on_action_finished(self, message: ActionFinished) -> None:
-        if message.error:
-            self.notify(message.error, title=f"{message.verb} failed", severity="error")
-        elif message.text:
-            self.notify(message.text, title=message.verb)
-        self.action_refresh()
-
-    def action_approve(self) -> None:
-        mr = self.query_one(MergeQueueTable).selected
-        if mr is not None:
-            self._run("Approve", operations.approve, mr.id)
-
-    def action_retry(self) -> None:
-        mr = self.query_one(MergeQueueTable).selected
-        if mr is not None:
-            self._run("Retry", operations.retry, mr.id)
-
-    def action_reject(self) -> None:
-        mr = self.query_one(MergeQueueTable).selected
-        if mr is None:
-            return
-
-        def rejected(reason: str | None) -> None:
-            if reason:
-                self._run("Reject", operations.reject, mr.id, reason)
-
-        question = f"Why reject {mr.id} ({mr.source_title})? The polecat gets this as rework."
-        self.app.push_screen(TextPrompt("Reject merge request", question, "reason"), rejected)
-
-    def action_diff(self) -> None:
-        mr = self.query_one(MergeQueueTable).selected
-        if mr is not None:
-            self._show_text("Diff", f"Diff of {mr.id}", lambda: _diff_view(operations.diff(self.town, mr.id)))
-
-    def action_details(self) -> None:
-        mr = self.query_one(MergeQueueTable).selected
-        if mr is not None:
-            self._show_text(
-                "Details",
-                f"Merge request {mr.id}",
-                lambda: Text(inert(operations.details(self.town, mr.id), multiline=True)),
-            )
-
-    def action_scrollback(self) -> None:
-        session = self.poller.focused if self.poller is not None else None
-        if session:
-            capture = self.poller.tmux.capture
-            self._show_text(
-                "Scrollback",
-                f"Output of {session}",
-                lambda: Text.from_ansi(capture(session, lines=SCROLLBACK_LINES).rstrip("\n"), no_wrap=True),
-                at_end=True,
-            )
-
-    @work(thread=True, group="action", exit_on_error=False, description="reading for a text view")
-    def _show_text(self, verb: str, title: str, read: Callable[[], RenderableType], at_end: bool = False) -> None:
-        """Run ``read`` in this worker and show what it returns in a text view; a failure is a toast."""
-        try:
-            body = read()
-        except GtError as exc:
-            self.post_message(ActionFinished(verb, "", str(exc)))
-            return
-        self.app.call_from_thread(self.app.push_screen, TextViewScreen(title, body, at_end=at_end))
-
-    def action_read(self) -> None:
-        message = self.query_one(MailInbox).selected
-        if message is not None:
-            self._read_thread(message.id)
-
-    @work(thread=True, group="action", exit_on_error=False, description="reading a message")
-    def _read_thread(self, message_id: str) -> None:
-        try:
-            operations.mark_read(self.town, message_id)
-            thread = operations.read_thread(self.town, message_id)
-        except GtError as exc:
-            self.post_message(ActionFinished("Read", "", str(exc)))
-            return
-        parts = []
-        for item in thread:
-            head = Text(f"{inert(item.subject)}\n", style="bold" if item.id == message_id else "")
-            head.append(inert(f"from {item.sender} to {item.to} · {item.created_at} · {item.id}") + "\n", style="dim")
-            parts += [head, Text(inert(item.body, multiline=True) + "\n")]
-        self.app.call_from_thread(self.app.push_screen, TextViewScreen("Thread", Group(*parts)))
-        self.post_message(ActionFinished("Read", ""))
-
-    def action_reply(self) -> None:
-        message = self.query_one(MailInbox).selected
-        if message is None:
-            return
-        subject = message.subject if message.subject.lower().startswith("re:") else f"Re: {message.subject}"
-
-        def written(draft: Draft | None) -> None:
-            if draft is not None:
-                self._run("Reply", operations.reply, message.id, draft.body)
-
-        self.app.push_screen(ComposeForm(message.sender, subject, reply=True), written)
-
-    def action_compose(self) -> None:
-        def written(draft: Draft | None) -> None:
-            if draft is not None:
-                self._run("Send", operations.compose, draft.to, draft.subject, draft.body)
-
-        self.app.push_screen(ComposeForm(examples=placeholders.addresses(self.snapshot)), written)
-
-    def action_sling(self) -> None:
-        rigs = [rig.name for rig in self.snapshot.rigs] if self.snapshot else []
-        board = self.query_one(ConvoyBoard)
-        node = board.cursor_node
-        bead = node.data.id if node is not None and node.data is not None and hasattr(node.data, "assignee") else ""
-
-        def chosen(request: SlingRequest | None) -> None:
-            if request is not None:
-                self._run("Sling", operations.sling, request.bead_id, request.rig)
-
-        example = placeholders.bead(self.snapshot, self.town.prefix)
-        self.app.push_screen(SlingForm(rigs, bead, example), chosen)
-
-    def action_filter(self) -> None:
-        table = self.app.focused
-        if not isinstance(table, KeyedTable):
-            return
-
-        def chosen(text: str | None) -> None:
-            if text is not None:
-                table.set_filter(text)
-                self._redraw_lists()
-
-        question = "Show the rows containing (empty shows all):"
-        self.app.push_screen(TextPrompt("Filter", question, table.row_filter, required=False), chosen)
-
-    def _redraw_lists(self) -> None:
-        if self.snapshot is not None:
-            self.on_town_read(TownRead(self.snapshot))
-
-    def action_nudge(self) -> None:
-        agent = self.selected_agent
-        if agent is None or not agent.session:
-            return
-
-        def said(text: str | None) -> None:
-            if text:
-                self._run("Nudge", operations.nudge, agent.address, text)
-
-        self.app.push_screen(TextPrompt(f"Nudge {agent.address}", "Type a message for the agent:"), said)
-
-    def action_nuke(self) -> None:
-        agent = self.selected_agent
-        if agent is None:
-            return
-
-        def confirmed(choice: str | None) -> None:
-            if choice:
-                self._run("Nuke", operations.nuke, agent.rig, agent.name, choice == FORCE)
-
-        question = f"Kill {agent.address}: its session, worktree and branches."
-        if agent.hook_bead:
-            question += (
-                f" It is at work on {agent.hook_bead}: Nuke refuses while it is; Force nukes it anyway"
-                " and puts the bead back to ready work."
-            )
-        else:
-            question += " If its merge request is still open, Nuke refuses; Force nukes it anyway."
-        self.app.push_screen(ConfirmDialog("Nuke polecat", question, yes="Nuke", force="Force"), confirmed)
-
-    def action_attach(self) -> None:
-        """The agent's session on the town's tmux server; detaching comes back here, in tmux or not."""
-        agent = self.selected_agent
-        if agent is None:
-            return
-        if agent.session not in self.live:
-            self.notify(f"{agent.name} has no live session (state {agent.state})", severity="warning")
-            return
-        if operations.inside_tmux():  # a popup over the user's tmux client; the TUI stays under it
-            self._run("Attach", operations.attach_in_popup, agent.session)
-            return
-        try:
-            with self.app.suspend():
-                code = operations.run_attached(self.town, agent.session)
-        except SuspendNotSupported:
-            self.notify("this terminal cannot hand over to tmux", severity="error")
-            return
-        if code:
-            self.notify(f"tmux attach to {agent.session} ended with status {code}", severity="warning")
-        self.action_refresh()
 
 
 def _daemon_state(status) -> str:
@@ -487,8 +292,3 @@ def _describe(error: BaseException | None) -> str:
     if isinstance(error, GtError):
         return error.message
     return f"{type(error).__name__}: {error}" if error else ""
-
-
-def _diff_view(text: str) -> RenderableType:
-    text = inert(text, multiline=True)  # a repository's files are data too
-    return Syntax(text, "diff", theme="ansi_dark", word_wrap=False) if text.strip() else Text("(empty diff)")

@@ -25,7 +25,7 @@ class ConvoyBoard(KeyedTree):
 
     def on_resize(self) -> None:
         """The title takes what the bar (half as long on a narrow pane) and the count leave."""
-        bar = BAR_WIDTH if self.size.width >= 56 else BAR_WIDTH // 2
+        bar = BAR_WIDTH if self.size.width >= 50 else BAR_WIDTH // 2
         widths = (max(10, min(40, self.size.width - bar - 12)), bar)
         if widths != self._widths:
             self._widths = widths
