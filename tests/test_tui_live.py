@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from polecat_support import tmux_server, wait_for  # noqa: F401  (fixture)
-from tui_support import sync
+from tui_support import screen_text, sync
 
 from gastown_tui.runtime.tmux import Tmux
 from gastown_tui.town import install
@@ -83,8 +83,8 @@ async def test_sling_then_follow_and_nudge_the_polecat(rig_town, tmux):
         rig, _, name = hooked.split("/")
         agent_id = f"gt-{rig}-polecat-{name}"
         # The feed follower shows the new polecat without a refresh key; its session turns live.
-        await async_wait_for(lambda: agent_id in tree._agents, what="the polecat in the tree")
-        session = tree._agents[agent_id].session
+        await async_wait_for(lambda: agent_id in tree.agents, what="the polecat in the tree")
+        session = tree.agents[agent_id].session
         await async_wait_for(lambda: session in app.screen.live, what="the live session")
         # Walk the cursor onto it with j, as a person would; the output pane follows that session.
         tree.focus()
@@ -92,7 +92,7 @@ async def test_sling_then_follow_and_nudge_the_polecat(rig_town, tmux):
             await pilot.press("j")
         output = app.screen.query_one(PolecatOutput)
         await async_wait_for(lambda: output.session == session, what="the pane capture")
-        await async_wait_for(lambda: bead in str(output._view.render()), what="the agent's screen")
+        await async_wait_for(lambda: bead in output.shown_text, what="the agent's screen")
         # enter on the output pane: its scrollback in a view, opened at the newest line
         await pilot.press("2", "enter")
         view = await async_wait_for(
@@ -117,14 +117,14 @@ async def test_attach_on_a_polecat_without_a_session_says_why(rig_town, tmux):
     app = GastownApp(town, tmux=tmux)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         tree = app.screen.query_one(RigTree)
-        await async_wait_for(lambda: f"gt-gastown-polecat-{name}" in tree._agents, what="the polecat in the tree")
+        await async_wait_for(lambda: f"gt-gastown-polecat-{name}" in tree.agents, what="the polecat in the tree")
         tree.focus()
         while tree.selected_agent is None or tree.selected_agent.name != name:
             await pilot.press("j")
         assert app.screen.check_action("attach", ()) is True  # offered, not hidden
         await pilot.press("t")
         await async_wait_for(
-            lambda: [n for n in app._notifications if n.message == f"{name} has no live session (state done)"],
+            lambda: f"{name} has no live session (state done)" in screen_text(app),
             what="the toast saying why",
         )
 

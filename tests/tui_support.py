@@ -93,3 +93,43 @@ def sync(flow):
         return asyncio.run(flow(*args, **kwargs))
 
     return test
+
+
+def screen_text(app) -> str:
+    """The terminal's text as a person reads it, line by line (from Textual's own screenshot)."""
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for match in re.finditer(r'<text[^>]*?x="([\d.]+)"[^>]*?y="([\d.]+)"[^>]*>(.*?)</text>', svg):
+        x, y, chunk = float(match.group(1)), float(match.group(2)), match.group(3)
+        rows.setdefault(y, []).append((x, html.unescape(re.sub(r"<[^>]+>", "", chunk)).replace("\xa0", " ")))
+    lines = []
+    for y in sorted(rows):
+        line = ""
+        for x, chunk in sorted(rows[y]):
+            line = line.ljust(round(x / 12.2)) + chunk  # Textual's SVG: 12.2 px per cell
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def toasts(app) -> list[str]:
+    """The toasts on screen (run the app with ``notifications=True``), each as one line of text."""
+    found, current = [], []
+    for line in screen_text(app).splitlines() + [""]:
+        bar = line.find("▌")
+        if bar < 0:
+            if current:
+                found.append(" ".join(current))
+            current = []
+            continue
+        text = line[bar + 1 :].rstrip(" │╮╯─").strip()
+        if "│" in text:  # a ▌ inside a pane (a cursor), not a toast's edge
+            text = ""
+        if text:
+            current.append(text)
+        elif current:
+            found.append(" ".join(current))
+            current = []
+    return found

@@ -26,7 +26,7 @@ class UserAction:
 ACTIONS: tuple[UserAction, ...] = (
     UserAction("approve", "a", "Approve", "Approve the selected merge request", "queue"),
     UserAction("reject", "r", "Reject", "Reject the selected merge request (asks for a reason)", "queue", dialog=True),
-    UserAction("retry", "R", "Retry", "Put the selected failed or sent-back merge request back in the queue", "queue"),
+    UserAction("retry", "R", "Retry", "Retry the selected failed or sent-back merge request", "queue"),
     UserAction("diff", "d", "Diff", "Show the diff of the selected merge request", "queue"),
     UserAction("details", "enter", "Details", "Show details of the selected item", "queue"),
     UserAction("read", "enter", "Read", "Read the selected message and its thread", "mail"),

@@ -26,14 +26,21 @@ class PolecatOutput(actions.ScreenActions, VerticalScroll):
         self.session: str | None = None
         self._view = Static("", id="polecat-screen")
         self._shape: tuple[int, int] = (0, 0)
+        self._shown = Text("")
 
     def compose(self):
         yield self._view
 
+    @property
+    def shown_text(self) -> str:
+        """The plain text on show (the agent's screen, or the placeholder)."""
+        return self._shown.plain
+
     def show_placeholder(self, text: str) -> None:
         self.session = None
         self.border_subtitle = ""
-        self._view.update(Text(text, style="dim"))
+        self._shown = Text(text, style="dim")
+        self._view.update(self._shown)
 
     def show_screen(self, session: str, captured: str) -> None:
         switched = self.session != session
@@ -46,6 +53,7 @@ class PolecatOutput(actions.ScreenActions, VerticalScroll):
         shape = (len(lines), max(map(len, lines), default=0))
         reshaped = switched or shape != self._shape
         self._shape = shape
+        self._shown = text
         self._view.update(text, layout=reshaped)
         if follow and reshaped:
             self.call_after_refresh(self.scroll_end, animate=False)

@@ -33,6 +33,11 @@ class RigTree(actions.ScreenActions, KeyedTree):
         self._agents: dict[str, AgentView] = {}
 
     @property
+    def agents(self) -> dict[str, AgentView]:
+        """The agents in the tree, by agent bead id."""
+        return dict(self._agents)
+
+    @property
     def selected_agent(self) -> AgentView | None:
         node = self.cursor_node
         return node.data if node is not None else None
