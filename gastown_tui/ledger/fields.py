@@ -6,6 +6,7 @@ import datetime as _dt
 import re
 
 from ..errors import InvalidInput
+from ..plaintext import clean_text
 
 STATUSES = (
     "open",
@@ -69,10 +70,6 @@ BLOCKING_DEPENDENCY_TYPES = ("blocks", "conditional-blocks", "waits-for")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")
 _BEAD_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*-[A-Za-z0-9_.-]+$")
 _LABEL = re.compile(r"^[^\s,\x00-\x1f\x7f-\x9f]{1,255}$")
-# Control characters (C0 and C1, DEL) would drive the terminal that prints a bead: ESC starts
-# colour/cursor sequences, BEL rings, CR overwrites the line. \t and \n are handled apart.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_BREAKS = re.compile(r"\r\n?|[\t\n]")
 # Columns (of beads, and a comment's text) that hold text over several lines; every other is one line.
 MULTILINE_FIELDS = frozenset(
     ("description", "design", "acceptance_criteria", "notes", "close_reason", "payload", "waiters", "metadata", "text")
@@ -99,13 +96,6 @@ def parse_stamp(text: str | None) -> _dt.datetime | None:
     except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=_dt.UTC)
-
-
-def clean_text(text: str, multiline: bool = False) -> str:
-    """``text`` without control characters; one line (breaks and tabs become spaces) unless ``multiline``."""
-    if multiline:
-        return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return _CONTROL.sub("", _BREAKS.sub(" ", text))
 
 
 def clean_field(column: str, value):

@@ -22,10 +22,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..errors import GtError
+from ..plaintext import clean_text
 
-# Everything a terminal would interpret: C0 controls, DEL, C1 controls. Tabs/newlines become spaces.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_BREAKS = re.compile(r"[\t\n\r]+")
 # tmux's client→server messages are limited to 16 KiB; stay well under it per send-keys.
 _CHUNK = 2048
 # What tmux says when there is no server, or one with no session left (it is exiting).
@@ -54,11 +52,6 @@ def check_session(name: str) -> str:
 
 class TmuxUnavailable(GtError):
     """tmux is not installed or its server cannot be reached."""
-
-
-def clean_text(text: str) -> str:
-    """Text as it may be typed into an agent: one line, no control characters."""
-    return _CONTROL.sub("", _BREAKS.sub(" ", text))
 
 
 def _literal(chunk: str) -> str:
@@ -162,7 +155,7 @@ class Tmux:
         """
         if not self.has_session(name):
             raise GtError(f"no live session {name}", "start it first (gt sling / gt polecat restart)")
-        text = clean_text(text)
+        text = clean_text(text, squeeze=True)  # one line, no control characters
         pane = _pane(name)
         self._run("copy-mode", "-q", "-t", pane, check=False)
         chunks = [text[i : i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]
