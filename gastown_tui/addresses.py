@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 OVERSEER = "overseer"
 MAYOR = "mayor/"
 DEACON = "deacon/"
+
+
+def default_actor() -> str:
+    """Who is acting: the agent identity of a session (``GT_ACTOR``), else the human overseer."""
+    return os.environ.get("GT_ACTOR") or OVERSEER
 
 
 def polecat(rig: str, name: str) -> str:

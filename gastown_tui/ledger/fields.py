@@ -1,9 +1,11 @@
-"""Allowed values of bead fields and the checks that guard them."""
+"""Allowed values of bead fields, the checks that guard them, and readers of their stored forms."""
 
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import re
+from typing import Any
 
 from ..errors import InvalidInput
 from ..plaintext import clean_text
@@ -45,6 +47,21 @@ GASTOWN_TYPES = (
     "role",
     "rig",
     "queue",
+)
+
+# Infrastructure beads are not "work": the ready list and plain listings skip them.
+INFRA_TYPES = (
+    "message",
+    "agent",
+    "convoy",
+    "merge-request",
+    "molecule",
+    "rig",
+    "role",
+    "gate",
+    "slot",
+    "queue",
+    "event",
 )
 
 DEPENDENCY_TYPES = (
@@ -103,6 +120,15 @@ def clean_field(column: str, value):
     if not isinstance(value, str):
         return value
     return clean_text(value, column in MULTILINE_FIELDS)
+
+
+def load_metadata(bead: dict[str, Any]) -> dict[str, Any]:
+    """A bead's JSON ``metadata`` column as a dict ({} when empty or unreadable)."""
+    try:
+        meta = json.loads(bead.get("metadata") or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def check_status(status: str) -> str:

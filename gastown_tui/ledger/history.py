@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import GtError
-from .ledger import Ledger, Session
+from .ledger import Ledger
+from .reads import Session
 from .schema import ISSUE_FIELDS
 
 # Columns worth showing in a change list (bookkeeping columns are left out).
@@ -20,13 +21,13 @@ def bead_history(ledger: Ledger, bead_id: str) -> list[dict[str, Any]]:
             "use the embedded ledger (the default) or a Dolt sql-server; gt bead show ID lists the bead's events",
         )
 
-    def read(s: Session) -> list[dict[str, Any]]:
-        s.get(bead_id)
-        diffs = s.rows(
+    def read(session: Session) -> list[dict[str, Any]]:
+        session.get(bead_id)
+        diffs = session.rows(
             "SELECT * FROM dolt_diff_issues WHERE to_id = ? OR from_id = ? ORDER BY to_commit_date DESC",
             (bead_id, bead_id),
         )
-        log = {r["commit_hash"]: r for r in s.rows("SELECT * FROM dolt_log")}
+        log = {r["commit_hash"]: r for r in session.rows("SELECT * FROM dolt_log")}
         order = {h: i for i, h in enumerate(log)}
         entries = []
         for d in diffs:

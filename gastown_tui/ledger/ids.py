@@ -16,6 +16,8 @@ from collections.abc import Callable
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 MIN_LENGTH, MAX_LENGTH = 3, 8
 _MAX_COLLISION = 0.25
+# Ephemeral beads (wisps) get ids like ``gt-wisp-k3x``; exports leave them behind.
+WISP_INFIX = "-wisp"
 
 
 def base36(value: int, length: int) -> str:

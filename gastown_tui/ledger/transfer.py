@@ -17,8 +17,11 @@ from typing import Any
 
 from ..errors import GtError, InvalidInput
 from . import fields
-from .ledger import WISP_INFIX, Ledger, Tx
+from .ids import WISP_INFIX
+from .ledger import Ledger
+from .reads import Session
 from .schema import BACKUP_TABLES, ISSUE_COLUMNS, ISSUE_DEFAULTS, ISSUE_FIELDS
+from .writes import Tx
 
 # Keys a per-issue export nests inside each issue object, and what each element must be.
 _NESTED = {"labels": str, "dependencies": dict, "comments": dict}
@@ -244,7 +247,7 @@ def export_backup(ledger: Ledger, directory: str) -> dict[str, int]:
     except OSError as exc:
         raise InvalidInput(f"cannot create {target}: {exc.strerror}", "give a folder you can write to") from None
 
-    def dump(s) -> dict[str, list[dict[str, Any]]]:
+    def dump(session: Session) -> dict[str, list[dict[str, Any]]]:
         wisp = f"SELECT id FROM issues WHERE id LIKE '%{WISP_INFIX}-%'"
         order = {
             "issues": "id",
@@ -259,12 +262,12 @@ def export_backup(ledger: Ledger, directory: str) -> dict[str, int]:
             names = ", ".join(f"`{c}`" for c in columns)
             key = "id" if table == "issues" else "issue_id"
             where = "" if table == "config" else f" WHERE {key} NOT IN ({wisp})"
-            out[table] = s.rows(f"SELECT {names} FROM {table}{where} ORDER BY {order[table]}")
+            out[table] = session.rows(f"SELECT {names} FROM {table}{where} ORDER BY {order[table]}")
         return out
 
     tables = ledger.read(dump)
     try:
-        return _write_backup(target, tables, ledger.read(lambda s: s.last_event_id()))
+        return _write_backup(target, tables, ledger.read(lambda session: session.last_event_id()))
     except OSError as exc:
         raise InvalidInput(
             f"cannot write {exc.filename or target}: {exc.strerror}", "give a folder you can write to"

@@ -1,0 +1,223 @@
+"""``Session``: the reads of one unit of work on the ledger (``Ledger.read``), over one open cursor.
+
+``Tx`` (writes.py) is a ``Session`` that also writes. Every bead comes back as its row: a dict
+keyed by the ``issues`` columns (``services.beads.Bead`` is the typed record built from it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..errors import NotFound
+from . import fields
+from .fields import INFRA_TYPES
+from .schema import ISSUE_FIELDS
+
+if TYPE_CHECKING:
+    from .ledger import Ledger
+
+_ISSUE_COLS = ", ".join(ISSUE_FIELDS)
+
+
+class Session:
+    """Queries over one open cursor. ``Tx`` adds the writes."""
+
+    def __init__(self, ledger: Ledger, cur: Any):
+        self.ledger = ledger
+        self.cur = cur  # a DB-API cursor of the backend
+
+    # -- plumbing ---------------------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.cur.execute(self.ledger.backend.sql(sql), tuple(params))
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        self.execute(sql, params)
+        names = [d[0] for d in self.cur.description]
+        return [dict(zip(names, row, strict=True)) for row in self.cur.fetchall()]
+
+    def row(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        self.execute(sql, params)
+        got = self.cur.fetchone()
+        return got[0] if got else None
+
+    # -- beads ------------------------------------------------------------
+    def find(self, bead_id: str) -> dict[str, Any] | None:
+        return self.row(f"SELECT {_ISSUE_COLS} FROM issues WHERE id = ?", (bead_id,))
+
+    def get(self, bead_id: str) -> dict[str, Any]:
+        bead = self.find(bead_id)
+        if bead is None:
+            fields.check_bead_id(bead_id)
+            raise NotFound(f"no bead {bead_id!r} in the ledger", "list beads with: gt bead list --all")
+        return bead
+
+    def get_many(self, bead_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        wanted = list(dict.fromkeys(bead_ids))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for bead in self.rows(f"SELECT {_ISSUE_COLS} FROM issues WHERE id IN ({marks})", chunk):
+                found[bead["id"]] = bead
+        return found
+
+    def exists(self, bead_id: str) -> bool:
+        return self.scalar("SELECT 1 FROM issues WHERE id = ?", (bead_id,)) is not None
+
+    def list_beads(
+        self,
+        *,
+        status: str | Sequence[str] | None = None,
+        issue_type: str | None = None,
+        label: str | None = None,
+        labels: Sequence[str] = (),
+        assignee: str | None = None,
+        include_closed: bool = False,
+        include_infra: bool = True,
+        id_prefix: str | None = None,
+        parent: str | None = None,
+        limit: int | None = None,
+        order: str = "priority",
+    ) -> list[dict[str, Any]]:
+        """Beads matching every filter given. Without ``status``, closed beads only with ``include_closed``."""
+        where: list[str] = []
+        params: list[Any] = []
+        if isinstance(status, str):
+            where.append("status = ?")
+            params.append(status)
+        elif status:
+            where.append(f"status IN ({', '.join('?' * len(status))})")
+            params.extend(status)
+        elif not include_closed:
+            where.append("status <> 'closed'")
+        if issue_type:
+            where.append("issue_type = ?")
+            params.append(issue_type)
+        elif not include_infra:
+            where.append(f"issue_type NOT IN ({', '.join('?' * len(INFRA_TYPES))})")
+            params.extend(INFRA_TYPES)
+        for one in ([label] if label else []) + list(labels):
+            where.append("EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = issues.id AND l.label = ?)")
+            params.append(one)
+        if assignee is not None:
+            where.append("assignee = ?")
+            params.append(assignee)
+        if id_prefix:
+            where.append("id LIKE ?")
+            params.append(id_prefix + "%")
+        if parent:
+            where.append(
+                "EXISTS (SELECT 1 FROM dependencies d WHERE d.issue_id = issues.id"
+                " AND d.depends_on_id = ? AND d.type = 'parent-child')"
+            )
+            params.append(parent)
+        sql = f"SELECT {_ISSUE_COLS} FROM issues"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += {
+            "priority": " ORDER BY priority, created_at, id",
+            "created": " ORDER BY created_at, id",
+            "updated": " ORDER BY updated_at DESC, id",
+            "id": " ORDER BY id",
+        }[order]
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return self.rows(sql, params)
+
+    def ready(
+        self, *, issue_type: str | None = None, parent: str | None = None, id_prefix: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Open work beads with no open blocker (a blocker absent from the ledger does not block);
+        ``id_prefix`` keeps one rig's (``gt-``)."""
+        blocking = ", ".join(f"'{t}'" for t in fields.BLOCKING_DEPENDENCY_TYPES)
+        infra = ", ".join(f"'{t}'" for t in INFRA_TYPES)
+        where = [
+            "i.status = 'open'",
+            "i.is_template = 0",
+            f"NOT EXISTS (SELECT 1 FROM dependencies d JOIN issues b ON b.id = d.depends_on_id"
+            f" WHERE d.issue_id = i.id AND d.type IN ({blocking}) AND b.status <> 'closed')",
+        ]
+        params: list[Any] = []
+        if issue_type:
+            where.append("i.issue_type = ?")
+            params.append(issue_type)
+        else:
+            where.append(f"i.issue_type NOT IN ({infra})")
+        if parent:
+            where.append(
+                "EXISTS (SELECT 1 FROM dependencies p WHERE p.issue_id = i.id"
+                " AND p.depends_on_id = ? AND p.type = 'parent-child')"
+            )
+            params.append(parent)
+        if id_prefix:
+            where.append("i.id LIKE ?")
+            params.append(id_prefix + "%")
+        cols = ", ".join(f"i.{c}" for c in ISSUE_FIELDS)
+        return self.rows(
+            f"SELECT {cols} FROM issues i WHERE {' AND '.join(where)} ORDER BY i.priority, i.created_at, i.id",
+            params,
+        )
+
+    def count_with_prefix(self, prefix: str) -> int:
+        return int(self.scalar("SELECT COUNT(*) FROM issues WHERE id LIKE ?", (prefix + "-%",)) or 0)
+
+    # -- labels, dependencies, comments, events ---------------------------
+    def labels(self, bead_id: str) -> list[str]:
+        return [r["label"] for r in self.rows("SELECT label FROM labels WHERE issue_id = ? ORDER BY label", (bead_id,))]
+
+    def labels_for(self, bead_ids: Iterable[str]) -> dict[str, list[str]]:
+        wanted = list(dict.fromkeys(bead_ids))
+        out: dict[str, list[str]] = {bead_id: [] for bead_id in wanted}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for r in self.rows(f"SELECT issue_id, label FROM labels WHERE issue_id IN ({marks}) ORDER BY label", chunk):
+                out[r["issue_id"]].append(r["label"])
+        return out
+
+    def dependencies(self, bead_id: str, dep_type: str | None = None) -> list[dict[str, Any]]:
+        """Edges from ``bead_id`` (what it depends on / tracks / is a child of)."""
+        if dep_type:
+            return self.rows(
+                "SELECT * FROM dependencies WHERE issue_id = ? AND type = ? ORDER BY created_at, depends_on_id",
+                (bead_id, dep_type),
+            )
+        return self.rows("SELECT * FROM dependencies WHERE issue_id = ? ORDER BY created_at, depends_on_id", (bead_id,))
+
+    def dependents(self, bead_id: str, dep_type: str | None = None) -> list[dict[str, Any]]:
+        """Edges into ``bead_id`` (who depends on / tracks / is a child of it)."""
+        if dep_type:
+            return self.rows(
+                "SELECT * FROM dependencies WHERE depends_on_id = ? AND type = ? ORDER BY created_at, issue_id",
+                (bead_id, dep_type),
+            )
+        return self.rows("SELECT * FROM dependencies WHERE depends_on_id = ? ORDER BY created_at, issue_id", (bead_id,))
+
+    def comments(self, bead_id: str) -> list[dict[str, Any]]:
+        return self.rows("SELECT * FROM comments WHERE issue_id = ? ORDER BY id", (bead_id,))
+
+    def events(self, bead_id: str) -> list[dict[str, Any]]:
+        return self.rows("SELECT * FROM events WHERE issue_id = ? ORDER BY id", (bead_id,))
+
+    def events_since(self, last_id: int, limit: int = 1000) -> list[dict[str, Any]]:
+        """The change feed: events after ``last_id``, oldest first."""
+        return self.rows(f"SELECT * FROM events WHERE id > ? ORDER BY id LIMIT {int(limit)}", (last_id,))
+
+    def last_event_id(self) -> int:
+        return int(self.scalar("SELECT MAX(id) FROM events") or 0)
+
+    def config(self, key: str, default: str | None = None) -> str | None:
+        value = self.scalar("SELECT value FROM config WHERE `key` = ?", (key,))
+        return default if value is None else value
+
+    def allowed_types(self) -> tuple[str, ...]:
+        custom = [t.strip() for t in (self.config("types.custom") or "").split(",") if t.strip()]
+        return tuple(dict.fromkeys((*fields.BUILTIN_TYPES, *fields.GASTOWN_TYPES, *custom)))
+
+    def lease_holder(self, name: str) -> dict[str, Any] | None:
+        return self.row("SELECT name, holder, expires_at FROM leases WHERE name = ?", (name,))
