@@ -145,3 +145,24 @@ def test_a_bad_prefix_in_town_toml_is_named_with_the_file(town, gt):
     town.file.write_text(text.replace('prefix = "hq"', 'prefix = "BAD PREFIX"'))
     res = gt("bead", "create", "x")
     assert res.code == 2 and f"{town.file}: bad bead prefix 'BAD PREFIX'" in res.err
+
+
+def test_json_records_are_keyed_by_the_ledger_columns(town, gt):
+    """--json gives a bead's columns by name (plus, for show, what was read with it)."""
+    from gastown_tui.ledger.schema import COMMENT_FIELDS, DEPENDENCY_FIELDS, ISSUE_FIELDS
+
+    a = gt("bead", "create", "A", "--json").json()
+    assert list(a) == list(ISSUE_FIELDS)
+    b = gt("bead", "create", "B", "--label", "x").out.strip()
+    assert gt("bead", "dep", "add", b, a["id"]).code == 0
+    assert gt("bead", "comment", b, "hi").code == 0
+    shown = gt("bead", "show", b, "--json").json()
+    assert list(shown) == [*ISSUE_FIELDS, "labels", "dependencies", "dependents", "comments"]
+    assert shown["labels"] == ["x"] and shown["dependents"] == []
+    assert list(shown["dependencies"][0]) == list(DEPENDENCY_FIELDS) and shown["dependencies"][0]["type"] == "blocks"
+    assert list(shown["comments"][0]) == list(COMMENT_FIELDS) and shown["comments"][0]["text"] == "hi"
+    for argv in (("bead", "list"), ("bead", "ready"), ("bead", "update", b, "--title", "B2"), ("bead", "reopen", b)):
+        out = gt(*argv, "--json").json()
+        assert list(out[0] if isinstance(out, list) else out) == list(ISSUE_FIELDS), argv
+    closed = gt("bead", "close", b, "--json").json()
+    assert list(closed) == list(ISSUE_FIELDS) and closed["status"] == "closed"

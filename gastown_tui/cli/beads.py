@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput
 from .main import add_group, add_verb
+
+if TYPE_CHECKING:
+    from ..services.beads import Bead
 
 
 def register(sub, common) -> None:
@@ -73,82 +76,77 @@ def register(sub, common) -> None:
     p.add_argument("id")
 
 
-def _printable(record: dict[str, Any]) -> dict[str, Any]:
-    """A record as text output may show it: one-line fields on one line, control characters inert
-    (imports keep text as it came); --json output escapes them itself."""
+def _shown(value: Any, multiline: bool = False) -> Any:
+    """A ledger value as text output may show it: control characters inert, on one line unless
+    ``multiline`` (imports keep text as it came; --json output escapes them itself)."""
     from ..display import inert
-    from ..ledger.fields import MULTILINE_FIELDS
 
-    return {k: inert(v, k in MULTILINE_FIELDS) if isinstance(v, str) else v for k, v in record.items()}
+    return inert(value, multiline) if isinstance(value, str) else value
 
 
-def _line(bead: dict[str, Any]) -> str:
-    bead = _printable(bead)
-    who = f"  @{bead['assignee']}" if bead.get("assignee") else ""
-    return f"{bead['id']:<14} P{bead['priority']} {bead['status']:<11} {bead['issue_type']:<9} {bead['title']}{who}"
+def _line(bead: Bead) -> str:
+    who = f"  @{_shown(bead.assignee)}" if bead.assignee else ""
+    return (
+        f"{_shown(bead.id):<14} P{bead.priority} {_shown(bead.status):<11} {_shown(bead.issue_type):<9} "
+        f"{_shown(bead.title)}{who}"
+    )
 
 
 def create(ctx) -> None:
+    from ..services import beads
+
     a = ctx.args
-    fields: dict[str, Any] = {"description": a.description, "issue_type": a.issue_type, "priority": a.priority}
-    if a.assignee:
-        fields["assignee"] = a.assignee
-    bead_id = ctx.ledger.write(
-        "bead create",
-        lambda tx: tx.create(a.title, prefix=ctx.town.prefix, parent=a.parent, labels=a.label, **fields),
+    bead = beads.create(
+        ctx.town,
+        a.title,
+        description=a.description,
+        issue_type=a.issue_type,
+        priority=a.priority,
+        labels=a.label,
+        parent=a.parent,
+        assignee=a.assignee,
     )
-    if ctx.json:
-        ctx.emit(ctx.ledger.get(bead_id))
-    else:
-        ctx.emit(bead_id)
-
-
-def full_bead(s, bead_id: str) -> dict[str, Any]:
-    bead = s.get(bead_id)
-    bead["labels"] = s.labels(bead_id)
-    bead["dependencies"] = s.dependencies(bead_id)
-    bead["dependents"] = s.dependents(bead_id)
-    bead["comments"] = s.comments(bead_id)
-    return bead
+    ctx.emit(bead.as_json(), bead.id)
 
 
 def show(ctx) -> None:
-    bead = ctx.ledger.read(lambda s: full_bead(s, ctx.args.id))
+    from ..services import beads
+
+    bead = beads.show(ctx.town, ctx.args.id)
 
     def text() -> str:
-        b = _printable(bead)
+        b = bead
         lines = [
-            f"{b['id']}  {b['title']}",
-            f"  status {b['status']}  priority P{b['priority']}  type {b['issue_type']}"
-            + (f"  assignee {b['assignee']}" if b.get("assignee") else ""),
-            f"  created {b['created_at']} by {b['created_by']}  updated {b['updated_at']}",
+            f"{_shown(b.id)}  {_shown(b.title)}",
+            f"  status {_shown(b.status)}  priority P{b.priority}  type {_shown(b.issue_type)}"
+            + (f"  assignee {_shown(b.assignee)}" if b.assignee else ""),
+            f"  created {_shown(b.created_at)} by {_shown(b.created_by)}  updated {_shown(b.updated_at)}",
         ]
-        if b.get("closed_at"):
-            lines.append(f"  closed {b['closed_at']}: {b.get('close_reason') or ''}")
-        if b["labels"]:
-            lines.append("  labels: " + ", ".join(_printable({"label": label})["label"] for label in b["labels"]))
-        for d in map(_printable, b["dependencies"]):
-            lines.append(f"  {d['type']} → {d['depends_on_id']}")
-        for d in map(_printable, b["dependents"]):
-            lines.append(f"  {d['type']} ← {d['issue_id']}")
-        if b["description"]:
-            lines += ["", b["description"]]
-        for c in map(_printable, b["comments"]):
-            lines += ["", f"— {c['author']} at {c['created_at']}:", c["text"]]
+        if b.closed_at:
+            lines.append(f"  closed {_shown(b.closed_at)}: {_shown(b.close_reason or '', multiline=True)}")
+        if b.labels:
+            lines.append("  labels: " + ", ".join(_shown(label) for label in b.labels))
+        for d in b.dependencies or ():
+            lines.append(f"  {_shown(d.type)} → {_shown(d.depends_on_id)}")
+        for d in b.dependents or ():
+            lines.append(f"  {_shown(d.type)} ← {_shown(d.issue_id)}")
+        if b.description:
+            lines += ["", _shown(b.description, multiline=True)]
+        for c in b.comments or ():
+            lines += ["", f"— {_shown(c.author)} at {_shown(c.created_at)}:", _shown(c.text, multiline=True)]
         return "\n".join(lines)
 
-    ctx.emit(bead, text)
+    ctx.emit(bead.as_json(), text)
 
 
 def list_beads(ctx) -> None:
+    from ..services import beads
+
     a = ctx.args
     if a.limit is not None and a.limit < 1:
         raise InvalidInput(f"bad --limit {a.limit}", "give a positive number of beads, or leave --limit out for all")
-    if a.status:
-        from ..ledger import fields
-
-        fields.check_status(a.status)
-    beads = ctx.ledger.list_beads(
+    found = beads.list_beads(
+        ctx.town,
         status=a.status,
         issue_type=a.issue_type,
         labels=a.label,
@@ -156,10 +154,12 @@ def list_beads(ctx) -> None:
         include_closed=a.all,
         limit=a.limit,
     )
-    ctx.emit(beads, lambda: "\n".join(_line(b) for b in beads) or "no beads")
+    ctx.emit([b.as_json() for b in found], lambda: "\n".join(_line(b) for b in found) or "no beads")
 
 
 def update(ctx) -> None:
+    from ..services import beads
+
     a = ctx.args
     changes: dict[str, Any] = {}
     for key in ("status", "title", "priority", "notes"):
@@ -169,42 +169,38 @@ def update(ctx) -> None:
         changes["description"] = a.description
     if a.assignee is not None:
         changes["assignee"] = a.assignee or None
-
-    def apply(tx):
-        bead = tx.update(a.id, **changes) if changes else tx.get(a.id)
-        for label in a.add_label:
-            tx.add_label(a.id, label)
-        for label in a.remove_label:
-            tx.remove_label(a.id, label)
-        return bead
-
-    bead = ctx.ledger.write("bead update", apply)
-    ctx.emit(bead, lambda: _line(bead))
+    bead = beads.update(ctx.town, a.id, add_labels=a.add_label, remove_labels=a.remove_label, **changes)
+    ctx.emit(bead.as_json(), lambda: _line(bead))
 
 
 def close(ctx) -> None:
-    from ..services.convoys import close_beads
+    from ..services import beads
 
-    landed = ctx.ledger.write("bead close", lambda tx: close_beads(tx, [ctx.args.id], ctx.args.reason))
-    bead = ctx.ledger.get(ctx.args.id)
-    ctx.emit(bead, lambda: "\n".join([f"closed {bead['id']}", *(f"🚚 convoy {c} landed" for c in landed)]))
+    bead, landed = beads.close(ctx.town, ctx.args.id, ctx.args.reason)
+    ctx.emit(bead.as_json(), lambda: "\n".join([f"closed {bead.id}", *(f"🚚 convoy {c} landed" for c in landed)]))
 
 
 def reopen(ctx) -> None:
-    bead = ctx.ledger.write("bead reopen", lambda tx: tx.reopen(ctx.args.id))
-    ctx.emit(bead, lambda: f"reopened {bead['id']}")
+    from ..services import beads
+
+    bead = beads.reopen(ctx.town, ctx.args.id)
+    ctx.emit(bead.as_json(), lambda: f"reopened {bead.id}")
 
 
 def dep_add(ctx) -> None:
+    from ..services import beads
+
     a = ctx.args
-    added = ctx.ledger.write("bead dep add", lambda tx: tx.add_dependency(a.id, a.depends_on, a.dep_type))
+    added = beads.add_dependency(ctx.town, a.id, a.depends_on, a.dep_type)
     data = {"issue_id": a.id, "depends_on_id": a.depends_on, "type": a.dep_type, "added": added}
     ctx.emit(data, f"{a.id} {a.dep_type} → {a.depends_on}" + ("" if added else " (already there)"))
 
 
 def dep_remove(ctx) -> None:
+    from ..services import beads
+
     a = ctx.args
-    removed = ctx.ledger.write("bead dep remove", lambda tx: tx.remove_dependency(a.id, a.depends_on))
+    removed = beads.remove_dependency(ctx.town, a.id, a.depends_on)
     ctx.emit(
         {"issue_id": a.id, "depends_on_id": a.depends_on, "removed": removed},
         f"removed {a.id} → {a.depends_on}" if removed else f"{a.id} had no dependency on {a.depends_on}",
@@ -212,40 +208,44 @@ def dep_remove(ctx) -> None:
 
 
 def comment(ctx) -> None:
+    from ..services import beads
+
     a = ctx.args
-    comment_id = ctx.ledger.write("bead comment", lambda tx: tx.add_comment(a.id, a.text))
+    comment_id = beads.comment(ctx.town, a.id, a.text)
     ctx.emit({"id": comment_id, "issue_id": a.id, "text": a.text}, f"comment {comment_id} on {a.id}")
 
 
 def ready(ctx) -> None:
-    beads = ctx.ledger.read(lambda s: s.ready(issue_type=ctx.args.issue_type))
-    ctx.emit(beads, lambda: "\n".join(_line(b) for b in beads) or "nothing ready")
+    from ..services import beads
+
+    found = beads.ready(ctx.town, ctx.args.issue_type)
+    ctx.emit([b.as_json() for b in found], lambda: "\n".join(_line(b) for b in found) or "nothing ready")
 
 
 def import_cmd(ctx) -> None:
-    from ..ledger.transfer import import_backup
+    from ..services import beads
 
-    counts = import_backup(ctx.ledger, ctx.args.path)
+    counts = beads.import_backup(ctx.town, ctx.args.path)
     ctx.emit(counts, "imported " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 
 def export_cmd(ctx) -> None:
-    from ..ledger.transfer import export_backup
+    from ..services import beads
 
-    counts = export_backup(ctx.ledger, ctx.args.dir)
+    counts = beads.export_backup(ctx.town, ctx.args.dir)
     ctx.emit(counts, f"exported to {ctx.args.dir}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 
 def history(ctx) -> None:
-    from ..ledger.history import bead_history
+    from ..services import beads
 
-    entries = bead_history(ctx.ledger, ctx.args.id)
+    entries = beads.history(ctx.town, ctx.args.id)
 
     def text() -> str:
         out = []
         for e in entries:
-            e = {**e, **_printable({"author": e["author"], "message": e["message"]})}
-            out.append(f"{e['commit'][:10]}  {e['date']}  {e['author']:<22} {e['change']:<8} {e['message']}")
+            author, message = _shown(e["author"]), _shown(e["message"])
+            out.append(f"{e['commit'][:10]}  {e['date']}  {author:<22} {e['change']:<8} {message}")
             for col, ch in e["fields"].items():
                 old = "" if ch["old"] is None else str(ch["old"])[:60]
                 out.append(f"    {col}: {old!r} → {str(ch['new'])[:60]!r}")
