@@ -162,7 +162,7 @@ def mol_status(ctx) -> None:
 
 
 def mol_next(ctx) -> None:
-    from ..ledger import default_actor
+    from ..addresses import default_actor
     from ..services import molecules
 
     def read(s):
