@@ -52,7 +52,9 @@ def fill(ledger: Ledger, total: int) -> None:
         ledger.write(
             "bench fill",
             lambda tx, start=start: [
-                mail.send(tx, sender="overseer", to=recipient(i), subject=f"message {i}", body="x" * 200, prefix="hq")
+                mail.send_in(
+                    tx, sender="overseer", to=recipient(i), subject=f"message {i}", body="x" * 200, prefix="hq"
+                )
                 for i in range(start, min(total, start + batch))
             ],
         )
@@ -77,7 +79,7 @@ def run(name: str, url: str, total: int) -> None:
     print(f"  filled {total} messages in {time.perf_counter() - start:.1f} s")
 
     def send_one():
-        ids = ledger.write("mail send", lambda tx: mail.send(tx, sender="overseer", to=TYPICAL, subject="bench"))
+        ids = ledger.write("mail send", lambda tx: mail.send_in(tx, sender="overseer", to=TYPICAL, subject="bench"))
         mail.notify(ledger, ids)
 
     show("send (write unit + notify check)", timed(send_one, 50))

@@ -9,6 +9,8 @@ from polecat_support import tmux_server, wait_for  # noqa: F401  (fixture)
 from conftest import run_gt
 from gastown_tui.errors import Conflict, InvalidInput, NotFound
 from gastown_tui.services import mail
+from gastown_tui.services.mail.mailbox import mark_read_in
+from gastown_tui.town import Town
 
 
 @pytest.fixture
@@ -25,7 +27,10 @@ def town_crew(town):
 
 
 def send(ledger, to, subject="hello", sender="overseer", **kw):
-    return ledger.write("mail send", lambda tx: mail.send(tx, sender=sender, to=to, subject=subject, prefix="hq", **kw))
+    """``mail.send_in`` in a write of its own: the message ids."""
+    return ledger.write(
+        "mail send", lambda tx: mail.send_in(tx, sender=sender, to=to, subject=subject, prefix="hq", **kw)
+    )
 
 
 def message_count(ledger) -> int:
@@ -46,23 +51,27 @@ def test_a_message_is_a_bead_the_gas_town_way(ledger):
     assert (got.sender, got.to, got.read, got.archived) == ("overseer", "mayor/", False, False)
 
 
-def test_inbox_read_unread_archive(ledger):
+def test_inbox_read_unread_archive(town):
+    ledger = town.ledger
     first, second = send(ledger, "mayor/", "one")[0], send(ledger, "mayor/", "two")[0]
     send(ledger, "deacon/", "not mine")
     ledger.write("hook", lambda tx: tx.create("work on the hook", assignee="mayor/", status="hooked"))  # not mail
-    assert [m.id for m in ledger.read(lambda s: mail.inbox(s, "mayor/"))] == [second, first]  # newest first
+    assert [m.id for m in mail.inbox(town, "mayor/")] == [second, first]  # newest first
     # Gas Town's own mail: issue_type task, kind in the gt:message label.
     imported = ledger.write("import", lambda tx: tx.create("old mail", assignee="mayor/", labels=["gt:message"]))
-    assert imported in [m.id for m in ledger.read(lambda s: mail.inbox(s, "mayor/"))]
-    ledger.write("archive", lambda tx: mail.archive(tx, imported))
-    ledger.write("read", lambda tx: mail.mark_read(tx, first))
-    assert [m.id for m in ledger.read(lambda s: mail.inbox(s, "mayor/", unread=True))] == [second]
-    assert ledger.read(lambda s: mail.unread_count(s, "mayor/")) == 1
-    ledger.write("unread", lambda tx: mail.mark_unread(tx, first))
-    assert ledger.read(lambda s: mail.unread_count(s, "mayor/")) == 2
-    archived = ledger.write("archive", lambda tx: mail.archive(tx, first))
+    assert imported in [m.id for m in mail.inbox(town, "mayor/")]
+    mail.archive(town, imported)
+    assert mail.mark_read(town, first).read
+    assert [m.id for m in mail.inbox(town, "mayor/", unread=True)] == [second]
+    assert mail.unread_count(town, "mayor/") == 1
+    assert not mail.mark_unread(town, first).read
+    assert mail.unread_count(town, "mayor/") == 2
+    archived = mail.archive(town, first)
     assert archived.archived and ledger.get(first)["status"] == "closed"
-    assert [m.id for m in ledger.read(lambda s: mail.inbox(s, "mayor/"))] == [second]
+    assert [m.id for m in mail.inbox(town, "mayor/")] == [second]
+    # the readers read inside a caller's session too
+    assert ledger.read(lambda s: [m.id for m in mail.inbox(s, "mayor/")]) == [second]
+    assert ledger.read(lambda s: mail.unread_count(s, "mayor/")) == 1
 
 
 def test_unknown_address_or_bad_field_sends_nothing(ledger):
@@ -95,12 +104,13 @@ def test_groups_and_lists_fan_out_one_bead_per_recipient(ledger):
     assert len(ids) == 3
 
 
-def test_reply_keeps_the_thread_and_goes_to_the_sender(ledger):
+def test_reply_keeps_the_thread_and_goes_to_the_sender(town):
+    ledger = town.ledger
     (question,) = send(ledger, "mayor/", "Deploy today?", sender="overseer")
-    answer = ledger.write("reply", lambda tx: mail.reply(tx, question, sender="mayor/", body="yes"))
-    again = ledger.write("reply", lambda tx: mail.reply(tx, answer, sender="overseer", body="ok"))
+    answer = mail.reply(town, question, sender="mayor/", body="yes").id
+    again = mail.reply(town, answer, sender="overseer", body="ok").id
     (unrelated,) = send(ledger, "mayor/", "Deploy today?")
-    got = ledger.read(lambda s: [mail.get_message(s, i) for i in (question, answer, again, unrelated)])
+    got = [mail.get_message(town, i) for i in (question, answer, again, unrelated)]
     assert (got[1].to, got[1].subject, got[1].reply_to, got[1].msg_type) == (
         "overseer",
         "Re: Deploy today?",
@@ -109,31 +119,43 @@ def test_reply_keeps_the_thread_and_goes_to_the_sender(ledger):
     )
     assert (got[2].to, got[2].subject, got[2].reply_to) == ("mayor/", "Re: Deploy today?", answer)
     assert got[0].thread == got[1].thread == got[2].thread != got[3].thread
-    ledger.write("archive", lambda tx: mail.archive(tx, question))
-    assert [m.id for m in ledger.read(lambda s: mail.thread(s, again))] == [question, answer, again]
+    mail.archive(town, question)
+    assert [m.id for m in mail.thread(town, again)] == [question, answer, again]
 
 
-def test_claim_and_release(ledger):
+def test_claim_and_release(town):
+    ledger = town.ledger
     low = send(ledger, "queue:work", "later", priority=3)[0]
     urgent = send(ledger, "queue:work", "now", priority=0)[0]
     assert "queue:work" in ledger.read(lambda s: s.labels(low))
-    taken = ledger.write("claim", lambda tx: mail.claim(tx, "work", "gastown/polecats/nux"))
+    taken = mail.claim(town, "work", "gastown/polecats/nux")
     assert (taken.id, taken.claimed_by, taken.to) == (urgent, "gastown/polecats/nux", "queue:work")
     assert taken.claimed_at.endswith("Z")
-    assert ledger.write("claim", lambda tx: mail.claim(tx, "queue:work", "w2")).id == low
+    assert mail.claim(town, "queue:work", "w2").id == low
     with pytest.raises(NotFound, match="queue:work has no unclaimed messages"):
-        ledger.write("claim", lambda tx: mail.claim(tx, "work", "w3"))
+        mail.claim(town, "work", "w3")
     with pytest.raises(Conflict, match="claimed by gastown/polecats/nux, not w2"):
-        ledger.write("release", lambda tx: mail.release(tx, urgent, "w2"))
-    released = ledger.write("release", lambda tx: mail.release(tx, urgent, "gastown/polecats/nux"))
+        mail.release(town, urgent, "w2")
+    released = mail.release(town, urgent, "gastown/polecats/nux")
     assert not released.claimed_by and not any(label.startswith("claimed-") for label in released.labels)
     with pytest.raises(Conflict, match="is not claimed"):
-        ledger.write("release", lambda tx: mail.release(tx, urgent, "overseer"))
-    assert ledger.write("claim", lambda tx: mail.claim(tx, "work", "w3")).id == urgent
-    assert ledger.write("release", lambda tx: mail.release(tx, urgent, "overseer")).claimed_by == ""  # the human may
+        mail.release(town, urgent, "overseer")
+    assert mail.claim(town, "work", "w3").id == urgent
+    assert mail.release(town, urgent, "overseer").claimed_by == ""  # the human may
     (plain,) = send(ledger, "mayor/")
     with pytest.raises(InvalidInput, match="not a queue message"):
-        ledger.write("release", lambda tx: mail.release(tx, plain, "mayor/"))
+        mail.release(town, plain, "mayor/")
+
+
+def test_town_send_reads_lists_from_town_config_and_returns_the_messages(town_crew):
+    with open(town_crew.file, "a") as fh:
+        fh.write('ops = ["mayor/", "@gastown/polecats"]\n')  # town.toml ends with [mail.lists]
+    town = Town(town_crew.root)  # reads town.toml afresh
+    sent = mail.send(town, sender="overseer", to="ops", subject="heads up", body="soon", priority="1")
+    assert [m.to for m in sent] == ["mayor/", "gastown/polecats/furiosa", "gastown/polecats/nux"]
+    assert {(m.subject, m.body, m.priority, m.sender) for m in sent} == {("heads up", "soon", 1, "overseer")}
+    assert sent == mail.messages(town, [m.id for m in sent])
+    town.ledger.close()
 
 
 def test_non_message_beads_are_refused(ledger):
@@ -150,7 +172,7 @@ from gastown_tui.services import mail
 ledger = Ledger.open(sys.argv[2])
 ledger.read(lambda s: s.scalar("SELECT 1"))
 wait_go()
-ids = ledger.write("mail send", lambda tx: mail.send(
+ids = ledger.write("mail send", lambda tx: mail.send_in(
     tx, sender="worker" + sys.argv[3], to="mayor/", subject="report " + sys.argv[3], prefix="hq"))
 print(ids[0])
 """
@@ -167,32 +189,34 @@ def test_hundred_processes_send_to_one_inbox_at_once(ledger, ledger_url):
 
 
 CLAIM_SCRIPT = """
+from pathlib import Path
 from gastown_tui.errors import NotFound
-from gastown_tui.ledger import Ledger
 from gastown_tui.services import mail
-ledger = Ledger.open(sys.argv[2])
-ledger.read(lambda s: s.scalar("SELECT 1"))
+from gastown_tui.town import Town
+town = Town(Path(sys.argv[2]))
+town.ledger.read(lambda s: s.scalar("SELECT 1"))
 wait_go()
 try:
-    print(ledger.write("mail claim", lambda tx: mail.claim(tx, "queue:work", sys.argv[3])).id)
+    print(mail.claim(town, "queue:work", sys.argv[3]).id)
 except NotFound:
     print("empty")
 """
 
 
-def test_a_queue_message_claimed_by_two_workers_at_once_goes_to_one(ledger, ledger_url):
+def test_a_queue_message_claimed_by_two_workers_at_once_goes_to_one(town):
+    root = str(town.root)
     for round_no in range(3):
-        (mid,) = send(ledger, "queue:work", f"job {round_no}")
-        results = race(CLAIM_SCRIPT, [[ledger_url, "w1"], [ledger_url, "w2"]])
+        (mid,) = send(town.ledger, "queue:work", f"job {round_no}")
+        results = race(CLAIM_SCRIPT, [[root, "w1"], [root, "w2"]])
         outcomes = sorted(r.stdout.strip() for r in results)
         assert outcomes == sorted([mid, "empty"]), [r.stderr for r in results]
-        claimers = [label for label in ledger.read(lambda s, m=mid: s.labels(m)) if label.startswith("claimed-by:")]
-        assert len(claimers) == 1
+        labels = town.ledger.read(lambda s, m=mid: s.labels(m))
+        assert len([label for label in labels if label.startswith("claimed-by:")]) == 1
 
 
-def test_eight_workers_three_jobs_each_job_once(ledger, ledger_url):
-    jobs = {send(ledger, "queue:work", f"job {i}")[0] for i in range(3)}
-    results = race(CLAIM_SCRIPT, [[ledger_url, f"w{i}"] for i in range(8)])
+def test_eight_workers_three_jobs_each_job_once(town):
+    jobs = {send(town.ledger, "queue:work", f"job {i}")[0] for i in range(3)}
+    results = race(CLAIM_SCRIPT, [[str(town.root), f"w{i}"] for i in range(8)])
     won = [r.stdout.strip() for r in results if r.stdout.strip() != "empty"]
     assert sorted(won) == sorted(jobs)
 
@@ -201,7 +225,7 @@ def test_inbox_uses_the_assignee_index(ledger):
     # Twenty mailboxes: one is a small share of the mail, as in a town (MariaDB scans a table
     # when one value covers a quarter of it; bench/mail.py measures that case too).
     ledger.write(
-        "fill", lambda tx: [mail.send(tx, sender="overseer", to=f"queue:q{i % 20}", subject="m") for i in range(60)]
+        "fill", lambda tx: [mail.send_in(tx, sender="overseer", to=f"queue:q{i % 20}", subject="m") for i in range(60)]
     )
     sql = mail.mailbox_query(unread=True)
     if ledger.backend.dialect == "sqlite":
@@ -292,11 +316,11 @@ def test_a_burst_of_mail_nudges_a_live_session_once(ledger, tmux, tmp_path):
     assert screen().count("mail from") == 2
     # A write that rolls back nudges nobody.
     with pytest.raises(InvalidInput):
-        ledger.write("x", lambda tx: [mail.send(tx, sender="mayor/", to=to, subject="ROLLED BACK")
+        ledger.write("x", lambda tx: [mail.send_in(tx, sender="mayor/", to=to, subject="ROLLED BACK")
                                       for to in ("gastown/polecats/nux", "nobody/")])  # fmt: skip
     assert "ROLLED BACK" not in screen()
     # Once the mail is read, the next message is news again.
-    ledger.write("read", lambda tx: [mail.mark_read(tx, m.id) for m in mail.inbox(tx, "gastown/polecats/nux")])
+    ledger.write("read", lambda tx: [mark_read_in(tx, m.id) for m in mail.inbox(tx, "gastown/polecats/nux")])
     send(ledger, "gastown/polecats/nux", "REWORK_REQUEST job9", sender="gastown/refinery")
     assert wait_for(lambda: "REWORK_REQUEST job9" in screen())
     # Nobody to nudge: no session, a queue, or mail to oneself.

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .main import add_group, add_verb
+
+if TYPE_CHECKING:
+    from ..services.mail import Message
 
 _PRIORITIES = {"urgent": "0", "high": "1", "normal": "2", "low": "3", "backlog": "4"}
 
@@ -48,13 +51,13 @@ def register(sub, common) -> None:
     p.add_argument("id")
 
 
-def _line(m) -> str:
+def _line(m: Message) -> str:
     mark = " " if m.read else "●"
     claimed = f"  [claimed by {m.claimed_by}]" if m.claimed_by else ""
     return f"{mark} {m.id:<12} P{m.priority} {m.created_at}  {m.sender:<24} {m.subject}{claimed}"
 
 
-def _full(m) -> str:
+def _full(m: Message) -> str:
     head = [
         f"{m.id}  {m.subject}",
         f"  from {m.sender}  to {m.to}  P{m.priority}  {m.msg_type}  {m.created_at}",
@@ -65,35 +68,29 @@ def _full(m) -> str:
     return "\n".join(head) + (f"\n\n{m.body}" if m.body else "")
 
 
-def _emit_one(ctx, message) -> None:
+def _emit_one(ctx, message: Message) -> None:
     ctx.emit(message.as_json(), lambda: _full(message))
 
 
-def _emit_many(ctx, messages: list[Any], empty: str) -> None:
+def _emit_many(ctx, messages: list[Message], empty: str) -> None:
     ctx.emit([m.as_json() for m in messages], lambda: "\n".join(_line(m) for m in messages) or empty)
 
 
 def send(ctx) -> None:
     from ..ledger import default_actor
-    from ..services import addressing, mail
+    from ..services import mail
 
     a = ctx.args
-    lists = ctx.town.config.mail.lists if addressing.uses_lists(a.address) else None
-    ids = ctx.ledger.write(
-        "mail send",
-        lambda tx: mail.send(
-            tx,
-            sender=default_actor(),
-            to=a.address,
-            subject=a.subject,
-            body=a.message,
-            priority=_PRIORITIES.get(a.priority, a.priority),
-            msg_type=a.msg_type,
-            lists=lists,
-            prefix=ctx.town.prefix,
-        ),
+    messages = mail.send(
+        ctx.town,
+        sender=default_actor(),
+        to=a.address,
+        subject=a.subject,
+        body=a.message,
+        priority=_PRIORITIES.get(a.priority, a.priority),
+        msg_type=a.msg_type,
+        prefix=ctx.town.prefix,
     )
-    messages = ctx.ledger.read(lambda s: [mail.get_message(s, i) for i in ids])
     ctx.emit([m.as_json() for m in messages], lambda: "\n".join(f"sent {m.id} to {m.to}" for m in messages))
 
 
@@ -102,18 +99,14 @@ def inbox(ctx) -> None:
     from ..services import addressing, mail
 
     a = ctx.args
-
-    def list_mail(s):
-        who = addressing.resolve_mailbox(s, a.address) if a.address else default_actor()
-        return mail.inbox(s, who, unread=a.unread, limit=a.limit)
-
-    _emit_many(ctx, ctx.ledger.read(list_mail), "no mail")
+    who = addressing.resolve_mailbox(ctx.town, a.address) if a.address else default_actor()
+    _emit_many(ctx, mail.inbox(ctx.town, who, unread=a.unread, limit=a.limit), "no mail")
 
 
 def read(ctx) -> None:
     from ..services import mail
 
-    _emit_one(ctx, ctx.ledger.write("mail read", lambda tx: mail.mark_read(tx, ctx.args.id)))
+    _emit_one(ctx, mail.mark_read(ctx.town, ctx.args.id))
 
 
 def reply(ctx) -> None:
@@ -121,41 +114,36 @@ def reply(ctx) -> None:
     from ..services import mail
 
     a = ctx.args
-
-    def answer(tx):
-        return mail.reply(tx, a.id, sender=default_actor(), body=a.message, subject=a.subject)
-
-    new_id = ctx.ledger.write("mail reply", answer)
-    _emit_one(ctx, ctx.ledger.read(lambda s: mail.get_message(s, new_id)))
+    _emit_one(ctx, mail.reply(ctx.town, a.id, sender=default_actor(), body=a.message, subject=a.subject))
 
 
 def thread(ctx) -> None:
     from ..services import mail
 
-    _emit_many(ctx, ctx.ledger.read(lambda s: mail.thread(s, ctx.args.id)), "empty thread")
+    _emit_many(ctx, mail.thread(ctx.town, ctx.args.id), "empty thread")
 
 
 def unread(ctx) -> None:
     from ..services import mail
 
-    _emit_one(ctx, ctx.ledger.write("mail unread", lambda tx: mail.mark_unread(tx, ctx.args.id)))
+    _emit_one(ctx, mail.mark_unread(ctx.town, ctx.args.id))
 
 
 def archive(ctx) -> None:
     from ..services import mail
 
-    _emit_one(ctx, ctx.ledger.write("mail archive", lambda tx: mail.archive(tx, ctx.args.id)))
+    _emit_one(ctx, mail.archive(ctx.town, ctx.args.id))
 
 
 def claim(ctx) -> None:
     from ..ledger import default_actor
     from ..services import mail
 
-    _emit_one(ctx, ctx.ledger.write("mail claim", lambda tx: mail.claim(tx, ctx.args.queue, default_actor())))
+    _emit_one(ctx, mail.claim(ctx.town, ctx.args.queue, default_actor()))
 
 
 def release(ctx) -> None:
     from ..ledger import default_actor
     from ..services import mail
 
-    _emit_one(ctx, ctx.ledger.write("mail release", lambda tx: mail.release(tx, ctx.args.id, default_actor())))
+    _emit_one(ctx, mail.release(ctx.town, ctx.args.id, default_actor()))

@@ -13,12 +13,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import addresses
 from ..errors import InvalidInput
 from ..fieldlines import find_fields
 from ..ledger.fields import NAME_PATTERN
+from . import scope
+
+if TYPE_CHECKING:
+    from ..ledger import Session
+    from ..town import Town
 
 QUEUE_PREFIX = "queue:"
 LIST_PREFIX = "list:"
@@ -114,13 +119,15 @@ def resolve(
     return list(dict.fromkeys(found))
 
 
-def resolve_mailbox(session, address: str) -> str:
-    """One mailbox (for an inbox): a concrete address that exists, not a group or list."""
+def resolve_mailbox(where: Town | Session, address: str) -> str:
+    """One mailbox (for an inbox): a concrete address that exists, not a group or list.
+
+    Reads in ``where``, a town or an open session (see ``services.scope``).
+    """
     text = normalize(address)
     if text.startswith("@") or text.startswith(LIST_PREFIX):
         raise InvalidInput(f"{text!r} is a group, not one mailbox", "give one address, e.g. gastown/witness")
-    found = _expand(session, text, {}, (), None)
-    return found[0]
+    return scope.read(where, lambda s: _expand(s, text, {}, (), None))[0]
 
 
 def session_for(session, address: str) -> str | None:

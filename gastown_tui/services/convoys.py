@@ -218,7 +218,7 @@ def land_if_complete(tx, convoy_id: str) -> bool:
     except InvalidInput:
         to = addresses.OVERSEER  # the notify agent is gone: the landing must still be heard
     lines = "\n".join(f"- {b} {beads[b]['title']}" for b in tracked)
-    mail.send(
+    mail.send_in(
         tx,
         sender=tx.actor,
         to=to,

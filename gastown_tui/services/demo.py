@@ -168,7 +168,7 @@ def build_demo(path: str, *, fast: bool = False, max_polecats: int = 4, auto: bo
             ids.append(tx.create(title, prefix=config.prefix, priority=priority, labels=labels,
                                  description=f"Demo work for rig {RIG}: {title.lower()}."))  # fmt: skip
         create_convoy(tx, "Calculator v1", ids, notify=addresses.OVERSEER)
-        mail.send(tx, sender=addresses.MAYOR, to=addresses.OVERSEER, subject="Welcome to the demo town",
+        mail.send_in(tx, sender=addresses.MAYOR, to=addresses.OVERSEER, subject="Welcome to the demo town",
                   body=WELCOME.format(queue=AUTO_TEXT if auto else APPROVE_TEXT))  # fmt: skip
 
     town.ledger.write("demo", seed, actor=addresses.MAYOR)

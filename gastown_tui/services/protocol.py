@@ -225,10 +225,10 @@ def parse(subject: str, body: str) -> ProtocolMessage | None:
 
 
 def post(tx, message: ProtocolMessage, *, sender: str, to: str, thread: str | None = None) -> list[str]:
-    """Send ``message`` inside the caller's write transaction (see ``mail.send``)."""
+    """Send ``message`` inside the caller's write transaction (see ``mail.send_in``)."""
     from . import mail
 
-    return mail.send(
+    return mail.send_in(
         tx,
         sender=sender,
         to=to,

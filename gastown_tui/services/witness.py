@@ -136,7 +136,7 @@ def _acknowledge(tx, message_ids: list[str]) -> None:
     from . import mail
 
     for message_id in message_ids:
-        mail.archive(tx, message_id)
+        mail.archive_in(tx, message_id)
 
 
 def _rework_finding(config: RigConfig, decision: rework.Decision) -> Finding:

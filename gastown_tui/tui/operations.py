@@ -6,41 +6,33 @@ which the screen shows as an error toast. Services are imported lazily, so the a
 
 from __future__ import annotations
 
-import os
-import subprocess
-
-from ..errors import GtError
 from ..ledger import default_actor
 
 
 def mark_read(town, message_id: str) -> None:
     from ..services import mail
 
-    town.ledger.write("mail read", lambda tx: mail.mark_read(tx, message_id))
+    mail.mark_read(town, message_id)
 
 
 def read_thread(town, message_id: str) -> list:
     from ..services import mail
 
-    return town.ledger.read(lambda s: mail.thread(s, message_id))
+    return mail.thread(town, message_id)
 
 
 def reply(town, message_id: str, body: str) -> str:
     from ..services import mail
 
-    new_id = town.ledger.write("mail reply", lambda tx: mail.reply(tx, message_id, sender=default_actor(), body=body))
-    return f"Reply {new_id} sent"
+    sent = mail.reply(town, message_id, sender=default_actor(), body=body)
+    return f"Reply {sent.id} sent"
 
 
 def compose(town, to: str, subject: str, body: str) -> str:
     from ..services import mail
 
-    lists = town.config.mail.lists
-    ids = town.ledger.write(
-        "mail send",
-        lambda tx: mail.send(tx, sender=default_actor(), to=to, subject=subject, body=body, lists=lists),
-    )
-    return f"Sent to {to} ({len(ids)} message{'s' if len(ids) != 1 else ''})"
+    sent = mail.send(town, sender=default_actor(), to=to, subject=subject, body=body)
+    return f"Sent to {to} ({len(sent)} message{'s' if len(sent) != 1 else ''})"
 
 
 def approve(town, mr_id: str) -> str:
@@ -74,7 +66,7 @@ def details(town, mr_id: str) -> str:
     """What ``gt mq show`` prints: branch, commits, diff stat, gate results with their output."""
     from ..services import refinery
 
-    return refinery.render_details(refinery.show(town, mr_id))
+    return refinery.render_details(refinery.details(town, mr_id))
 
 
 def sling(town, bead_id: str, rig: str) -> str:
@@ -103,29 +95,19 @@ def nuke(town, rig: str, name: str, force: bool = False) -> str:
 
 def inside_tmux() -> bool:
     """Whether the TUI runs inside a tmux client of the user's (``TMUX`` set)."""
-    return bool(os.environ.get("TMUX"))
+    from ..runtime.tmux import inside_client
+
+    return inside_client()
 
 
 def run_attached(town, session: str) -> int:
     """Outside tmux: attach this terminal to ``session`` on the town's server until the user detaches
     (the caller has suspended the TUI). Returns tmux's exit status."""
-    return subprocess.run(town.tmux().attach_argv(session)).returncode
+    return town.tmux().attach(session)
 
 
 def attach_in_popup(town, session: str) -> None:
-    """Inside tmux: a popup over the user's own client, attached to ``session`` on the town's server.
-
-    Blocks until the popup closes: detaching (``ctrl-b d``) ends the inner client and with it the
-    popup, and the TUI underneath is still there. The inner client runs with ``TMUX`` unset (it is
-    a client of another server, not a nested session) and reaches the town's server by socket path.
-    Everything is an argument list (tmux 3.2+ runs a popup's arguments without a shell).
-    """
-    tmux = town.tmux()
-    inner = ["env", "-u", "TMUX", *tmux.attach_argv(session, by_path=True)]
-    popup = [tmux.binary or "tmux", "display-popup", "-E", "-w", "90%", "-h", "90%", "-T", f" {session} "]
-    proc = subprocess.run([*popup, *inner], capture_output=True, text=True, errors="replace")
-    if proc.returncode != 0:
-        raise GtError(
-            f"tmux could not open a popup: {proc.stderr.strip() or proc.returncode}",
-            f"tmux 3.2 or newer has popups; or attach by hand: {tmux.attach_hint(session)}",
-        )
+    """Inside tmux: a popup over the user's own client, attached to ``session`` on the town's server;
+    blocks until the popup closes (``ctrl-b d`` in it detaches and closes it, the TUI is still there).
+    A tmux too old for popups raises GtError saying how to attach by hand."""
+    town.tmux().attach_in_popup(session)
