@@ -77,7 +77,7 @@ def _emit_many(ctx, messages: list[Message], empty: str) -> None:
 
 
 def send(ctx) -> None:
-    from ..ledger import default_actor
+    from ..addresses import default_actor
     from ..services import mail
 
     a = ctx.args
@@ -95,7 +95,7 @@ def send(ctx) -> None:
 
 
 def inbox(ctx) -> None:
-    from ..ledger import default_actor
+    from ..addresses import default_actor
     from ..services import addressing, mail
 
     a = ctx.args
@@ -110,7 +110,7 @@ def read(ctx) -> None:
 
 
 def reply(ctx) -> None:
-    from ..ledger import default_actor
+    from ..addresses import default_actor
     from ..services import mail
 
     a = ctx.args
@@ -136,14 +136,14 @@ def archive(ctx) -> None:
 
 
 def claim(ctx) -> None:
-    from ..ledger import default_actor
+    from ..addresses import default_actor
     from ..services import mail
 
     _emit_one(ctx, mail.claim(ctx.town, ctx.args.queue, default_actor()))
 
 
 def release(ctx) -> None:
-    from ..ledger import default_actor
+    from ..addresses import default_actor
     from ..services import mail
 
     _emit_one(ctx, mail.release(ctx.town, ctx.args.id, default_actor()))
