@@ -43,9 +43,9 @@ def run(url: str, n_convoys: int, n_beads: int) -> None:
     print(f"  seed {n_convoys} convoys × {n_beads} beads: {(time.perf_counter() - start) * 1000:.0f} ms")
     first, beads = made[0]
     print(
-        f"  convoy_status (one):          {median_ms(lambda: ledger.read(lambda s: convoys.convoy_status(s, first))):.1f} ms"
+        f"  status (one):                 {median_ms(lambda: ledger.read(lambda s: convoys.status(s, first))):.1f} ms"
     )
-    print(f"  list_convoys (all open):      {median_ms(lambda: ledger.read(lambda s: convoys.list_convoys(s))):.1f} ms")
+    print(f"  listing (all open):           {median_ms(lambda: ledger.read(lambda s: convoys.listing(s))):.1f} ms")
     ledger.write("close", lambda tx: convoys.close_beads(tx, beads[:-1]))
     start = time.perf_counter()
     landed = ledger.write("close", lambda tx: convoys.close_beads(tx, beads[-1:]))

@@ -33,8 +33,8 @@ def test_convoy_across_two_rigs_lands_once_with_one_mail_and_reopens(ledger):
     assert sorted(d["depends_on_id"] for d in deps) == sorted([a, b])
 
     assert ledger.write("close", lambda tx: convoys.close_beads(tx, [a], "done")) == []
-    status = ledger.read(lambda s: convoys.convoy_status(s, cid))
-    assert (status["closed"], status["total"], status["progress"], status["status"]) == (1, 2, 0.5, "open")
+    status = ledger.read(lambda s: convoys.status(s, cid))
+    assert (status.closed, status.total, status.progress, status.status) == (1, 2, 0.5, "open")
     assert _landing_mail(ledger) == []
 
     assert ledger.write("close", lambda tx: convoys.close_beads(tx, [b], "done")) == [cid]
@@ -51,8 +51,8 @@ def test_convoy_across_two_rigs_lands_once_with_one_mail_and_reopens(ledger):
 
     (c,) = _beads(ledger, ("Fix tests", "bd"))
     assert ledger.write("add", lambda tx: convoys.track(tx, cid, [c])) == [c]
-    status = ledger.read(lambda s: convoys.convoy_status(s, cid))
-    assert (status["status"], status["closed"], status["total"]) == ("open", 2, 3)
+    status = ledger.read(lambda s: convoys.status(s, cid))
+    assert (status.status, status.closed, status.total) == ("open", 2, 3)
 
     assert ledger.write("close", lambda tx: convoys.close_beads(tx, [c])) == [cid]
     assert len(_landing_mail(ledger)) == 2
@@ -77,9 +77,12 @@ def test_empty_convoy_and_missing_targets_never_land(ledger):
     ledger.write("close", lambda tx: convoys.close_beads(tx, [a]))
     assert ledger.get(empty)["status"] == "open"
     assert ledger.get(far)["status"] == "open"
-    status = ledger.read(lambda s: convoys.convoy_status(s, far))
-    assert {t["id"]: t["status"] for t in status["tracked"]} == {a: "closed", "zz-notthere": "missing"}
-    assert ledger.read(lambda s: convoys.convoy_status(s, empty))["progress"] == 0.0
+    status = ledger.read(lambda s: convoys.status(s, far))
+    assert {t.id: t.status for t in status.tracked} == {a: "closed", "zz-notthere": "missing"}
+    gone = next(t for t in status.as_json()["tracked"] if t["id"] == "zz-notthere")
+    assert gone == {"id": "zz-notthere", "title": "", "status": "missing", "assignee": None, "blocked": False,
+                    "ready": False}  # fmt: skip
+    assert ledger.read(lambda s: convoys.status(s, empty)).progress == 0.0
     assert _landing_mail(ledger) == []
 
 
@@ -101,16 +104,17 @@ def test_swarm_ready_and_stranded(ledger):
     a, b, c = _beads(ledger, ("A", "gt"), ("B", "gt"), ("C", "bd"))
     ledger.write("dep", lambda tx: tx.add_dependency(c, a, "blocks"))
     cid = ledger.write("convoy", lambda tx: convoys.create_convoy(tx, "Work", [a, b, c]))
-    status = ledger.read(lambda s: convoys.convoy_status(s, cid))
-    assert sorted(status["ready"]) == sorted([a, b]) and status["swarm"] == [] and status["stranded"] is True
+    status = ledger.read(lambda s: convoys.status(s, cid))
+    assert sorted(status.ready) == sorted([a, b]) and status.swarm == () and status.stranded is True
 
     ledger.write("hook", lambda tx: tx.update(a, status="hooked", assignee=NUX))
-    status = ledger.read(lambda s: convoys.convoy_status(s, cid))
-    assert status["swarm"] == [{"bead": a, "assignee": NUX}]
-    assert status["ready"] == [b] and status["stranded"] is False
-    by_id = {t["id"]: t for t in status["tracked"]}
-    assert by_id[c]["blocked"] is True and by_id[c]["ready"] is False
-    assert [s["id"] for s in ledger.read(lambda s: convoys.list_convoys(s))] == [cid]
+    status = ledger.read(lambda s: convoys.status(s, cid))
+    assert [(t.id, t.assignee) for t in status.swarm] == [(a, NUX)]
+    assert status.as_json()["swarm"] == [{"bead": a, "assignee": NUX}]
+    assert status.ready == (b,) and status.stranded is False
+    by_id = {t.id: t for t in status.tracked}
+    assert by_id[c].blocked is True and by_id[c].ready is False
+    assert [c.id for c in ledger.read(lambda s: convoys.listing(s))] == [cid]
 
 
 def test_mountain_convoys_get_stall_detection(ledger):
@@ -119,13 +123,13 @@ def test_mountain_convoys_get_stall_detection(ledger):
     peak = ledger.write("convoy", lambda tx: convoys.create_convoy(tx, "Peak", [b], labels=["mountain"]))
     later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
-    by_id = {c["id"]: c for c in ledger.read(lambda s: convoys.list_convoys(s, now=later))}
-    assert by_id[peak]["mountain"] and by_id[peak]["stalled"] is True
-    assert by_id[hill]["stalled"] is False  # only mountains are watched
-    assert ledger.read(lambda s: convoys.convoy_status(s, peak, now=soon))["stalled"] is False
+    by_id = {c.id: c for c in ledger.read(lambda s: convoys.listing(s, now=later))}
+    assert by_id[peak].mountain and by_id[peak].stalled is True
+    assert by_id[hill].stalled is False  # only mountains are watched
+    assert ledger.read(lambda s: convoys.status(s, peak, now=soon)).stalled is False
     # the threshold is configurable through the ledger
     ledger.write("cfg", lambda tx: tx.set_config(convoys.STALL_CONFIG_KEY, "2"))
-    assert ledger.read(lambda s: convoys.convoy_status(s, peak, now=soon))["stalled"] is True
+    assert ledger.read(lambda s: convoys.status(s, peak, now=soon)).stalled is True
 
 
 def test_ensure_convoy_creates_one_and_reuses_it(ledger):
@@ -148,7 +152,7 @@ def test_bad_notify_address_and_non_convoys_are_refused(ledger):
         ledger.write("convoy", lambda tx: convoys.create_convoy(tx, "X", [a], notify="nowhere/witness"))
     assert ledger.read(lambda s: s.last_event_id()) == before
     with pytest.raises(InvalidInput, match="is not a convoy"):
-        ledger.read(lambda s: convoys.convoy_status(s, a))
+        ledger.read(lambda s: convoys.status(s, a))
 
 
 def test_cli_convoy_flow_and_bead_close_lands(town, gt):
@@ -204,5 +208,21 @@ def test_convoys_of_one_rigs_prefix(ledger):
     theirs = ledger.write("c", lambda tx: tx.create("Theirs", prefix="bd"))
     first = ledger.write("c", lambda tx: convoys.create_convoy(tx, "Gas Town work", [mine]))
     ledger.write("c", lambda tx: convoys.create_convoy(tx, "Beads work", [theirs]))
-    assert [c["id"] for c in ledger.read(lambda s: convoys.convoys_of_prefix(s, "gt"))] == [first]
-    assert ledger.read(lambda s: convoys.convoys_of_prefix(s, "zz")) == []
+    assert [c.id for c in ledger.read(lambda s: convoys.listing(s, prefix="gt"))] == [first]
+    assert ledger.read(lambda s: convoys.listing(s, prefix="zz")) == []
+    # what the witness and the town view read until they take Convoy records
+    assert ledger.read(lambda s: convoys.convoys_of_prefix(s, "gt")) == [
+        c.as_json() for c in ledger.read(lambda s: convoys.listing(s, prefix="gt"))
+    ]
+    assert ledger.read(lambda s: convoys.list_convoys(s)) == [c.as_json() for c in ledger.read(convoys.listing)]
+
+
+def test_town_create_and_add_return_the_convoy(town):
+    a, b = _beads(town.ledger, ("A", "hq"), ("B", "hq"))
+    made = convoys.create(town, "Both", [a], labels=["mountain"])
+    assert (made.title, made.status, made.total, made.mountain, made.ready) == ("Both", "open", 1, True, (a,))
+    assert made == convoys.status(town, made.id) and convoys.listing(town) == [made]
+    added, grown = convoys.add(town, made.id, [a, b])
+    assert added == [b] and (grown.total, grown.closed) == (2, 0)
+    town.ledger.write("close", lambda tx: convoys.close_beads(tx, [a, b]))
+    assert convoys.status(town, made.id).status == "closed" and convoys.listing(town) == []

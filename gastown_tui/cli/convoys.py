@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .main import add_group, add_verb
+
+if TYPE_CHECKING:
+    from ..services.convoys import Convoy
 
 
 def register(sub, common) -> None:
@@ -31,25 +34,20 @@ def create(ctx) -> None:
     from ..services import convoys
 
     a = ctx.args
-    convoy_id = ctx.ledger.write(
-        "convoy create",
-        lambda tx: convoys.create_convoy(tx, a.title, a.beads, notify=a.notify, labels=a.label),
-    )
-    info = ctx.ledger.read(lambda s: convoys.convoy_status(s, convoy_id))
-    ctx.emit(info, lambda: f"🚚 created {convoy_id}: {a.title} ({_progress(info)})")
+    convoy = convoys.create(ctx.town, a.title, a.beads, notify=a.notify, labels=a.label)
+    ctx.emit(convoy.as_json(), lambda: f"🚚 created {convoy.id}: {a.title} ({_progress(convoy)})")
 
 
 def add(ctx) -> None:
     from ..services import convoys
 
     a = ctx.args
-    added = ctx.ledger.write("convoy add", lambda tx: convoys.track(tx, a.id, a.beads))
-    info = ctx.ledger.read(lambda s: convoys.convoy_status(s, a.id))
+    added, convoy = convoys.add(ctx.town, a.id, a.beads)
     ctx.emit(
-        info,
+        convoy.as_json(),
         lambda: (
             (f"added {', '.join(added)} to {a.id}" if added else f"{a.id} already tracks those beads")
-            + f" ({_progress(info)}, {info['status']})"
+            + f" ({_progress(convoy)}, {convoy.status})"
         ),
     )
 
@@ -58,51 +56,51 @@ def status(ctx) -> None:
     from ..services import convoys
 
     if ctx.args.id:
-        info = ctx.ledger.read(lambda s: convoys.convoy_status(s, ctx.args.id))
-        ctx.emit(info, lambda: _detail(info))
+        convoy = convoys.status(ctx.town, ctx.args.id)
+        ctx.emit(convoy.as_json(), lambda: _detail(convoy))
         return
-    infos = ctx.ledger.read(lambda s: convoys.list_convoys(s))
-    ctx.emit(infos, lambda: "\n\n".join(_detail(i) for i in infos) or "no open convoys")
+    found = convoys.listing(ctx.town)
+    ctx.emit([c.as_json() for c in found], lambda: "\n\n".join(_detail(c) for c in found) or "no open convoys")
 
 
 def list_cmd(ctx) -> None:
     from ..services import convoys
 
-    infos = ctx.ledger.read(lambda s: convoys.list_convoys(s, include_closed=ctx.args.all))
-    ctx.emit(infos, lambda: "\n".join(_line(i) for i in infos) or "no convoys")
+    found = convoys.listing(ctx.town, include_closed=ctx.args.all)
+    ctx.emit([c.as_json() for c in found], lambda: "\n".join(_line(c) for c in found) or "no convoys")
 
 
-def _progress(info: dict[str, Any]) -> str:
-    return f"{info['closed']}/{info['total']} closed"
+def _progress(convoy: Convoy) -> str:
+    return f"{convoy.closed}/{convoy.total} closed"
 
 
-def _flags(info: dict[str, Any]) -> str:
-    flags = [name for name in ("stranded", "stalled") if info[name]]
+def _flags(convoy: Convoy) -> str:
+    flags = [name for name in ("stranded", "stalled") if getattr(convoy, name)]
     return f"  [{', '.join(flags)}]" if flags else ""
 
 
-def _line(info: dict[str, Any]) -> str:
-    mark = "✓" if info["status"] == "closed" else "🚚"
-    return f"{mark} {info['id']:<14} {_progress(info):<12} {info['title']}{_flags(info)}"
+def _line(convoy: Convoy) -> str:
+    mark = "✓" if convoy.status == "closed" else "🚚"
+    return f"{mark} {convoy.id:<14} {_progress(convoy):<12} {convoy.title}{_flags(convoy)}"
 
 
-def _detail(info: dict[str, Any]) -> str:
+def _detail(convoy: Convoy) -> str:
     lines = [
-        f"🚚 {info['id']}: {info['title']}",
-        f"  status {info['status']}  progress {_progress(info)}  notify {info['notify']}"
-        + (f"  labels {', '.join(info['labels'])}" if info["labels"] else "")
-        + _flags(info),
+        f"🚚 {convoy.id}: {convoy.title}",
+        f"  status {convoy.status}  progress {_progress(convoy)}  notify {convoy.notify}"
+        + (f"  labels {', '.join(convoy.labels)}" if convoy.labels else "")
+        + _flags(convoy),
     ]
-    if info["closed_at"]:
-        lines.append(f"  landed {info['closed_at']}")
-    for bead in info["tracked"]:
-        if bead["status"] == "closed":
+    if convoy.closed_at:
+        lines.append(f"  landed {convoy.closed_at}")
+    for bead in convoy.tracked:
+        if bead.status == "closed":
             mark = "✓"
-        elif bead["status"] in ("hooked", "in_progress"):
+        elif bead.status in ("hooked", "in_progress"):
             mark = "▶"
         else:
             mark = "○"
-        note = "ready" if bead["ready"] else "blocked" if bead.get("blocked") else bead["status"]
-        who = f"  @{bead['assignee']}" if bead["assignee"] else ""
-        lines.append(f"  {mark} {bead['id']:<14} {note:<11} {bead['title']}{who}")
+        note = "ready" if bead.ready else "blocked" if bead.blocked else bead.status
+        who = f"  @{bead.assignee}" if bead.assignee else ""
+        lines.append(f"  {mark} {bead.id:<14} {note:<11} {bead.title}{who}")
     return "\n".join(lines)
