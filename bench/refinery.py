@@ -52,9 +52,9 @@ def one_run(n: int, bad: int, batch: int, gate_sleep: float) -> tuple[int, float
             if not summary["batches"]:
                 break
         wall = time.perf_counter() - started
-        states = refinery.list_queue(town, "gastown", include_closed=True)
-        merged = sum(1 for s in states if s["state"] == "merged")
-        failed = sum(1 for s in states if s["state"] == "failed")
+        mrs = town.ledger.read(lambda s: refinery.read_queue(s, "gastown", include_closed=True))
+        merged = sum(1 for m in mrs if m.state == "merged")
+        failed = sum(1 for m in mrs if m.state == "failed")
         town.ledger.close()
         return runs, wall, merged, failed
 

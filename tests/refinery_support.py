@@ -191,9 +191,9 @@ def make_rig(
 
 
 def mr_states(town, mr_ids: list[str]) -> list[str]:
-    from gastown_tui.services.refinery import show
+    from gastown_tui.services.refinery import get
 
-    return [show(town, mr)["state"] for mr in mr_ids]
+    return town.ledger.read(lambda s: [get(s, mr).state for mr in mr_ids])
 
 
 def mail_to(town, address: str, kind: str) -> list[dict]:

@@ -1,4 +1,4 @@
-"""The refinery's pure planning: batch-then-bisect (mergequeue.settle) and queue order (score)."""
+"""The refinery's pure planning: batch-then-bisect (refinery.batch.settle) and queue order (score)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from gastown_tui.services.mergequeue import hours_since, score, settle
+from gastown_tui.services.refinery.batch import settle
+from gastown_tui.services.refinery.score import hours_since, score
 
 
 def _run(n: int, bad: set[int], conflicts: frozenset[int] = frozenset()):

@@ -104,7 +104,7 @@ def test_failed_gates_wake_the_polecat_with_the_gate_and_its_output_and_its_fix_
     assert history[0].startswith("Attempt 1: MERGE_FAILED (tests): gate scripted check failed")
     assert history[1].startswith(f"Attempt 1 sent back to {ADDRESS} for rework: gate 'scripted check' failed")
     assert history[2].startswith(f"Attempt 2 submitted by {ADDRESS} after reworking")
-    assert "attempt 2" in refinery.render_details(refinery.show(town, mr))
+    assert "attempt 2" in refinery.render_details(refinery.details(town, mr))
 
 
 def test_a_conflicting_merge_request_is_rebased_by_its_polecat_and_merges(lite_town, tmp_path, tmux):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .main import add_group, add_verb
+
+if TYPE_CHECKING:
+    from ..services.refinery import QueueRow
 
 
 def register(sub, common) -> None:
@@ -39,28 +42,30 @@ def register(sub, common) -> None:
     p.add_argument("rig")
 
 
-def _line(item: dict[str, Any]) -> str:
+def _line(row: QueueRow) -> str:
     from ..services.refinery import diffstat_text
 
-    gates = " ".join(f"{g['name']}:{'pass' if g['ok'] else 'fail'}" for g in item["gates"]) or "-"
+    mr = row.mr
+    results = mr.gate_run.results if mr.gate_run else ()
+    gates = " ".join(f"{g.name}:{'pass' if g.ok else 'fail'}" for g in results) or "-"
     return (
-        f"{item['id']:<14} P{item['priority']} {item['state']:<10} {item['rig']:<12} {item['branch']:<32}"
-        f" {diffstat_text(item):<14} {gates}"
+        f"{mr.id:<14} P{mr.priority} {mr.state:<10} {mr.rig:<12} {mr.branch:<32}"
+        f" {diffstat_text(mr.diffstat):<14} {gates}"
     )
 
 
 def list_cmd(ctx) -> None:
-    from ..services.refinery import list_queue
+    from ..services.refinery import queue_rows
 
-    items = list_queue(ctx.town, ctx.args.rig, include_closed=ctx.args.all)
-    ctx.emit(items, lambda: "\n".join(_line(i) for i in items) or "merge queue is empty")
+    rows = queue_rows(ctx.town, ctx.args.rig, include_closed=ctx.args.all)
+    ctx.emit([r.to_json() for r in rows], lambda: "\n".join(_line(r) for r in rows) or "merge queue is empty")
 
 
 def show_cmd(ctx) -> None:
-    from ..services.refinery import render_details, show
+    from ..services.refinery import details, render_details
 
-    item = show(ctx.town, ctx.args.mr)
-    ctx.emit(item, lambda: render_details(item))
+    found = details(ctx.town, ctx.args.mr)
+    ctx.emit(found.to_json(), lambda: render_details(found))
 
 
 def diff_cmd(ctx) -> None:
@@ -73,22 +78,22 @@ def diff_cmd(ctx) -> None:
 def approve_cmd(ctx) -> None:
     from ..services.refinery import approve
 
-    item = approve(ctx.town, ctx.args.mr)
-    ctx.emit(item, f"{item['id']} {item['state']}")
+    mr = approve(ctx.town, ctx.args.mr)
+    ctx.emit(mr.to_json(), f"{mr.id} {mr.state}")
 
 
 def reject_cmd(ctx) -> None:
     from ..services.refinery import reject
 
-    item = reject(ctx.town, ctx.args.mr, ctx.args.reason)
-    ctx.emit(item, f"{item['id']} rejected")
+    mr = reject(ctx.town, ctx.args.mr, ctx.args.reason)
+    ctx.emit(mr.to_json(), f"{mr.id} rejected")
 
 
 def retry_cmd(ctx) -> None:
     from ..services.refinery import retry
 
-    item = retry(ctx.town, ctx.args.mr)
-    ctx.emit(item, f"{item['id']} back in the queue (retry {item['retry_count']})")
+    mr = retry(ctx.town, ctx.args.mr)
+    ctx.emit(mr.to_json(), f"{mr.id} back in the queue (retry {mr.retries})")
 
 
 def _summary_text(s: dict[str, Any]) -> str:

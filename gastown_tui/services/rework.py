@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from ..runtime.tmux import Tmux
     from ..town import Town
     from .polecats import Polecat
-    from .refinery import MergeRequest
+    from .refinery.records import MergeRequest
 
 # MR states that send the work back, and the witness's name for each.
 SENT_BACK = {"failed": "merge-failed", "rework": "merge-rework", "rejected": "merge-rejected"}
@@ -151,23 +151,25 @@ def plan(backs: list[SentBack], polecats: list[Polecat], config: RigConfig) -> l
 
 def brief(mr: MergeRequest) -> dict[str, Any]:
     """What came back and why, from the refinery's record on the MR (failure, gate run, conflicts)."""
-    failure = mr.metadata.get("failure") or {}
-    kind = failure.get("type") or {"rework": "conflict", "rejected": "rejected"}.get(mr.state, "tests")
-    gate, output = failure.get("gate", ""), failure.get("output", "")
+    from .refinery.records import Failure
+
+    failure = mr.failure or Failure("")
+    kind = failure.type or {"rework": "conflict", "rejected": "rejected"}.get(mr.state, "tests")
+    gate, output = failure.gate, failure.output
     if kind not in ("conflict", "rejected") and not gate:
-        failing = next((r for r in (mr.metadata.get("gates") or {}).get("results", []) if not r.get("ok")), None)
+        failing = mr.gate_run.first_failure if mr.gate_run else None
         if failing:
-            gate, output = failing["name"], failing.get("output", "")
+            gate, output = failing.name, failing.output
     lines = [line for line in (output or "").splitlines() if line.strip()]
     return {
         "mr": mr.id,
         "attempt": mr.attempt,
         "kind": kind,
-        "error": failure.get("error", ""),
+        "error": failure.error,
         "gate": gate,
         "output": "\n".join(lines[-TAIL_LINES:]),
-        "conflict_files": list(mr.metadata.get("conflict_files") or []),
-        "by": failure.get("by", ""),
+        "conflict_files": list(mr.conflict_files),
+        "by": failure.by,
         "target": mr.get("target") or "main",
         "branch": mr.branch,
     }
@@ -220,12 +222,12 @@ def prime_lines(info: dict[str, Any], limit: int) -> list[str]:
 
 def for_bead(session, bead_id: str) -> dict[str, Any] | None:
     """The brief of the bead's MR when it is being reworked (shown by gt hook and gt prime), else None."""
-    from .refinery import _get_mr
+    from .refinery.queue import get
 
     row = _latest_mr(session, bead_id)
     if row is None:
         return None
-    mr = _get_mr(session, row["id"])
+    mr = get(session, row["id"])
     return brief(mr) if mr.state == "reworking" else None
 
 
@@ -266,9 +268,9 @@ def _witness(config: RigConfig) -> str:
 
 def _claim(tx, config: RigConfig, name: str, mr_id: str) -> dict[str, Any]:
     from .polecats import agent_id, hooked_bead, set_agent
-    from .refinery import _get_mr, _set_state
+    from .refinery.queue import get, set_state
 
-    mr = _get_mr(tx, mr_id)
+    mr = get(tx, mr_id)
     labels = tx.labels(mr_id)
     if mr.state not in SENT_BACK or ESCALATED_LABEL in labels or SETTLED_LABEL in labels:
         raise Conflict(f"{mr_id} is {mr.state} now, not waiting to be sent back")
@@ -282,7 +284,7 @@ def _claim(tx, config: RigConfig, name: str, mr_id: str) -> dict[str, Any]:
     info = brief(mr)
     tx.update(mr.source, status="hooked", assignee=address)
     tx.event(mr.source, "rework", bead["status"], f"{mr_id} attempt {mr.attempt}")
-    _set_state(tx, mr_id, "reworking", assignee=address)
+    set_state(tx, mr_id, "reworking", assignee=address)
     tx.add_comment(mr_id, f"Attempt {mr.attempt} sent back to {address} for rework: {summary(info)}")
     agent = tx.find(agent_id(config, name))
     runtime = parse_fields(agent["description"]).get("runtime", "") if agent else ""
@@ -305,18 +307,18 @@ def give_up(tx, bead_id: str, exit_kind: str) -> None:
     """``gt done --exit ESCALATED|DEFERRED`` during rework: the MR does not stay ``reworking`` with
     nobody on it. ESCALATED puts it back to its verdict, which the witness escalates (its bead is
     blocked now); DEFERRED retires it (superseded), as its bead goes back to the pool for a new start."""
-    from .refinery import _get_mr, _set_state
+    from .refinery.queue import get, set_state
 
     row = _latest_mr(tx, bead_id)
-    mr = _get_mr(tx, row["id"]) if row else None
+    mr = get(tx, row["id"]) if row else None
     if mr is None or mr.state != "reworking":
         return
     if exit_kind == "DEFERRED":
-        _set_state(tx, mr.id, "superseded", close_reason="superseded: rework deferred, its bead is back in the pool",
+        set_state(tx, mr.id, "superseded", close_reason="superseded: rework deferred, its bead is back in the pool",
                    assignee=None)  # fmt: skip
     else:
         verdict = {"conflict": "rework", "rejected": "rejected"}.get(brief(mr)["kind"], "failed")
-        _set_state(tx, mr.id, verdict, assignee=None)
+        set_state(tx, mr.id, verdict, assignee=None)
     tx.add_comment(mr.id, f"Attempt {mr.attempt}: its polecat gave the rework up (gt done --exit {exit_kind})")
 
 
@@ -326,12 +328,12 @@ def resubmit(tx, config: RigConfig, name: str, bead: dict[str, Any], branch: str
     None when there is none to reuse (first submission, or the last one merged or was superseded).
     Run twice on the same commit, it changes nothing; after a send-back it is the next attempt."""
     from .polecats import agent_id
-    from .refinery import _get_mr, _set_state
+    from .refinery.queue import get, set_state
 
     row = _latest_mr(tx, bead["id"])
     if row is None:
         return None
-    mr = _get_mr(tx, row["id"])
+    mr = get(tx, row["id"])
     if mr.state in ("merged", "superseded", "closed"):
         return None
     if mr.state == "testing":
@@ -350,7 +352,7 @@ def resubmit(tx, config: RigConfig, name: str, bead: dict[str, Any], branch: str
                     approved_at=None, batch=None)  # fmt: skip
     for label in (ESCALATED_LABEL, SETTLED_LABEL):
         tx.remove_label(mr.id, label)
-    _set_state(tx, mr.id, "pending", description=with_fields(mr.description, **changes), assignee=None)
+    set_state(tx, mr.id, "pending", description=with_fields(mr.description, **changes), assignee=None)
     after = f" after {mr.state}" if came_back else ""
     tx.add_comment(mr.id, f"Attempt {attempt} submitted by {address}{after}: {commit[:10]} on {branch}")
     return mr.id

@@ -1,0 +1,99 @@
+"""The merge queue in the ledger: THE reader of it (``read_queue``, used by ``gt mq list``, the TUI,
+the witness and the refinery's own passes), one MR by id, and ``set_state``, the one function that
+moves an MR from state to state."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ...errors import GtError, InvalidInput
+from .records import LABEL, STATE_PREFIX, STATUS_OF, MergeRequest
+from .score import in_score_order
+
+if TYPE_CHECKING:
+    from ...config import RigConfig
+    from ...town import Town
+    from ...vcs.merge import MergeWorktree
+
+
+def read_queue(session, rig: str | None = None, *, include_closed: bool = False) -> list[MergeRequest]:
+    """The MRs of ``rig`` (every rig's with None), open ones unless ``include_closed``, in queue order
+    (best score first; ``score`` set on each). ``session`` is any ledger read (or write) session."""
+    beads = session.list_beads(label=LABEL, include_closed=include_closed, order="created")
+    labels = session.labels_for(b["id"] for b in beads)
+    mrs = [MergeRequest.build(b, labels[b["id"]]) for b in beads]
+    return in_score_order(session, [m for m in mrs if rig is None or m.rig == rig])
+
+
+def get(session, mr_id: str) -> MergeRequest:
+    """One MR by id; InvalidInput when the bead is something else, NotFound when there is none."""
+    bead = session.get(mr_id)
+    labels = session.labels(mr_id)
+    if LABEL not in labels and bead["issue_type"] != "merge-request":
+        raise InvalidInput(f"{mr_id} is not a merge request", "list them with: gt mq list")
+    return MergeRequest.build(bead, labels)
+
+
+def set_state(tx, mr_id: str, state: str, **changes: Any) -> None:
+    """Move an MR to ``state``: its one ``mr:`` label and the bead status that goes with it."""
+    for label in tx.labels(mr_id):
+        if label.startswith(STATE_PREFIX) and label != STATE_PREFIX + state:
+            tx.remove_label(mr_id, label)
+    tx.add_label(mr_id, STATE_PREFIX + state)
+    status = STATUS_OF[state]
+    if status == "closed":
+        changes.setdefault("close_reason", state)
+    tx.update(mr_id, status=status, **changes)
+
+
+# -- gt mq list: the queue plus what git and rig.toml say ------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of ``gt mq list``: the MR, and whether the refinery's next pass would take it."""
+
+    mr: MergeRequest
+    ready: bool
+
+    def to_json(self) -> dict[str, object]:
+        return {**self.mr.to_json(), "ready": self.ready}
+
+
+def queue_rows(town: Town, rig: str | None = None, *, include_closed: bool = False) -> list[QueueRow]:
+    """``read_queue``, with each MR's readiness (its rig's merge policy) and, for an open MR the
+    refinery has not measured yet, its diff stat from git. An unknown ``rig`` is an error."""
+    from .repo import measure, rig_repo, target_tip
+
+    if rig is not None:
+        from ..rigs import load_rig
+
+        load_rig(town, rig)  # an unknown rig is an error, not an empty queue
+    mrs = town.ledger.read(lambda s: read_queue(s, rig, include_closed=include_closed))
+    repos: dict[str, tuple[RigConfig, MergeWorktree] | None] = {}
+    rows = []
+    for mr in mrs:
+        if mr.rig not in repos:
+            try:
+                repos[mr.rig] = rig_repo(town, mr.rig)
+            except GtError:
+                repos[mr.rig] = None
+        found = repos[mr.rig]
+        ready = bool(found) and (mr.state == "approved" or (mr.state == "pending" and found[0].merge_policy == "auto"))
+        if mr.diffstat is None and found and mr.status != "closed":
+            config, repo = found
+            mr = dataclasses.replace(mr, diffstat=measure(repo, mr, target_tip(repo, mr, config)))
+        rows.append(QueueRow(mr, ready))
+    return rows
+
+
+def list_queue(town: Town, rig: str | None = None, *, include_closed: bool = False) -> list[dict[str, object]]:
+    """``gt mq list --json``: ``queue_rows`` as JSON objects, in queue order.
+
+    Keys: id, title, rig, branch, target, source_issue, worker, state, status, priority, score,
+    retry_count, attempt, created_at, commit_sha, merge_commit, gates_ok, gates (name/ok/exit_code/
+    timed_out/seconds), diffstat (files/insertions/deletions), ready (the next pass would take it).
+    """
+    return [row.to_json() for row in queue_rows(town, rig, include_closed=include_closed)]

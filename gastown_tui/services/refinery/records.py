@@ -1,0 +1,300 @@
+"""A merge request as everyone sees it: one frozen record, built in ONE place (``MergeRequest.build``)
+from a ledger row, its labels and its metadata.
+
+An MR bead (label ``gt:merge-request`` or type ``merge-request``) carries Gas Town's description
+fields (``branch``, ``target``, ``source_issue``, ``rig``, ``commit_sha``, ``worker``, ``agent_bead``,
+``retry_count``, ``attempt``, ``merge_commit``) and the refinery's metadata (``gates``: the gate run
+that decided it; ``failure``; ``diffstat``; ``conflict_files``; ``approved_by``). Its queue state is
+one ``mr:STATE`` label (no label = pending); see ``queue.set_state`` for the one place it is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...fieldlines import parse_fields
+from ...ledger import load_metadata
+
+LABEL = "gt:merge-request"
+ISSUE_TYPE = "merge-request"
+STATE_PREFIX = "mr:"
+# Each state and the bead status that goes with it (written by ``queue.set_state``, never read back).
+STATUS_OF = {
+    "pending": "open",
+    "approved": "open",
+    "testing": "in_progress",
+    "merged": "closed",
+    "failed": "open",
+    "rework": "open",
+    "rejected": "closed",
+    "superseded": "closed",
+    "reworking": "open",
+}
+CLOSED_STATES = frozenset(state for state, status in STATUS_OF.items() if status == "closed")
+
+
+def _int(value: object, default: int = 0) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return default
+
+
+@dataclass(frozen=True)
+class Diffstat:
+    """What an MR changes against its target: files, lines added, lines removed."""
+
+    files: int
+    insertions: int
+    deletions: int
+
+    @classmethod
+    def from_json(cls, data: object) -> Diffstat | None:
+        if not isinstance(data, Mapping):
+            return None
+        return cls(_int(data.get("files")), _int(data.get("insertions")), _int(data.get("deletions")))
+
+    def to_json(self) -> dict[str, int]:
+        return {"files": self.files, "insertions": self.insertions, "deletions": self.deletions}
+
+    def text(self) -> str:
+        """``3f +40 -2``."""
+        return f"{self.files}f +{self.insertions} -{self.deletions}"
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """One gate's run: its exit code, time and the tail of its output."""
+
+    name: str
+    ok: bool
+    exit_code: int
+    timed_out: bool
+    seconds: float
+    output: str = ""
+    command: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> GateResult:
+        return cls(
+            name=str(data.get("name") or "?"),
+            ok=bool(data.get("ok")),
+            exit_code=_int(data.get("exit_code"), -1),
+            timed_out=bool(data.get("timed_out")),
+            seconds=float(data.get("seconds") or 0.0),
+            output=str(data.get("output") or ""),
+            command=tuple(str(part) for part in data.get("command") or ()),
+        )
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "command": list(self.command),
+            "exit_code": self.exit_code,
+            "name": self.name,
+            "ok": self.ok,
+            "output": self.output,
+            "seconds": self.seconds,
+            "timed_out": self.timed_out,
+        }
+
+    def brief_json(self) -> dict[str, object]:
+        """The queue listing's view: no command, no output."""
+        return {"name": self.name, "ok": self.ok, "exit_code": self.exit_code, "timed_out": self.timed_out,
+                "seconds": self.seconds}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class GateRun:
+    """The gates run once on a stack of MRs: green or red, and each gate's result."""
+
+    commit: str
+    ok: bool
+    stack: tuple[str, ...]
+    at: str
+    results: tuple[GateResult, ...]
+    merge_commit: str | None = None  # this MR's own merge commit in that stack
+
+    @classmethod
+    def from_json(cls, data: object) -> GateRun | None:
+        if not isinstance(data, Mapping):
+            return None
+        results = data.get("results") or ()
+        return cls(
+            commit=str(data.get("commit") or ""),
+            ok=bool(data.get("ok")),
+            stack=tuple(str(mr) for mr in data.get("stack") or ()),
+            at=str(data.get("at") or ""),
+            results=tuple(GateResult.from_json(r) for r in results if isinstance(r, Mapping)),
+            merge_commit=data.get("merge_commit"),
+        )
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"at": self.at, "commit": self.commit}
+        if self.merge_commit is not None:
+            out["merge_commit"] = self.merge_commit
+        out.update(ok=self.ok, results=[r.to_json() for r in self.results], stack=list(self.stack))
+        return out
+
+    @property
+    def first_failure(self) -> GateResult | None:
+        return next((r for r in self.results if not r.ok), None)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why an MR came back: ``tests`` (a gate), ``conflict``, ``rejected`` or ``other``."""
+
+    type: str
+    error: str = ""
+    at: str = ""
+    gate: str = ""
+    output: str = ""
+    by: str = ""
+
+    @classmethod
+    def from_json(cls, data: object) -> Failure | None:
+        if not isinstance(data, Mapping):
+            return None
+        text = {k: str(data.get(k) or "") for k in ("type", "error", "at", "gate", "output", "by")}
+        return cls(**text)
+
+    def to_json(self) -> dict[str, str]:
+        """Sorted keys, as the ledger stores metadata; ``type``, ``error`` and ``at`` always, the rest when set."""
+        out = {"at": self.at, "by": self.by, "error": self.error, "gate": self.gate, "output": self.output,
+               "type": self.type}  # fmt: skip
+        return {k: v for k, v in out.items() if v or k in ("type", "error", "at")}
+
+
+@dataclass(frozen=True)
+class MergeRequest:
+    id: str
+    title: str
+    status: str  # the bead's own status (beads' lifecycle), not the queue state
+    priority: int
+    created_at: str
+    state: str
+    description: str
+    fields: Mapping[str, str] = field(hash=False)
+    labels: tuple[str, ...] = ()
+    gate_run: GateRun | None = None
+    failure: Failure | None = None
+    diffstat: Diffstat | None = None
+    conflict_files: tuple[str, ...] = ()
+    approved_by: str = ""
+    score: float = 0.0  # the queue's score when read by ``queue.read_queue`` (0 when read alone)
+    source_title: str = ""  # the source bead's title, as ``queue.read_queue`` finds it
+    source_status: str = ""  # the source bead's status ("" when it is gone or not looked up)
+
+    @classmethod
+    def build(cls, row: Mapping[str, Any], labels: list[str] | tuple[str, ...]) -> MergeRequest:
+        """THE way a merge request is made from the ledger: its row (id, title, status, priority,
+        created_at, description, metadata) and its labels."""
+        marks = [label[len(STATE_PREFIX) :] for label in labels if label.startswith(STATE_PREFIX)]
+        state = next((m for m in marks if m in STATUS_OF), "")
+        if not state and row["status"] == "closed":
+            reason = (row.get("close_reason") or "").split(":")[0]
+            state = reason if STATUS_OF.get(reason) == "closed" else "closed"
+        description = row.get("description") or ""
+        meta = load_metadata(dict(row))
+        return cls(
+            id=row["id"],
+            title=row["title"],
+            status=row["status"],
+            priority=_int(row.get("priority")),
+            created_at=row.get("created_at") or "",
+            state=state or "pending",
+            description=description,
+            fields=parse_fields(description),
+            labels=tuple(labels),
+            gate_run=GateRun.from_json(meta.get("gates")),
+            failure=Failure.from_json(meta.get("failure")),
+            diffstat=Diffstat.from_json(meta.get("diffstat")),
+            conflict_files=tuple(str(f) for f in meta.get("conflict_files") or ()),
+            approved_by=str(meta.get("approved_by") or ""),
+        )
+
+    from_bead = build  # the name services/townview.py still calls
+
+    def get(self, key: str) -> str:
+        return self.fields.get(key, "")
+
+    @property
+    def rig(self) -> str:
+        return self.get("rig")
+
+    @property
+    def branch(self) -> str:
+        return self.get("branch")
+
+    @property
+    def source(self) -> str:
+        return self.get("source_issue")
+
+    @property
+    def worker(self) -> str:
+        return self.get("worker")
+
+    @property
+    def commit_sha(self) -> str:
+        return self.get("commit_sha")
+
+    @property
+    def merge_commit(self) -> str:
+        return self.get("merge_commit")
+
+    @property
+    def retries(self) -> int:
+        value = self.get("retry_count")
+        return int(value) if value.isdigit() else 0
+
+    @property
+    def attempt(self) -> int:
+        """Which submission this is: 1, then one more each time its polecat resubmits it after rework."""
+        value = self.get("attempt")
+        return int(value) if value.isdigit() and int(value) > 0 else 1
+
+    def target(self, default: str) -> str:
+        return self.get("target") or default
+
+    @property
+    def polecat(self) -> str:
+        """The polecat's name (last part of its address), what protocol subjects carry."""
+        return self.worker.rsplit("/", 1)[-1] or self.id
+
+    @property
+    def metadata(self) -> dict[str, object]:
+        """The stored metadata the record was built from (``gates``, ``diffstat``, …): for readers
+        that have not moved to the typed fields yet (services/townview.py)."""
+        out: dict[str, object] = {}
+        if self.gate_run:
+            out["gates"] = self.gate_run.to_json()
+        if self.diffstat:
+            out["diffstat"] = self.diffstat.to_json()
+        return out
+
+    def to_json(self) -> dict[str, object]:
+        """``gt mq list --json``'s view of one MR (and of approve/reject/retry)."""
+        run = self.gate_run
+        return {
+            "id": self.id,
+            "title": self.title,
+            "rig": self.rig,
+            "branch": self.branch,
+            "target": self.get("target"),
+            "source_issue": self.source,
+            "worker": self.worker,
+            "state": self.state,
+            "status": self.status,
+            "priority": self.priority,
+            "score": round(self.score, 1),
+            "retry_count": self.retries,
+            "attempt": self.attempt,
+            "created_at": self.created_at,
+            "commit_sha": self.commit_sha,
+            "merge_commit": self.merge_commit,
+            "gates_ok": run.ok if run else None,
+            "gates": [r.brief_json() for r in run.results] if run else [],
+            "diffstat": self.diffstat.to_json() if self.diffstat else None,
+        }

@@ -1,0 +1,63 @@
+"""Queue order: Gas Town's score (internal/refinery/score.go) — priority dominates, age prevents
+starvation, retries push thrashing MRs back; ties go to the older MR."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+
+from ...ledger.fields import parse_stamp
+from .records import MergeRequest
+
+BASE_SCORE = 1000
+PER_PRIORITY = 100
+PER_CONVOY_HOUR = 10
+PER_MR_HOUR = 1
+PER_RETRY = 50
+MAX_RETRY_PENALTY = 300
+
+
+def hours_since(stamp: str | None, now: _dt.datetime) -> float:
+    """Hours from a ledger timestamp (``2026-01-02T03:04:05Z``) to ``now``; 0 when unknown or in the future."""
+    when = parse_stamp(stamp)
+    return max(0.0, (now - when).total_seconds() / 3600) if when else 0.0
+
+
+def score(priority: int, mr_age_h: float, convoy_age_h: float = 0.0, retries: int = 0) -> float:
+    """Higher merges first: 1000 + 100·(4−priority) + 10·convoy hours + MR hours − 50·retries (≤ 300)."""
+    priority = priority if 0 <= priority <= 4 else 4
+    return (
+        BASE_SCORE
+        + PER_PRIORITY * (4 - priority)
+        + PER_CONVOY_HOUR * convoy_age_h
+        + PER_MR_HOUR * mr_age_h
+        - min(PER_RETRY * max(retries, 0), MAX_RETRY_PENALTY)
+    )
+
+
+def in_score_order(session, mrs: list[MergeRequest]) -> list[MergeRequest]:
+    """``mrs`` scored (priority, then convoy age, MR age, fewer retries) and sorted, best first; ties by age."""
+    from ..convoys import oldest_convoy_created
+
+    now = _dt.datetime.now(_dt.UTC)
+    convoy_created = oldest_convoy_created(session, [m.source for m in mrs if m.source])
+    scored = []
+    for mr in mrs:
+        created = convoy_created.get(mr.source)
+        convoy_age = hours_since(created, now) if created else 0.0
+        value = score(mr.priority, hours_since(mr.created_at, now), convoy_age, mr.retries)
+        scored.append(dataclasses.replace(mr, score=value))
+    return sorted(scored, key=lambda m: (-m.score, m.created_at, m.id))
+
+
+def creation_order(session, mr_ids: list[str]) -> dict[str, int]:
+    """MR id → id of its ``created`` event: the ledger's own order (timestamps have one-second ties)."""
+    if not mr_ids:
+        return {}
+    marks = ", ".join("?" * len(mr_ids))
+    rows = session.rows(
+        f"SELECT issue_id, MIN(id) AS seq FROM events WHERE event_type = 'created' AND issue_id IN ({marks})"
+        " GROUP BY issue_id",
+        mr_ids,
+    )
+    return {r["issue_id"]: int(r["seq"]) for r in rows}
