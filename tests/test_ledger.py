@@ -183,6 +183,16 @@ def test_control_characters_never_reach_the_ledger(ledger):
         ledger.write("c", lambda tx: tx.create("labelled", labels=["gt:\x1bx"]))
 
 
+def test_clean_text_for_one_line_several_lines_and_a_typed_line():
+    """The one cleaner of the ledger (one line or several) and of text typed into an agent (squeezed)."""
+    from gastown_tui.plaintext import clean_text
+
+    text = "a\x1b[1m\r\n\n\tb\x07\rc\x9b"
+    assert clean_text(text) == "a[1m   b c"
+    assert clean_text(text, multiline=True) == "a[1m\n\n\tb\nc"
+    assert clean_text(text, squeeze=True) == "a[1m b c"
+
+
 def test_after_commit_runs_only_once_the_write_has_committed(ledger):
     seen = []
 
