@@ -156,7 +156,7 @@ class Bead:
         return out
 
 
-def _shown(session: Session, bead_id: str) -> Bead:
+def _read_in_full(session: Session, bead_id: str) -> Bead:
     return Bead.from_row(
         session.get(bead_id),
         labels=session.labels(bead_id),
@@ -173,7 +173,7 @@ def get(town: Town, bead_id: str) -> Bead:
 
 def show(town: Town, bead_id: str) -> Bead:
     """The bead with its labels, dependencies both ways and comments, read together."""
-    return town.ledger.read(lambda session: _shown(session, bead_id))
+    return town.ledger.read(lambda session: _read_in_full(session, bead_id))
 
 
 def list_beads(
