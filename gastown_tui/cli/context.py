@@ -28,6 +28,8 @@ class Context:
 
     @property
     def ledger(self) -> Ledger:
+        """The town's ledger, for verbs whose service does not run its own units of work yet
+        (``gt bead`` goes through ``services.beads``, which does)."""
         return self.town.ledger
 
     def emit(self, data: Any, text: str | Callable[[], str] | None = None) -> None:
