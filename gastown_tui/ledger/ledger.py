@@ -17,7 +17,6 @@ from ..addresses import default_actor
 from ..errors import GtError
 from .backends import Backend, LedgerURL, backend_for
 from .connections import Connections
-from .fields import load_metadata  # noqa: F401  (services/refinery imports it from here)
 from .reads import Session
 from .writes import Tx
 
