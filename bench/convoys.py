@@ -51,9 +51,9 @@ def run(url: str, n_convoys: int, n_beads: int) -> None:
     landed = ledger.write("close", lambda tx: convoys.close_beads(tx, beads[-1:]))
     print(f"  close last bead + land + mail: {(time.perf_counter() - start) * 1000:.1f} ms (landed {len(landed)})")
     work = formulas.find_formula("mol-polecat-work")
-    pour_ms = median_ms(lambda: ledger.write("pour", lambda tx: molecules.pour(tx, work, {"issue": "gt-abc"})))
+    pour_ms = median_ms(lambda: ledger.write("pour", lambda tx: molecules.pour_in(tx, work, {"issue": "gt-abc"})))
     print(f"  pour mol-polecat-work (7 steps): {pour_ms:.1f} ms")
-    mol = ledger.write("pour", lambda tx: molecules.pour(tx, work, {"issue": "gt-abc"}))
+    mol = ledger.write("pour", lambda tx: molecules.pour_in(tx, work, {"issue": "gt-abc"}))
     print(
         f"  next_steps:                   {median_ms(lambda: ledger.read(lambda s: molecules.next_steps(s, mol))):.1f} ms"
     )

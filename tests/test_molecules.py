@@ -46,37 +46,40 @@ def diamond():
 
 
 def _ready(ledger, mol_id):
-    return sorted(st["step"] for st in ledger.read(lambda s: molecules.next_steps(s, mol_id)))
+    return sorted(st.step for st in ledger.read(lambda s: molecules.next_steps(s, mol_id)))
 
 
 def _done(ledger, mol_id, step):
-    step_id = next(st["id"] for st in ledger.read(lambda s: molecules.steps(s, mol_id)) if st["step"] == step)
-    return ledger.write("step done", lambda tx: molecules.complete_step(tx, step_id))
+    step_id = next(st.id for st in ledger.read(lambda s: molecules.steps(s, mol_id)) if st.step == step)
+    return ledger.write("step done", lambda tx: molecules.complete_step_in(tx, step_id))
 
 
 def test_pour_makes_a_molecule_with_one_child_per_step(ledger, diamond):
-    mol_id = ledger.write("pour", lambda tx: molecules.pour(tx, diamond, {"feature": "login"}, assignee=NUX))
+    mol_id = ledger.write("pour", lambda tx: molecules.pour_in(tx, diamond, {"feature": "login"}, assignee=NUX))
     mol = ledger.get(mol_id)
     assert mol["issue_type"] == "molecule" and mol["mol_type"] == "work" and mol["assignee"] == NUX
     assert ledger.read(lambda s: s.labels(mol_id)) == ["gt:molecule"]
-    status = ledger.read(lambda s: molecules.molecule_status(s, mol_id))
-    assert status["formula"] == "diamond" and status["vars"] == {"feature": "login", "base": "main"}
+    status = ledger.read(lambda s: molecules.status(s, mol_id))
+    assert status.formula == "diamond" and status.variables == {"feature": "login", "base": "main"}
     assert mol["description"].endswith("Ship login")
-    steps = status["steps"]
-    assert [st["id"] for st in steps] == [f"{mol_id}.{n}" for n in range(1, 6)]
-    assert [st["step"] for st in steps] == ["plan", "backend", "frontend", "integrate", "ship"]
-    assert steps[0]["title"] == "Plan login" and steps[0]["description"] == "Write down how login will work."
-    assert steps[3]["title"] == "Integrate on main"
-    assert all(st["assignee"] == NUX for st in steps)
-    parents = ledger.read(lambda s: s.dependencies(steps[1]["id"], "parent-child"))
+    steps = status.steps
+    assert [st.id for st in steps] == [f"{mol_id}.{n}" for n in range(1, 6)]
+    assert [st.step for st in steps] == ["plan", "backend", "frontend", "integrate", "ship"]
+    assert steps[0].title == "Plan login" and steps[0].description == "Write down how login will work."
+    assert steps[3].title == "Integrate on main"
+    assert all(st.assignee == NUX for st in steps)
+    parents = ledger.read(lambda s: s.dependencies(steps[1].id, "parent-child"))
     assert [d["depends_on_id"] for d in parents] == [mol_id]
-    assert sorted(steps[3]["needs"]) == sorted([steps[1]["id"], steps[2]["id"]])
+    assert sorted(steps[3].needs) == sorted([steps[1].id, steps[2].id])
+    as_json = status.as_json()  # what gt mol status --json prints: the bead's columns and these
+    assert (as_json["id"], as_json["vars"], as_json["done"], as_json["total"]) == (mol_id, status.variables, 0, 5)
+    assert as_json["steps"][3]["needs"] == list(steps[3].needs) and as_json["steps"][0]["state"] == "ready"
 
 
 def test_diamond_gives_the_right_ready_set_at_each_step(ledger, diamond):
-    mol_id = ledger.write("pour", lambda tx: molecules.pour(tx, diamond, {"feature": "login"}))
+    mol_id = ledger.write("pour", lambda tx: molecules.pour_in(tx, diamond, {"feature": "login"}))
     assert _ready(ledger, mol_id) == ["plan"]
-    states = {st["step"]: st["state"] for st in ledger.read(lambda s: molecules.steps(s, mol_id))}
+    states = {st.step: st.state for st in ledger.read(lambda s: molecules.steps(s, mol_id))}
     assert states == {
         "plan": "ready",
         "backend": "blocked",
@@ -95,16 +98,16 @@ def test_diamond_gives_the_right_ready_set_at_each_step(ledger, diamond):
     assert _ready(ledger, mol_id) == ["ship"]
     assert ledger.get(mol_id)["status"] == "open"
     result = _done(ledger, mol_id, "ship")
-    assert result["molecule_closed"] is True
+    assert result.molecule_closed is True
     assert _ready(ledger, mol_id) == []
     assert ledger.get(mol_id)["status"] == "closed"
 
 
 def test_current_step_and_blocked_steps_are_refused(ledger, diamond):
-    mol_id = ledger.write("pour", lambda tx: molecules.pour(tx, diamond, {"feature": "x"}))
+    mol_id = ledger.write("pour", lambda tx: molecules.pour_in(tx, diamond, {"feature": "x"}))
     assert ledger.read(lambda s: molecules.current_step(s, mol_id))["step"] == "plan"
     with pytest.raises(Conflict, match="still needs"):
-        ledger.write("done", lambda tx: molecules.complete_step(tx, f"{mol_id}.4"))
+        ledger.write("done", lambda tx: molecules.complete_step_in(tx, f"{mol_id}.4"))
     assert ledger.get(f"{mol_id}.4")["status"] == "open"
     _done(ledger, mol_id, "plan")
     ledger.write("start", lambda tx: tx.update(f"{mol_id}.3", status="in_progress"))
@@ -114,19 +117,31 @@ def test_current_step_and_blocked_steps_are_refused(ledger, diamond):
 
 def test_a_convoy_tracking_a_molecule_lands_with_its_last_step(ledger):
     small = formulas.parse_formula('[[steps]]\nid = "only"\ntitle = "Do it"\n', "one.toml", "one")
-    mol_id = ledger.write("pour", lambda tx: molecules.pour(tx, small))
+    mol_id = ledger.write("pour", lambda tx: molecules.pour_in(tx, small))
     cid = ledger.write("convoy", lambda tx: convoys.create_convoy(tx, "Mol", [mol_id]))
-    result = ledger.write("done", lambda tx: molecules.complete_step(tx, f"{mol_id}.1"))
-    assert result["molecule_closed"] and result["landed"] == [cid]
+    result = ledger.write("done", lambda tx: molecules.complete_step_in(tx, f"{mol_id}.1"))
+    assert result.molecule_closed and result.landed == (cid,)
 
 
 def test_missing_variable_creates_nothing(ledger, diamond):
     before = ledger.read(lambda s: s.last_event_id())
     with pytest.raises(formulas.FormulaError) as err:
-        ledger.write("pour", lambda tx: molecules.pour(tx, diamond, {}))
+        ledger.write("pour", lambda tx: molecules.pour_in(tx, diamond, {}))
     assert err.value.kind == "missing-var"
     assert ledger.read(lambda s: s.last_event_id()) == before
     assert ledger.list_beads(include_closed=True) == []
+
+
+def test_town_pour_status_and_complete_step(town, diamond):
+    mol = molecules.pour(town, diamond, {"feature": "search"}, assignee=NUX)
+    assert mol.id.startswith("hq-") and (mol.done, mol.total) == (0, 5) and mol == molecules.status(town, mol.id)
+    assert [st.step for st in molecules.next_steps(town, mol.id)] == ["plan"]
+    done = molecules.complete_step(town, f"{mol.id}.1")
+    assert (done.step, done.molecule, done.molecule_closed, done.landed) == (f"{mol.id}.1", mol.id, False, ())
+    assert [st.step for st in done.next] == ["backend", "frontend"]
+    assert done.as_json()["next"] == [st.as_json() for st in molecules.next_steps(town, mol.id)]
+    town.ledger.write("sling", lambda tx: tx.update(mol.id, status="hooked", assignee=NUX))
+    assert molecules.hooked_molecule(town, NUX) == mol.id
 
 
 def _write_formula(town, text, folder=None):

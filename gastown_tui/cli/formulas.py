@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..errors import GtError
 from .main import add_group, add_verb
+
+if TYPE_CHECKING:
+    from ..services.molecules import Step
 
 _MARKS = {"done": "✓", "in_progress": "▶", "ready": "○", "blocked": "·"}
 
@@ -132,31 +136,21 @@ def mol_pour(ctx) -> None:
     from ..services import formulas, molecules
 
     a = ctx.args
-    town = ctx.town
-    formula = formulas.find_formula(a.formula, town, a.rig)
+    formula = formulas.find_formula(a.formula, ctx.town, a.rig)
     variables = formulas.parse_vars(a.var)
-    prefix = None
-    if a.rig:
-        from ..services.rigs import load_rig
-
-        prefix = load_rig(town, a.rig).prefix
-    mol_id = ctx.ledger.write(
-        "mol pour",
-        lambda tx: molecules.pour(tx, formula, variables, prefix=prefix, assignee=a.assignee, wisp=a.wisp),
-    )
-    info = ctx.ledger.read(lambda s: molecules.molecule_status(s, mol_id))
-    ctx.emit(info, lambda: f"poured {formula.name} as {mol_id} ({info['total']} steps)\n" + _steps_text(info["steps"]))
+    mol = molecules.pour(ctx.town, formula, variables, rig=a.rig, assignee=a.assignee, wisp=a.wisp)
+    ctx.emit(mol.as_json(), lambda: f"poured {formula.name} as {mol.id} ({mol.total} steps)\n" + _steps_text(mol.steps))
 
 
 def mol_status(ctx) -> None:
     from ..services import molecules
 
-    info = ctx.ledger.read(lambda s: molecules.molecule_status(s, ctx.args.id))
+    mol = molecules.status(ctx.town, ctx.args.id)
     ctx.emit(
-        info,
+        mol.as_json(),
         lambda: (
-            f"{info['id']}  {info['formula'] or info['title']}  [{info['status']}]  "
-            f"{info['done']}/{info['total']} steps done\n" + _steps_text(info["steps"])
+            f"{mol.id}  {mol.formula or mol.title}  [{mol.status}]  "
+            f"{mol.done}/{mol.total} steps done\n" + _steps_text(mol.steps)
         ),
     )
 
@@ -165,38 +159,32 @@ def mol_next(ctx) -> None:
     from ..addresses import default_actor
     from ..services import molecules
 
-    def read(s):
-        mol_id = ctx.args.id or molecules.hooked_molecule(s, default_actor())
-        return mol_id, molecules.next_steps(s, mol_id)
-
-    mol_id, ready = ctx.ledger.read(read)
-    ctx.emit(ready, lambda: _steps_text(ready) if ready else f"nothing ready in {mol_id}")
+    mol_id = ctx.args.id or molecules.hooked_molecule(ctx.town, default_actor())
+    ready = molecules.next_steps(ctx.town, mol_id)
+    ctx.emit([st.as_json() for st in ready], lambda: _steps_text(ready) if ready else f"nothing ready in {mol_id}")
 
 
 def step_done(ctx) -> None:
     from ..services import molecules
 
     a = ctx.args
-    result = ctx.ledger.write("mol step done", lambda tx: molecules.complete_step(tx, a.step_id, a.reason))
-    mol_id = result["molecule"]
-    ready = ctx.ledger.read(lambda s: molecules.next_steps(s, mol_id))
-    result["next"] = ready
+    result = molecules.complete_step(ctx.town, a.step_id, a.reason)
 
     def text() -> str:
         lines = [f"closed {a.step_id}"]
-        if result["molecule_closed"]:
-            lines.append(f"molecule {mol_id} complete")
-        elif ready:
-            lines.append("next:\n" + _steps_text(ready))
-        lines += [f"🚚 convoy {c} landed" for c in result["landed"]]
+        if result.molecule_closed:
+            lines.append(f"molecule {result.molecule} complete")
+        elif result.next:
+            lines.append("next:\n" + _steps_text(result.next))
+        lines += [f"🚚 convoy {c} landed" for c in result.landed]
         return "\n".join(lines)
 
-    ctx.emit(result, text)
+    ctx.emit(result.as_json(), text)
 
 
-def _steps_text(steps: list[dict[str, Any]]) -> str:
+def _steps_text(steps: Sequence[Step]) -> str:
     return "\n".join(
-        f"  {_MARKS.get(st['state'], '?')} {st['id']:<16} {st['state']:<11} {st['title']}"
-        + (f"  @{st['assignee']}" if st.get("assignee") else "")
+        f"  {_MARKS.get(st.state, '?')} {st.id:<16} {st.state:<11} {st.title}"
+        + (f"  @{st.assignee}" if st.assignee else "")
         for st in steps
     )
