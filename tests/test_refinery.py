@@ -16,7 +16,7 @@ from refinery_support import PY, UNITTEST, feature, git, mail_to, make_rig, mr_s
 
 from conftest import GT, run_gt
 from gastown_tui.errors import Conflict, NotFound
-from gastown_tui.fieldlines import with_fields
+from gastown_tui.fieldlines import parse_fields, with_fields
 from gastown_tui.services import refinery
 
 doltlite_only = pytest.mark.parametrize("ledger_url", ["doltlite"], indirect=True)
@@ -184,6 +184,30 @@ def test_queue_order_is_priority_then_age(town, tmp_path):
     assert [i["id"] for i in refinery.list_queue(town, "gastown")] == [high, older, mid, low]
     with pytest.raises(NotFound, match="no rig 'elsewhere'"):
         refinery.list_queue(town, "elsewhere")
+
+
+@doltlite_only
+def test_an_mrs_state_is_stored_once_in_its_label(town, tmp_path):
+    rig = make_rig(town, tmp_path, policy="approve")
+    mr = rig.submit("nux", feature(1))
+    town.ledger.write("t", lambda tx: refinery.set_state(tx, mr, "rejected", close_reason="rejected: not now"))
+    bead = town.ledger.get(mr)
+    assert town.ledger.read(lambda s: refinery.get(s, mr).state) == "rejected"
+    # what beads' lifecycle and Gas Town expect beside it, written by set_state alone
+    assert (bead["status"], bead["close_reason"]) == ("closed", "rejected: not now")
+    assert parse_fields(bead["description"])["close_reason"] == "rejected"
+    town.ledger.write("t", lambda tx: refinery.set_state(tx, mr, "pending"))
+    bead = town.ledger.get(mr)
+    assert (bead["status"], bead["close_reason"]) == ("open", "")
+    assert "close_reason" not in parse_fields(bead["description"])
+    # status and close_reason are never read back as the state: a bead closed by hand keeps its
+    # state, but it is out of the queue and cannot be approved
+    town.ledger.write("t", lambda tx: tx.update(mr, status="closed", close_reason="merged"))
+    closed = town.ledger.read(lambda s: refinery.get(s, mr))
+    assert (closed.state, closed.closed) == ("pending", True)
+    assert town.ledger.read(lambda s: refinery.read_queue(s, "gastown")) == []
+    with pytest.raises(Conflict, match="is closed"):
+        refinery.approve(town, mr)
 
 
 @doltlite_only

@@ -334,8 +334,8 @@ def resubmit(tx, config: RigConfig, name: str, bead: dict[str, Any], branch: str
     if row is None:
         return None
     mr = get(tx, row["id"])
-    if mr.state in ("merged", "superseded", "closed"):
-        return None
+    if mr.state in ("merged", "superseded") or (mr.closed and mr.state not in (*SENT_BACK, "reworking")):
+        return None  # done with, or closed by hand: a new MR
     if mr.state == "testing":
         raise Conflict(f"{mr.id} is being tested by the refinery", f"wait for its verdict: gt mq show {mr.id}")
     same = mr.get("commit_sha") == commit and mr.branch == branch

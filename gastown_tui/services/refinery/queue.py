@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ...errors import GtError, InvalidInput
+from ...fieldlines import parse_fields, with_fields
 from .records import LABEL, STATE_PREFIX, STATUS_OF, MergeRequest
 from .score import in_score_order
 
@@ -36,15 +37,26 @@ def get(session, mr_id: str) -> MergeRequest:
     return MergeRequest.build(bead, labels)
 
 
-def set_state(tx, mr_id: str, state: str, **changes: Any) -> None:
-    """Move an MR to ``state``: its one ``mr:`` label and the bead status that goes with it."""
+def set_state(tx, mr_id: str, state: str, *, close_reason: str = "", **changes: Any) -> None:
+    """THE one place an MR changes state (``changes`` are other bead columns to set with it).
+
+    Writes the state — its one ``mr:`` label, which is all ``MergeRequest.build`` reads — and what
+    beads' lifecycle and Gas Town expect beside it, never read back as the state: the bead status
+    (``STATUS_OF``); for a closing state the ``close_reason`` column (``close_reason``, else the state)
+    and Gas Town's ``close_reason`` description field, which leaves again when the MR reopens."""
     for label in tx.labels(mr_id):
         if label.startswith(STATE_PREFIX) and label != STATE_PREFIX + state:
             tx.remove_label(mr_id, label)
     tx.add_label(mr_id, STATE_PREFIX + state)
     status = STATUS_OF[state]
-    if status == "closed":
-        changes.setdefault("close_reason", state)
+    closing = status == "closed"
+    if closing:
+        changes["close_reason"] = close_reason or state
+    description = changes.get("description")
+    if description is None:
+        description = tx.get(mr_id)["description"] or ""
+    if parse_fields(description).get("close_reason", "") != (state if closing else ""):
+        changes["description"] = with_fields(description, close_reason=state if closing else None)
     tx.update(mr_id, status=status, **changes)
 
 
@@ -82,7 +94,7 @@ def queue_rows(town: Town, rig: str | None = None, *, include_closed: bool = Fal
                 repos[mr.rig] = None
         found = repos[mr.rig]
         ready = bool(found) and (mr.state == "approved" or (mr.state == "pending" and found[0].merge_policy == "auto"))
-        if mr.diffstat is None and found and mr.status != "closed":
+        if mr.diffstat is None and found and not mr.closed:
             config, repo = found
             mr = dataclasses.replace(mr, diffstat=measure(repo, mr, target_tip(repo, mr, config)))
         rows.append(QueueRow(mr, ready))

@@ -4,8 +4,12 @@ from a ledger row, its labels and its metadata.
 An MR bead (label ``gt:merge-request`` or type ``merge-request``) carries Gas Town's description
 fields (``branch``, ``target``, ``source_issue``, ``rig``, ``commit_sha``, ``worker``, ``agent_bead``,
 ``retry_count``, ``attempt``, ``merge_commit``) and the refinery's metadata (``gates``: the gate run
-that decided it; ``failure``; ``diffstat``; ``conflict_files``; ``approved_by``). Its queue state is
-one ``mr:STATE`` label (no label = pending); see ``queue.set_state`` for the one place it is written.
+that decided it; ``failure``; ``diffstat``; ``conflict_files``; ``approved_by``).
+
+Its queue state is stored once: the ``mr:STATE`` label (no label = pending), read here and nowhere
+else. ``queue.set_state`` is the one place it is written, together with what beads' lifecycle and
+Gas Town expect beside it — the bead status (``STATUS_OF``) and, for a closing state, the
+``close_reason`` column and description field — which are never read back as the state.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from ...ledger import load_metadata
 LABEL = "gt:merge-request"
 ISSUE_TYPE = "merge-request"
 STATE_PREFIX = "mr:"
-# Each state and the bead status that goes with it (written by ``queue.set_state``, never read back).
+# Each state and the bead status that goes with it (written by ``queue.set_state``, never read as the state).
 STATUS_OF = {
     "pending": "open",
     "approved": "open",
@@ -33,6 +37,12 @@ STATUS_OF = {
     "reworking": "open",
 }
 CLOSED_STATES = frozenset(state for state, status in STATUS_OF.items() if status == "closed")
+
+
+def state_of(labels: list[str] | tuple[str, ...]) -> str:
+    """An MR's queue state: its ``mr:STATE`` label; pending when it has none."""
+    marks = [label[len(STATE_PREFIX) :] for label in labels if label.startswith(STATE_PREFIX)]
+    return next((m for m in marks if m in STATUS_OF), "pending")
 
 
 def _int(value: object, default: int = 0) -> int:
@@ -171,7 +181,7 @@ class Failure:
 class MergeRequest:
     id: str
     title: str
-    status: str  # the bead's own status (beads' lifecycle), not the queue state
+    status: str  # the bead's lifecycle status (open, in_progress, closed), not the queue state
     priority: int
     created_at: str
     state: str
@@ -190,12 +200,7 @@ class MergeRequest:
     @classmethod
     def build(cls, row: Mapping[str, Any], labels: list[str] | tuple[str, ...]) -> MergeRequest:
         """THE way a merge request is made from the ledger: its row (id, title, status, priority,
-        created_at, description, metadata) and its labels."""
-        marks = [label[len(STATE_PREFIX) :] for label in labels if label.startswith(STATE_PREFIX)]
-        state = next((m for m in marks if m in STATUS_OF), "")
-        if not state and row["status"] == "closed":
-            reason = (row.get("close_reason") or "").split(":")[0]
-            state = reason if STATUS_OF.get(reason) == "closed" else "closed"
+        created_at, description, metadata) and its labels. The state is its ``mr:`` label, else pending."""
         description = row.get("description") or ""
         meta = load_metadata(dict(row))
         return cls(
@@ -204,7 +209,7 @@ class MergeRequest:
             status=row["status"],
             priority=_int(row.get("priority")),
             created_at=row.get("created_at") or "",
-            state=state or "pending",
+            state=state_of(labels),
             description=description,
             fields=parse_fields(description),
             labels=tuple(labels),
@@ -219,6 +224,12 @@ class MergeRequest:
 
     def get(self, key: str) -> str:
         return self.fields.get(key, "")
+
+    @property
+    def closed(self) -> bool:
+        """Is the bead closed? (Its lifecycle: by the refinery, or by hand — ``gt bead close``, a rig
+        removed — which takes it out of the queue whatever its state says.)"""
+        return self.status == "closed"
 
     @property
     def rig(self) -> str:

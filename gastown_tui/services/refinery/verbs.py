@@ -14,7 +14,7 @@ from ...fieldlines import with_fields
 from ...ledger import default_actor
 from ..rework import ESCALATED_LABEL
 from .queue import get, set_state
-from .records import STATUS_OF, Diffstat, Failure, MergeRequest
+from .records import CLOSED_STATES, Diffstat, Failure, MergeRequest
 from .render import Commit, Details
 from .repo import commit_of, rig_repo, target_tip
 from .verdicts import tell_polecat
@@ -39,6 +39,8 @@ def approve(town: Town, mr_id: str) -> MergeRequest:
             return mr
         if mr.state != "pending":
             raise Conflict(f"{mr_id} is {mr.state}, not waiting for approval", NEXT_STEP.get(mr.state, ""))
+        if mr.closed:
+            raise Conflict(f"{mr_id} is closed, not waiting for approval", f"reopen it first: gt bead reopen {mr_id}")
         tx.set_metadata(mr_id, approved_by=tx.actor, approved_at=tx.stamp)
         set_state(tx, mr_id, "approved")
         return get(tx, mr_id)
@@ -57,8 +59,8 @@ def reject(town: Town, mr_id: str, reason: str) -> MergeRequest:
         mr = get(tx, mr_id)
         if mr.state == "testing":
             raise Conflict(f"{mr_id} is in a batch being tested", "wait for the batch to end (gt mq show), then reject")
-        if STATUS_OF.get(mr.state) == "closed" or mr.status == "closed":
-            raise Conflict(f"{mr_id} is already {mr.state}")
+        if mr.state in CLOSED_STATES or mr.closed:
+            raise Conflict(f"{mr_id} is already {mr.state if mr.state in CLOSED_STATES else 'closed'}")
         failure = Failure("rejected", reason, tx.stamp, by=tx.actor)
         tx.set_metadata(mr_id, failure=failure.to_json())
         set_state(tx, mr_id, "rejected", close_reason=f"rejected: {reason}")

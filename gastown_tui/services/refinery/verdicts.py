@@ -53,7 +53,7 @@ def record_merged(tx, mr: MergeRequest, rig: str, target: str, merge_commit: str
     current = get(tx, mr.id)
     if current.state == "merged":
         return False
-    desc = with_fields(current.description, merge_commit=merge_commit, close_reason="merged")
+    desc = with_fields(current.description, merge_commit=merge_commit)
     if run is not None:
         tx.set_metadata(mr.id, gates=dataclasses.replace(run, merge_commit=merge_commit).to_json())
     set_state(tx, mr.id, "merged", description=desc, assignee=None)
