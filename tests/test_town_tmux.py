@@ -50,6 +50,23 @@ def test_attach_commands_name_the_server_and_the_exact_session(tmux, tmp_path):
     assert server.attach_argv("gt-calc-furiosa", by_path=True)[1:3] == ["-S", path]
 
 
+def test_attaching_is_runtimes_job_and_says_why_it_failed(tmux, tmp_path):
+    """The TUI's t goes through Tmux.attach / attach_in_popup (tmux is run by runtime/ only); a real
+    attach, outside and inside tmux, is test_tui_live's."""
+    from gastown_tui.runtime.tmux import inside_client
+    from gastown_tui.tui import operations
+
+    server = Tmux("gt-x-123abc")
+    server.new_session("gt-calc-furiosa", str(tmp_path), ["cat"])
+    assert not inside_client() and not operations.inside_tmux()  # the fixture unset TMUX
+    # No client of the person's to put a popup over: the error says how to attach by hand.
+    with pytest.raises(GtError, match="could not open a popup") as failed:
+        server.attach_in_popup("gt-calc-furiosa")
+    assert failed.value.hint.endswith("tmux -L gt-x-123abc attach -t '=gt-calc-furiosa'")
+    with pytest.raises(GtError, match="not a session name"):
+        server.attach_in_popup("a;b")
+
+
 def test_town_tmux_is_the_towns_own_server(tmp_path, tmux):
     town = install(str(tmp_path / "demo"))
     try:

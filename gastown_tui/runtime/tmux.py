@@ -13,6 +13,7 @@ what the witness needs at 100 sessions (``activity()`` is one call for all of th
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shlex
 import shutil
@@ -48,6 +49,11 @@ def check_session(name: str) -> str:
     if not _SESSION.fullmatch(name or ""):
         raise GtError(f"not a session name: {name!r}", "session names are letters, digits, - and _")
     return name
+
+
+def inside_client() -> bool:
+    """Whether this process runs inside a tmux client of the user's (``TMUX`` set)."""
+    return bool(os.environ.get("TMUX"))
 
 
 class TmuxUnavailable(GtError):
@@ -215,6 +221,30 @@ class Tmux:
         """
         server = ["-S", self.socket_path()] if by_path else self._server_args()
         return [self.binary or "tmux", *server, "attach-session", "-t", _target(check_session(name))]
+
+    def attach(self, name: str) -> int:
+        """Attach this terminal to ``name`` until the user detaches; returns tmux's exit status.
+
+        The caller hands its terminal over first (a Textual app suspends itself) and takes it back after."""
+        return subprocess.run(self.attach_argv(name)).returncode
+
+    def attach_in_popup(self, name: str, width: str = "90%", height: str = "90%") -> None:
+        """Inside tmux (``inside_client()``): a popup over the user's own client, attached to ``name``
+        on this server.
+
+        Blocks until the popup closes: detaching (``ctrl-b d``) ends the inner client and with it the
+        popup, and whatever ran underneath is still there. The inner client runs with ``TMUX`` unset (it
+        is a client of another server, not a nested session) and reaches this server by socket path.
+        Everything is an argument list (tmux 3.2+ runs a popup's arguments without a shell).
+        """
+        inner = ["env", "-u", "TMUX", *self.attach_argv(name, by_path=True)]
+        popup = [self.binary or "tmux", "display-popup", "-E", "-w", width, "-h", height, "-T", f" {name} "]
+        proc = subprocess.run([*popup, *inner], capture_output=True, text=True, errors="replace")
+        if proc.returncode != 0:
+            raise GtError(
+                f"tmux could not open a popup: {proc.stderr.strip() or proc.returncode}",
+                f"tmux 3.2 or newer has popups; or attach by hand: {self.attach_hint(name)}",
+            )
 
     def attach_hint(self, name: str) -> str:
         """The attach command to type by hand, e.g. ``tmux -L gt-demo-1a2b3c attach -t '=gt-calc-furiosa'``
