@@ -88,7 +88,7 @@ def main() -> None:
             print(f"witness pass, {count:>3} polecats ({sessions} live sessions): "
                   f"median {ms(statistics.median(passes))}, max {ms(max(passes))}")  # fmt: skip
         victim = polecats.list_polecats(town, "watch")[0]
-        tmux.kill_session(victim["session"])
+        tmux.kill_session(victim.session)
         start = time.perf_counter()
         findings = witness.patrol(town, "watch")
         took = time.perf_counter() - start

@@ -99,9 +99,9 @@ def test_idle_polecat_is_reused_with_a_fresh_branch(lite_town, rig, tmux):
     # A busy polecat is not reused: the next sling names a new one.
     third = polecats.sling(town, new_bead(town, "Third job"), rig.name, runtime=HANG)
     assert third["polecat"] == "nux"
-    rows = {r["name"]: r for r in polecats.list_polecats(town, rig.name)}
-    assert rows["furiosa"]["state"] == "working" and rows["furiosa"]["hook_bead"] == second
-    assert rows["nux"]["session_alive"]
+    rows = {p.name: p for p in polecats.list_polecats(town, rig.name)}
+    assert rows["furiosa"].state == "working" and rows["furiosa"].hook_bead == second
+    assert rows["nux"].session_alive
 
 
 def test_sling_refuses_hooked_closed_and_non_work_beads_and_leaves_nothing(lite_town, rig, tmux):
@@ -287,7 +287,7 @@ def test_misbehaving_switches_crash_fail_the_gates_and_conflict(lite_town, rig, 
     crash = polecats.sling(town, new_bead(town, "Crash"), rig.name, runtime="scripted:crash,fast")
     wait_for(lambda: not tmux.has_session(crash["session"]), what="crash")
     assert "crashing on purpose" in scripted_log(town, crash["session"])
-    assert [r["state"] for r in polecats.list_polecats(town, rig.name)] == ["zombie"]
+    assert [p.state for p in polecats.list_polecats(town, rig.name)] == ["zombie"]
 
     bead = new_bead(town, "Bad change")
     got = polecats.sling(town, bead, rig.name, runtime="scripted:fail-gates,conflict,fast")
@@ -330,3 +330,72 @@ def test_sling_of_an_unknown_bead_says_so_before_looking_for_the_runtime(lite_to
     lite_town.ledger.write("test", lambda tx: tx.close(closed, "done"))
     assert "is closed" in gt("sling", closed, config.name).err
     assert "not installed" in gt("sling", new_bead(lite_town, "Real work"), config.name).err
+
+
+def test_a_polecats_state_is_decided_in_one_place_from_its_hook_session_and_agent_state():
+    """records.build: what gt polecat list, the witness, dispatch and the TUI all read."""
+    import datetime as dt
+
+    from gastown_tui.services.polecats import records
+
+    now = 1_800_000_000.0
+
+    def made(agent_state="", hooked=True, quiet=None, age=3600.0):
+        hook = records.WorkBead("gt-1", "Work", "task", 2, "hooked", "gastown/polecats/nux") if hooked else None
+        live = {} if quiet is None else {"gt-gastown-nux": int(now - quiet)}
+        updated = dt.datetime.fromtimestamp(now - age, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        agent = {"id": "gt-gastown-polecat-nux", "updated_at": updated}
+        info = {"agent_state": agent_state, "branch": "polecat/nux/gt-1"}
+        return records.build("gastown", "nux", agent, info, hook, live, now, stall_after=100.0)
+
+    assert made("working", quiet=10).state == "working"
+    assert made("working", quiet=500).state == "stalled"
+    assert made("working").state == "zombie"
+    assert made("spawning", age=5).state == "spawning"  # a fresh sling, within SPAWN_GRACE
+    assert made("spawning", age=records.SPAWN_GRACE + 5).state == "zombie"
+    assert made("done", hooked=False, quiet=10).state == "done"  # gt done ran, its session lingers
+    assert made("done", hooked=False).state == "idle"
+    assert made("nuked", hooked=False).state == "nuked"
+    assert made("", hooked=False).state == "idle" and made("", hooked=False).agent_state == "idle"
+    working = made("working", quiet=10)
+    assert working.session == "gt-gastown-nux" and working.address == "gastown/polecats/nux"
+    assert working.session_alive and working.last_activity == int(now - 10) and working.hook_bead == "gt-1"
+    row = working.to_json(Path("/town/gastown/polecats/nux"))
+    assert row["state"] == "working" and row["agent_state"] == "working" and row["hook_title"] == "Work"
+    assert row["branch"] == "polecat/nux/gt-1" and row["worktree"] == "/town/gastown/polecats/nux"
+    assert set(row) == {"rig", "name", "address", "agent_bead", "state", "agent_state", "hook_bead", "hook_title",
+                        "session", "session_alive", "last_activity", "branch", "runtime", "worktree", "mr"}  # fmt: skip
+    assert not made("working").session_alive and made("working").to_json(Path("/x"))["last_activity"] is None
+
+
+def test_one_read_lists_the_polecats_of_several_rigs_rig_by_rig(lite_town, tmp_path):
+    """read_polecats inside one ledger session: every rig's polecats with hook and state (no tmux needed)."""
+    from polecat_support import add_rig
+
+    town = lite_town
+    calc, web = add_rig(town, tmp_path, "calc"), add_rig(town, tmp_path, "web")
+    bead = town.ledger.write("test", lambda tx: tx.create("Calc work", prefix=calc.prefix))
+
+    def seed(tx) -> None:
+        polecats.set_agent(tx, web, "nux", agent_state="idle")
+        polecats.set_agent(tx, calc, "toast", agent_state="working", hook_bead=bead)
+        polecats.set_agent(tx, calc, "ace", agent_state="nuked")
+        tx.update(bead, status="hooked", assignee="calc/polecats/toast")
+
+    town.ledger.write("test", seed)
+    live = {"gt-calc-toast": 1_000}
+    got = town.ledger.read(lambda s: polecats.read_polecats(s, [calc, web], live, 1_010.0))
+    assert [(p.rig, p.name, p.state, p.hook_bead) for p in got] == [
+        ("calc", "ace", "nuked", ""),
+        ("calc", "toast", "working", bead),
+        ("web", "nux", "idle", ""),
+    ]
+    assert got[1].hook == polecats.WorkBead.from_row(town.ledger.get(bead))
+    assert town.ledger.read(lambda s: polecats.read_polecats(s, web, live, 1_010.0)) == got[2:]
+    assert polecats.list_polecats(town, live=live, now=1_010.0) == got  # the town-wide reader agrees
+
+
+def test_not_slingable_is_the_ledgers_infrastructure_but_molecules():
+    from gastown_tui.ledger.fields import INFRA_TYPES
+
+    assert set(polecats.NOT_SLINGABLE) == set(INFRA_TYPES) - {"molecule"}

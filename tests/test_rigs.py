@@ -136,5 +136,32 @@ def test_sling_and_done_on_each_backend(town, tmp_path, tmux):
     wait_for(lambda: mr_for(town, bead) and not tmux.has_session(done["session"]), what="gt done")
     info = parse_fields(mr_for(town, bead)["description"])
     assert git(rig_paths(town, "gastown").repo, "rev-parse", info["branch"]) == info["commit_sha"]
-    rows = {r["name"]: r["state"] for r in polecats.list_polecats(town, "gastown")}
+    rows = {p.name: p.state for p in polecats.list_polecats(town, "gastown")}
     assert rows == {"furiosa": "working", "nux": "idle"}
+
+
+def test_polecats_never_import_rigs_so_there_is_no_cycle():
+    """rigs → polecats → rigpaths: polecats (and rigpaths) reach rig folders and rig.toml through
+    rigpaths, never through rigs — not even inside a function."""
+    import ast
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import gastown_tui.services.polecats as package
+
+    def imported(path: Path) -> set[str]:
+        """Every services module ``path`` imports, by its last name (``..rigs`` → rigs)."""
+        out = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                out |= {(node.module or "").split(".")[-1]} | {alias.name for alias in node.names}
+        return out
+
+    folder = Path(package.__file__).parent
+    for path in folder.glob("*.py"):
+        assert "rigs" not in imported(path), path.name
+    assert not {"rigs", "polecats"} & imported(folder.parent / "rigpaths.py")
+    probe = "import sys, gastown_tui.services.polecats\nprint('gastown_tui.services.rigs' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -6,8 +6,12 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from .main import add_group, add_verb
+
+if TYPE_CHECKING:
+    from ..services.polecats import OnHook
 
 
 def register(sub, common) -> None:
@@ -54,17 +58,18 @@ def sling(ctx) -> None:
     )
 
 
-def _hook_text(bead) -> str:
-    if not bead:
+def _hook_text(on_hook: OnHook | None) -> str:
+    if not on_hook:
         return "Nothing on the hook."
-    text = f"{bead['id']}  {bead['title']}\n  P{bead['priority']} {bead['issue_type']}, hooked to {bead['assignee']}"
-    step = bead.get("current_step")
+    bead = on_hook.bead
+    text = f"{bead.id}  {bead.title}\n  P{bead.priority} {bead.issue_type}, hooked to {bead.assignee}"
+    step = on_hook.current_step
     if step:
         text += f"\n  current step {step['id']}: {step['title']}"
-    if bead.get("rework"):
+    if on_hook.rework:
         from ..services.rework import summary
 
-        back = bead["rework"]
+        back = on_hook.rework
         text += f"\n  rework: {back['mr']} came back (attempt {back['attempt']}): {summary(back)} — see gt prime"
     return text
 
@@ -72,11 +77,11 @@ def _hook_text(bead) -> str:
 def hook(ctx) -> None:
     from ..services.polecats import hook as read_hook
 
-    bead = read_hook(ctx.town, ctx.args.agent)
+    on_hook = read_hook(ctx.town, ctx.args.agent)
     if ctx.json:
-        ctx.emit(bead or {})
+        ctx.emit(on_hook.to_json() if on_hook else {})
     else:
-        ctx.emit(None, _hook_text(bead))
+        ctx.emit(None, _hook_text(on_hook))
 
 
 def prime(ctx) -> None:
@@ -105,10 +110,10 @@ def nudge(ctx) -> None:
 
 
 def polecat_list(ctx) -> None:
-    from ..services.polecats import list_polecats
+    from ..services.polecats import json_rows, list_polecats
 
     tmux = ctx.town.tmux()
-    rows = list_polecats(ctx.town, ctx.args.rig, tmux=tmux)
+    rows = json_rows(ctx.town, list_polecats(ctx.town, ctx.args.rig, tmux=tmux))
     for r in rows:  # the town's sessions are on its own tmux server: how to reach one by hand
         r["attach"] = tmux.attach_hint(r["session"]) if r["session_alive"] else ""
 

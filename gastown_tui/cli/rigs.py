@@ -48,12 +48,12 @@ def list_rigs(ctx) -> None:
 
 
 def show(ctx) -> None:
-    from ..services.polecats import list_polecats
+    from ..services.polecats import json_rows, list_polecats
     from ..services.rigs import load_rig, rig_summary
 
     config = load_rig(ctx.town, ctx.args.name)
     data = rig_summary(ctx.town, config)
-    data["polecat_list"] = list_polecats(ctx.town, config.name)
+    data["polecat_list"] = json_rows(ctx.town, list_polecats(ctx.town, config.name))
 
     def text() -> str:
         lines = [

@@ -20,13 +20,14 @@ _MAX_COLLISION = 0.25
 WISP_INFIX = "-wisp"
 
 
-def base36(value: int, length: int) -> str:
+def base36(value: int, length: int | None = None) -> str:
+    """``value`` in base 36, left-padded or cut to its last ``length`` digits; all its digits without."""
     digits = []
     while value:
         value, rem = divmod(value, 36)
         digits.append(_ALPHABET[rem])
     text = "".join(reversed(digits)) or "0"
-    return text.rjust(length, "0")[-length:]
+    return text if length is None else text.rjust(length, "0")[-length:]
 
 
 def hash_length(existing: int) -> int:

@@ -8,7 +8,9 @@ runtime (the demo uses ``runtime:scripted:fail-gates`` to show a red gate).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import GtError
 from .polecats import read_polecats, sling
@@ -22,7 +24,15 @@ RUNTIME_LABEL = "runtime:"
 _BUSY = ("working", "spawning")
 
 
-def candidates(session, config: RigConfig) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Candidate:
+    """A ready bead this rig may sling, with the runtime its ``runtime:SPEC`` label asks for."""
+
+    id: str
+    runtime: str | None
+
+
+def candidates(session, config: RigConfig) -> list[Candidate]:
     """Ready beads of this rig that an open convoy tracks, in priority order, with their runtime label."""
     ready = [b for b in session.ready(id_prefix=config.prefix + "-") if not b["assignee"]]
     if not ready:
@@ -42,7 +52,7 @@ def candidates(session, config: RigConfig) -> list[dict[str, Any]]:
     for bead in ready:
         if bead["id"] in tracked:
             runtime = next((x[len(RUNTIME_LABEL) :] for x in labels[bead["id"]] if x.startswith(RUNTIME_LABEL)), None)
-            out.append({**bead, "runtime": runtime})
+            out.append(Candidate(bead["id"], runtime))
     return out
 
 
@@ -62,17 +72,18 @@ def runtime_for(label_spec: str | None, rig_spec: str) -> str:
     return f"{name}:" + ",".join(s for s in merged if s)
 
 
-def dispatch(town: Town, config: RigConfig, tmux: Tmux) -> list[dict[str, Any]]:
+def dispatch(town: Town, config: RigConfig, tmux: Tmux) -> list[dict[str, str]]:
     """One pass; returns what was slung (and what could not be, with the reason)."""
     if not config.auto_sling:
         return []
-    polecats, ready = town.ledger.read(lambda s: (read_polecats(s, config), candidates(s, config)))
+    live, now = tmux.activity(), time.time()
+    polecats, ready = town.ledger.read(lambda s: (read_polecats(s, config, live, now), candidates(s, config)))
     busy = sum(1 for p in polecats if p.hook or p.agent_state in _BUSY)
     out = []
     for bead in ready[: max(0, config.max_polecats - busy)]:
         try:
-            done = sling(town, bead["id"], config.name, runtime=runtime_for(bead["runtime"], config.runtime), tmux=tmux)
-            out.append({"bead": bead["id"], "polecat": done["polecat"]})
+            done = sling(town, bead.id, config.name, runtime=runtime_for(bead.runtime, config.runtime), tmux=tmux)
+            out.append({"bead": bead.id, "polecat": done["polecat"]})
         except GtError as exc:
-            out.append({"bead": bead["id"], "error": exc.message})
+            out.append({"bead": bead.id, "error": exc.message})
     return out

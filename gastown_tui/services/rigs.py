@@ -1,11 +1,6 @@
-"""Rigs: one git repository wrapped for a town.
-
-Layout (shared contract)::
-
-    TOWN/RIG/rig.toml        validated RigConfig
-    TOWN/RIG/.repo.git       bare clone of SOURCE; the target branch lives here
-    TOWN/RIG/polecats/NAME/  polecat worktrees (branch polecat/NAME/BEAD)
-    TOWN/RIG/refinery/       the refinery's worktree (detached at the default branch)
+"""Rigs: one git repository wrapped for a town: added, listed with their polecats, removed. Its folder
+layout, ``rig_paths``, ``load_rig`` and ``list_rigs`` live a level below, in ``rigpaths.py``, which
+polecats use too (so rigs → polecats → rigpaths, no cycle); they are importable from here as well.
 
 In the ledger: a rig bead ``{townprefix}-rig-{name}`` (type rig, label gt:rig) and one agent
 bead per rig role (witness, refinery). ``add_rig`` does the slow git work first and writes
@@ -16,64 +11,28 @@ from __future__ import annotations
 
 import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import addresses
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput
 from ..fieldlines import parse_fields, with_fields
 from ..ledger import fields
+from .polecats import list_polecats
+from .rigpaths import list_rigs, load_rig, rig_paths
 
 if TYPE_CHECKING:
     from ..config import RigConfig
     from ..town import Town
 
-RIG_FILE = "rig.toml"
 # Names a rig may not take: they are town-level folders or roles.
 RESERVED = frozenset({"hq", "mayor", "deacon", "settings", "polecats", "refinery", "witness", "crew", "town"})
 RIG_ROLES = ("witness", "refinery")
 _COMPOUND_SUFFIXES = ("town", "ville", "port", "place", "land", "field", "wood", "ford")
 
 
-@dataclass(frozen=True)
-class RigPaths:
-    root: Path
-    config: Path
-    repo: Path
-    polecats: Path
-    refinery: Path
-
-    def polecat(self, name: str) -> Path:
-        return self.polecats / fields.check_name(name, "polecat name")
-
-
-def rig_paths(town: Town, name: str) -> RigPaths:
-    root = town.rig_dir(fields.check_name(name, "rig name"))
-    return RigPaths(root, root / RIG_FILE, root / ".repo.git", root / "polecats", root / "refinery")
-
-
 def rig_bead_id(town: Town, name: str) -> str:
     return f"{town.prefix}-rig-{name}"
-
-
-def load_rig(town: Town, name: str) -> RigConfig:
-    from ..config import RigConfig, load_model
-
-    paths = rig_paths(town, name)
-    if not paths.config.is_file():
-        raise NotFound(f"no rig {name!r} in {town.root}", "list rigs with: gt rig list")
-    config = load_model(RigConfig, paths.config)
-    if config.name != name:
-        raise InvalidInput(
-            f"{paths.config}: name = {config.name!r}, but the rig's folder is {name!r}",
-            f'set name = "{name}" in that file (a rig is named by its folder)',
-        )
-    return config
-
-
-def list_rigs(town: Town) -> list[RigConfig]:
-    return [load_rig(town, p.parent.name) for p in sorted(town.root.glob(f"*/{RIG_FILE}"))]
 
 
 def derive_prefix(name: str) -> str:
@@ -204,32 +163,28 @@ def _register(tx, town: Town, config: RigConfig) -> None:
 
 def rig_summary(town: Town, config: RigConfig) -> dict[str, Any]:
     """What ``gt rig list/show`` print: the config plus its polecats and agent beads."""
-    from .polecats import list_polecats
-
     polecats = list_polecats(town, config.name)
     return {
         **config.model_dump(),
         "bead": rig_bead_id(town, config.name),
         "path": str(rig_paths(town, config.name).root),
         "polecats": len(polecats),
-        "working": sum(1 for p in polecats if p["state"] == "working"),
+        "working": sum(1 for p in polecats if p.state == "working"),
     }
 
 
 def remove_rig(town: Town, name: str, force: bool = False) -> None:
     """Kill the rig's sessions, delete its folder, close its rig bead; agent identities stay (nuked)."""
-    from .polecats import list_polecats
-
     config = load_rig(town, name)
     polecats = list_polecats(town, name)
-    busy = [p["name"] for p in polecats if p["hook_bead"]]
+    busy = [p.name for p in polecats if p.hook]
     if busy and not force:
         raise Conflict(f"rig {name} has hooked work ({', '.join(busy)})", "finish or nuke those polecats, or --force")
     tmux = town.tmux()
     live = tmux.activity()
     for polecat in polecats:
-        if polecat["session"] in live:
-            tmux.kill_session(polecat["session"])
+        if polecat.session in live:
+            tmux.kill_session(polecat.session)
 
     def unregister(tx) -> None:
         bead_id = rig_bead_id(town, name)

@@ -39,7 +39,7 @@ from ..errors import GtError
 from ..ledger.leases import holder_id
 from . import rework
 from .polecats import Polecat, read_polecats, restart, set_agent
-from .rigs import load_rig, rig_paths
+from .rigpaths import load_rig, rig_paths
 
 if TYPE_CHECKING:
     from ..config import RigConfig
@@ -86,7 +86,7 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
     live = tmux.activity()
     now = time.time() if now is None else now
     polecats, merge_requests, reports, came_back, convoys = town.ledger.read(
-        lambda s: (*_read(s, config), _reports(s, config), rework.sent_back(s, config), _stranded(s, config))
+        lambda s: (*_read(s, config, live, now), _reports(s, config), rework.sent_back(s, config), _stranded(s, config))
     )
     if reports:
         town.ledger.write("witness inbox", lambda tx: _acknowledge(tx, reports))
@@ -117,8 +117,10 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
     return [{k: v for k, v in asdict(f).items() if k not in ("changes", "escalate")} for f in findings]
 
 
-def _read(session, config: RigConfig) -> tuple[list[Polecat], dict[str, dict[str, Any]]]:
-    polecats = read_polecats(session, config)
+def _read(
+    session, config: RigConfig, live: dict[str, int], now: float
+) -> tuple[list[Polecat], dict[str, dict[str, Any]]]:
+    polecats = read_polecats(session, config, live, now)
     mr_ids = [p.fields["mr"] for p in polecats if p.fields.get("mr") and not p.hook]
     return polecats, session.get_many(mr_ids) if mr_ids else {}
 
@@ -214,8 +216,8 @@ def _classify(
     p: Polecat, config: RigConfig, live: dict[str, int], now: float, mrs: dict[str, dict[str, Any]]
 ) -> Finding | None:
     """What this polecat needs, decided from the snapshot alone (no side effects)."""
-    state = p.state(live, now, config.stall_after)
-    bead = p.hook["id"] if p.hook else ""
+    state = p.state
+    bead = p.hook_bead
     if state == "zombie":
         restarts = _count(p, "restarts")
         if restarts < config.max_restarts:

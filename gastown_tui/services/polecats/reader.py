@@ -1,0 +1,99 @@
+"""Reading polecats: the one reader that ``gt polecat list``, ``gt rig``, the witness, dispatch, sling
+and the TUI's town view use, and the bead on an agent's hook.
+
+``read_polecats`` works inside a ledger session (so a caller can read polecats and more in one
+consistent transaction); ``list_polecats`` is the same for a whole town or one rig, reading the
+tmux activity map itself. Either way: two queries whatever the number of rigs and polecats, plus
+one ``tmux list-windows`` (the caller's ``live``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ...fieldlines import parse_fields
+from ..rigpaths import list_rigs, load_rig, rig_paths
+from .records import Polecat, WorkBead, build
+
+if TYPE_CHECKING:
+    from ...config import RigConfig
+    from ...runtime.tmux import Tmux
+    from ...town import Town
+
+_HOOK_COLUMNS = "id, title, issue_type, priority, status, assignee, description"
+
+
+def read_polecats(
+    session, configs: RigConfig | Sequence[RigConfig], live: Mapping[str, int], now: float
+) -> list[Polecat]:
+    """Every polecat of these rigs, rig by rig in the given order, each in id order, with its hook
+    and state. ``live`` is ``Tmux.activity()`` (read before the transaction), ``now`` an epoch."""
+    configs = [configs] if not isinstance(configs, Sequence) else list(configs)
+    if not configs:
+        return []
+    starts = [f"{c.prefix}-{c.name}-polecat-" for c in configs]
+    owners = [f"{c.name}/polecats/" for c in configs]
+    agents = session.rows(
+        "SELECT id, description, updated_at FROM issues WHERE issue_type = 'agent'"
+        f" AND ({' OR '.join(['id LIKE ?'] * len(starts))}) ORDER BY id",
+        [start + "%" for start in starts],
+    )
+    hooks = {
+        r["assignee"]: WorkBead.from_row(r)
+        for r in session.rows(
+            f"SELECT {_HOOK_COLUMNS} FROM issues WHERE status = 'hooked'"
+            f" AND ({' OR '.join(['assignee LIKE ?'] * len(owners))})",
+            [owner + "%" for owner in owners],
+        )
+        if r["assignee"] and r["assignee"].startswith(tuple(owners))
+    }
+    out = []
+    for config, start, owner in zip(configs, starts, owners, strict=True):
+        for row in agents:
+            if row["id"].startswith(start):
+                name = row["id"][len(start) :]
+                hook = hooks.get(owner + name)
+                info = parse_fields(row["description"])
+                out.append(build(config.name, name, row, info, hook, live, now, config.stall_after))
+    return out
+
+
+def list_polecats(
+    town: Town,
+    rig: str | None = None,
+    tmux: Tmux | None = None,
+    *,
+    live: Mapping[str, int] | None = None,
+    now: float | None = None,
+) -> list[Polecat]:
+    """The polecats of one rig (``rig``) or of every rig, as ``gt polecat list`` shows them.
+
+    One ledger read; ``live`` (``Tmux.activity()``) is read from ``tmux`` (default: the town's
+    server) unless given, e.g. by a caller that already polls it."""
+    configs = [load_rig(town, rig)] if rig else list_rigs(town)
+    live = (tmux or town.tmux()).activity() if live is None else live
+    now = time.time() if now is None else now
+    if not configs:
+        return []
+    return town.ledger.read(lambda s: read_polecats(s, configs, live, now))
+
+
+def json_rows(town: Town, polecats: Sequence[Polecat]) -> list[dict[str, Any]]:
+    """``gt polecat list --json`` rows: each polecat with its worktree's path."""
+    return [p.to_json(rig_paths(town, p.rig).polecat(p.name)) for p in polecats]
+
+
+def hooked_bead(session, address: str) -> dict[str, Any] | None:
+    """The row (every column) of the bead hooked to ``address``, or None: what ``gt hook --json`` shows.
+    Code that works on the bead takes ``hooked`` (a ``WorkBead``)."""
+    return session.row(
+        "SELECT * FROM issues WHERE status = 'hooked' AND assignee = ? ORDER BY updated_at LIMIT 1", (address,)
+    )
+
+
+def hooked(session, address: str) -> WorkBead | None:
+    """The bead on ``address``'s hook, or None."""
+    row = hooked_bead(session, address)
+    return WorkBead.from_row(row) if row else None

@@ -1,0 +1,169 @@
+"""The records polecats travel as: a ``Polecat`` (its agent bead, the bead on its hook and its tmux
+session, with the state they add up to) and a ``WorkBead`` (work as a polecat sees it).
+
+``build`` is the one place a ``Polecat`` is made, and the one place its state is decided, so
+``gt polecat list``, the witness, dispatch, sling and the TUI never disagree about it:
+
+- a hook and a live session: ``working``, or ``stalled`` after ``stall_after`` seconds of silence;
+- a hook and no session: ``spawning`` while a fresh sling is within ``SPAWN_GRACE``, else ``zombie``;
+- no hook: ``nuked`` (agent_state says so), ``done`` (gt done ran, its session lingers), else ``idle``.
+
+No ledger, tmux or git here: the reader (``reader.py``) feeds it rows and the tmux activity map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ... import addresses
+from ...ledger.fields import parse_stamp
+
+# A sling has this long to start its session before the witness may treat it as a zombie.
+SPAWN_GRACE = 60.0
+STATES = ("working", "stalled", "zombie", "spawning", "done", "idle", "nuked")
+
+
+@dataclass(frozen=True)
+class WorkBead:
+    """A bead as a polecat works on it: slung, on its hook, named in its prompt."""
+
+    id: str
+    title: str
+    issue_type: str
+    priority: int
+    status: str
+    assignee: str | None = None
+    description: str = ""
+    acceptance_criteria: str = ""
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> WorkBead:
+        """From a ledger row (``tx.get``, ``SELECT *``); the columns a polecat needs, as stored."""
+        return cls(
+            id=row["id"],
+            title=row["title"],
+            issue_type=row["issue_type"],
+            priority=row["priority"],
+            status=row["status"],
+            assignee=row.get("assignee"),
+            description=row.get("description") or "",
+            acceptance_criteria=row.get("acceptance_criteria") or "",
+        )
+
+
+@dataclass(frozen=True)
+class Polecat:
+    """One polecat as the ledger and tmux see it right now (made by ``build`` only)."""
+
+    rig: str
+    name: str
+    agent_id: str
+    # The agent bead's description fields: agent_state, hook_bead, branch, runtime, mr, restarts…
+    fields: Mapping[str, str] = field(hash=False)
+    hook: WorkBead | None
+    updated_at: str
+    state: str  # one of STATES
+    last_activity: int | None  # epoch of the session's last output; None when it has no live session
+
+    @property
+    def address(self) -> str:
+        return addresses.polecat(self.rig, self.name)
+
+    @property
+    def session(self) -> str:
+        return addresses.session_name(self.rig, self.name)
+
+    @property
+    def session_alive(self) -> bool:
+        return self.last_activity is not None
+
+    @property
+    def agent_state(self) -> str:
+        """What the agent bead says (spawning, working, done, nuked…); ``state`` is what that adds up to."""
+        return self.fields.get("agent_state", "") or "idle"
+
+    @property
+    def hook_bead(self) -> str:
+        return self.hook.id if self.hook else ""
+
+    @property
+    def branch(self) -> str:
+        return self.fields.get("branch", "")
+
+    @property
+    def runtime(self) -> str:
+        return self.fields.get("runtime", "")
+
+    @property
+    def mr(self) -> str:
+        return self.fields.get("mr", "")
+
+    def to_json(self, worktree: Path) -> dict[str, Any]:
+        """One row of ``gt polecat list --json`` (and ``gt rig show --json``)."""
+        return {
+            "rig": self.rig,
+            "name": self.name,
+            "address": self.address,
+            "agent_bead": self.agent_id,
+            "state": self.state,
+            "agent_state": self.agent_state,
+            "hook_bead": self.hook_bead,
+            "hook_title": self.hook.title if self.hook else "",
+            "session": self.session,
+            "session_alive": self.session_alive,
+            "last_activity": self.last_activity,
+            "branch": self.branch,
+            "runtime": self.runtime,
+            "worktree": str(worktree),
+            "mr": self.mr,
+        }
+
+
+def build(
+    rig: str,
+    name: str,
+    agent: Mapping[str, Any],
+    agent_fields: Mapping[str, str],
+    hook: WorkBead | None,
+    live: Mapping[str, int],
+    now: float,
+    stall_after: float,
+) -> Polecat:
+    """The polecat of ``agent`` (its agent bead's row, fields parsed), given the tmux ``live`` map
+    (``{session: epoch of its last output}``, ``Tmux.activity()``) and the rig's ``stall_after``."""
+    last = live.get(addresses.session_name(rig, name))
+    agent_state = agent_fields.get("agent_state", "") or "idle"
+    updated_at = agent["updated_at"] or ""
+    return Polecat(
+        rig=rig,
+        name=name,
+        agent_id=agent["id"],
+        fields=dict(agent_fields),
+        hook=hook,
+        updated_at=updated_at,
+        state=_state(hook is not None, agent_state, last, updated_at, now, stall_after),
+        last_activity=last,
+    )
+
+
+def _state(hooked: bool, agent_state: str, last: int | None, updated_at: str, now: float, stall_after: float) -> str:
+    alive = last is not None
+    if hooked:
+        if last is not None:
+            return "stalled" if now - last > stall_after else "working"
+        if agent_state == "spawning" and now - _epoch(updated_at) < SPAWN_GRACE:
+            return "spawning"
+        return "zombie"
+    if agent_state == "nuked":
+        return "nuked"
+    if agent_state == "done" and alive:
+        return "done"
+    return "idle"
+
+
+def _epoch(stamp: str) -> float:
+    when = parse_stamp(stamp)
+    return when.timestamp() if when else 0.0
