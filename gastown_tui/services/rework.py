@@ -250,7 +250,7 @@ def wake(town: Town, config: RigConfig, name: str, mr_id: str, tmux: Tmux) -> st
     which the witness's next passes restart like any zombie (``gt prime`` still shows the rework)."""
     from ..vcs.rebase import switch_to
     from .polecats import start_session
-    from .rigs import rig_paths
+    from .rigpaths import rig_paths
 
     claim = town.ledger.write("witness rework", lambda tx: _claim(tx, config, name, mr_id), actor=_witness(config))
     paths = rig_paths(town, config.name)
