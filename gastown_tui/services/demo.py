@@ -1,5 +1,6 @@
-"""The demo town: a sample repository with a real test suite, one rig, a convoy of work
-and scripted polecats, set up so that everything Gas Town does can be watched at once.
+"""The demo town: one rig on the sample repository (``demo_repo.py``: a module with a real test
+suite), a convoy of work and scripted polecats, set up so that everything Gas Town does can be
+watched at once.
 
 Two beads are slung with a runtime that writes a change the gates reject and two with one
 that conflicts, so a red gate, a bisected batch and a rework request all happen too — and then
@@ -16,58 +17,12 @@ from typing import TYPE_CHECKING
 
 from .. import addresses
 from ..errors import Conflict
+from .demo_repo import make_source_repo
 
 if TYPE_CHECKING:
     from ..town import Town
 
 RIG = "calc"
-SOURCE_FILES = {
-    "calc.py": '''"""A small calculator: the demo rig's code."""
-
-
-def add(a, b):
-    return a + b
-
-
-def sub(a, b):
-    return a - b
-
-
-def mul(a, b):
-    return a * b
-
-
-def div(a, b):
-    if b == 0:
-        raise ZeroDivisionError("cannot divide by zero")
-    return a / b
-''',
-    "test_calc.py": """import unittest
-
-import calc
-
-
-class CalcTest(unittest.TestCase):
-    def test_add(self):
-        self.assertEqual(calc.add(2, 3), 5)
-
-    def test_sub(self):
-        self.assertEqual(calc.sub(2, 3), -1)
-
-    def test_mul(self):
-        self.assertEqual(calc.mul(4, 3), 12)
-
-    def test_div(self):
-        self.assertEqual(calc.div(9, 3), 3)
-        with self.assertRaises(ZeroDivisionError):
-            calc.div(1, 0)
-
-
-if __name__ == "__main__":
-    unittest.main()
-""",
-    "README.md": "# calc\n\nThe demo rig of gastown-tui: a calculator with a real test suite.\n",
-}
 # (title, priority, runtime label or ""). The two conflicting beads are the only P1s, so they are
 # slung together in the first wave and fork from the same main: whichever merges second conflicts.
 WORK = (
@@ -100,25 +55,6 @@ APPROVE_TEXT = """Their merge requests wait for you in the refinery pane: press 
 to approve (r rejects with a reason, which goes back to the polecat; d shows the diff)."""
 AUTO_TEXT = """The refinery merges their work as soon as its gates pass (merge_policy auto):
 watch the refinery pane (4) and the convoy (3)."""
-
-_GIT_ID = ["-c", "user.name=Demo Owner", "-c", "user.email=owner@demo.gastown.local"]
-
-
-def _git(cwd: Path, *args: str) -> None:
-    from ..vcs.git import git
-
-    git([*_GIT_ID, *args], cwd)
-
-
-def make_source_repo(folder: Path) -> Path:
-    """The sample repository: a module and its unittest suite, one commit on main."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in SOURCE_FILES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    _git(folder, "init", "-q", "-b", "main")
-    _git(folder, "add", "-A")
-    _git(folder, "commit", "-q", "-m", "calc: add, sub, mul, div with tests")
-    return folder
 
 
 def build_demo(path: str, *, fast: bool = False, max_polecats: int = 4, auto: bool = False) -> Town:
