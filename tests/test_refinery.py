@@ -16,7 +16,7 @@ from refinery_support import PY, UNITTEST, feature, git, mail_to, make_rig, mr_s
 
 from conftest import GT, run_gt
 from gastown_tui.errors import Conflict, NotFound
-from gastown_tui.fieldlines import parse_fields, with_fields
+from gastown_tui.fieldlines import body_after_fields, parse_fields, with_fields
 from gastown_tui.services import refinery
 
 doltlite_only = pytest.mark.parametrize("ledger_url", ["doltlite"], indirect=True)
@@ -208,6 +208,35 @@ def test_an_mrs_state_is_stored_once_in_its_label(town, tmp_path):
     assert town.ledger.read(lambda s: refinery.read_queue(s, "gastown")) == []
     with pytest.raises(Conflict, match="is closed"):
         refinery.approve(town, mr)
+
+
+@doltlite_only
+def test_gt_done_submits_through_the_refinery_and_an_mr_is_found_by_its_source_id(town, tmp_path):
+    from gastown_tui.services.rigs import load_rig
+
+    rig = make_rig(town, tmp_path)
+    config = load_rig(town, "gastown")
+    source = town.ledger.write("t", lambda tx: tx.create("Fix it", prefix=config.prefix, priority=1))
+    branch = f"polecat/nux/{source}"
+    sha = rig.push_branch(branch, feature(1))
+
+    def submit() -> str:
+        return town.ledger.write("done", lambda tx: refinery.submit(tx, config, "nux", source, branch, sha))
+
+    mr = submit()
+    assert submit() == mr  # the same commit again: the same MR, unchanged
+    town.ledger.write("t", lambda tx: tx.update(mr, title="renamed by hand"))  # the title is not how it is found
+    found = town.ledger.read(lambda s: refinery.for_source(s, source))
+    assert (found.id, found.source, found.branch, found.commit_sha, found.priority) == (mr, source, branch, sha, 1)
+    assert (found.state, found.worker, body_after_fields(found.description)) == (
+        "pending",
+        "gastown/polecats/nux",
+        "Fix it",
+    )
+    assert town.ledger.read(lambda s: refinery.open_for_source(s, source)).id == mr
+    assert refinery.run_once(town, "gastown")["merged"] == [mr]
+    assert town.ledger.read(lambda s: refinery.open_for_source(s, source)) is None
+    assert town.ledger.read(lambda s: refinery.for_source(s, source)).state == "merged"
 
 
 @doltlite_only

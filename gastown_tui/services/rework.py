@@ -26,6 +26,7 @@ be starved by a busy convoy; one busy with other work is woken once it is free.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -222,21 +223,10 @@ def prime_lines(info: dict[str, Any], limit: int) -> list[str]:
 
 def for_bead(session, bead_id: str) -> dict[str, Any] | None:
     """The brief of the bead's MR when it is being reworked (shown by gt hook and gt prime), else None."""
-    from .refinery.queue import get
+    from .refinery.queue import for_source
 
-    row = _latest_mr(session, bead_id)
-    if row is None:
-        return None
-    mr = get(session, row["id"])
-    return brief(mr) if mr.state == "reworking" else None
-
-
-def _latest_mr(session, bead_id: str) -> dict[str, Any] | None:
-    return session.row(
-        "SELECT id FROM issues WHERE issue_type = 'merge-request' AND title = ? ORDER BY created_at DESC, id DESC"
-        " LIMIT 1",
-        (f"Merge: {bead_id}",),
-    )
+    mr = for_source(session, bead_id)
+    return brief(mr) if mr and mr.state == "reworking" else None
 
 
 # -- the witness sends it back -------------------------------------------------------------------
@@ -307,10 +297,9 @@ def give_up(tx, bead_id: str, exit_kind: str) -> None:
     """``gt done --exit ESCALATED|DEFERRED`` during rework: the MR does not stay ``reworking`` with
     nobody on it. ESCALATED puts it back to its verdict, which the witness escalates (its bead is
     blocked now); DEFERRED retires it (superseded), as its bead goes back to the pool for a new start."""
-    from .refinery.queue import get, set_state
+    from .refinery.queue import for_source, set_state
 
-    row = _latest_mr(tx, bead_id)
-    mr = get(tx, row["id"]) if row else None
+    mr = for_source(tx, bead_id)
     if mr is None or mr.state != "reworking":
         return
     if exit_kind == "DEFERRED":
@@ -322,18 +311,17 @@ def give_up(tx, bead_id: str, exit_kind: str) -> None:
     tx.add_comment(mr.id, f"Attempt {mr.attempt}: its polecat gave the rework up (gt done --exit {exit_kind})")
 
 
-def resubmit(tx, config: RigConfig, name: str, bead: dict[str, Any], branch: str, commit: str) -> str | None:
-    """``gt done`` on a bead that already has an MR: that MR again, updated (one MR per bead).
+def resubmit(tx, config: RigConfig, name: str, bead: str | Mapping[str, Any], branch: str, commit: str) -> str | None:
+    """``gt done`` on a bead (its id; its ledger row still works) that already has an MR: that MR
+    again, updated (one MR per bead). ``refinery.submit`` calls it before making a new MR.
 
     None when there is none to reuse (first submission, or the last one merged or was superseded).
     Run twice on the same commit, it changes nothing; after a send-back it is the next attempt."""
-    from .polecats import agent_id
-    from .refinery.queue import get, set_state
+    from .refinery.queue import for_source, set_state
 
-    row = _latest_mr(tx, bead["id"])
-    if row is None:
+    mr = for_source(tx, bead if isinstance(bead, str) else bead["id"])
+    if mr is None:
         return None
-    mr = get(tx, row["id"])
     if mr.state in ("merged", "superseded") or (mr.closed and mr.state not in (*SENT_BACK, "reworking")):
         return None  # done with, or closed by hand: a new MR
     if mr.state == "testing":
@@ -344,8 +332,9 @@ def resubmit(tx, config: RigConfig, name: str, bead: dict[str, Any], branch: str
     came_back = mr.state in (*SENT_BACK, "reworking")
     attempt = mr.attempt + (1 if came_back else 0)
     address = addresses.polecat(config.name, name)
-    changes: dict[str, Any] = {"branch": branch, "commit_sha": commit, "worker": address,
-                               "agent_bead": agent_id(config, name), "attempt": attempt}  # fmt: skip
+    agent = addresses.agent_bead_id(config.prefix, config.name, "polecat", name)
+    changes: dict[str, object] = {"branch": branch, "commit_sha": commit, "worker": address, "agent_bead": agent,
+                                  "attempt": attempt}  # fmt: skip
     if came_back:
         changes["retry_count"] = mr.retries + 1
     tx.set_metadata(mr.id, failure=None, conflict_files=None, diffstat=None, gates=None, approved_by=None,

@@ -26,7 +26,17 @@ Modules: ``records`` (the typed MergeRequest, built in one place), ``score`` (qu
 from .batch import CRASH_ENV
 from .engine import LEASE_SECONDS, PassSummary, run_forever, run_once
 from .gates import run_gate
-from .queue import QueueRow, get, list_queue, queue_rows, read_queue, set_state
+from .queue import (
+    QueueRow,
+    for_source,
+    get,
+    list_queue,
+    open_for_source,
+    queue_rows,
+    read_queue,
+    set_state,
+    submit,
+)
 from .records import LABEL, STATE_PREFIX, STATUS_OF, Diffstat, Failure, GateResult, GateRun, MergeRequest
 from .render import Commit, Details, diffstat_text, render_details
 from .verbs import approve, details, diff, reject, retry, show, target_log
@@ -50,8 +60,10 @@ __all__ = [
     "details",
     "diff",
     "diffstat_text",
+    "for_source",
     "get",
     "list_queue",
+    "open_for_source",
     "queue_rows",
     "read_queue",
     "reject",
@@ -62,5 +74,6 @@ __all__ = [
     "run_once",
     "set_state",
     "show",
+    "submit",
     "target_log",
 ]

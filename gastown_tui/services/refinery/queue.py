@@ -1,6 +1,6 @@
 """The merge queue in the ledger: THE reader of it (``read_queue``, used by ``gt mq list``, the TUI,
-the witness and the refinery's own passes), one MR by id, and ``set_state``, the one function that
-moves an MR from state to state."""
+the witness and the refinery's own passes), one MR by id or by its source bead, ``submit`` (what
+``gt done`` adds), and ``set_state``, the one function that moves an MR from state to state."""
 
 from __future__ import annotations
 
@@ -8,15 +8,23 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ... import addresses
 from ...errors import GtError, InvalidInput
 from ...fieldlines import parse_fields, with_fields
-from .records import LABEL, STATE_PREFIX, STATUS_OF, MergeRequest
+from .records import ISSUE_TYPE, LABEL, STATE_PREFIX, STATUS_OF, MergeRequest
 from .score import in_score_order
 
 if TYPE_CHECKING:
     from ...config import RigConfig
     from ...town import Town
     from ...vcs.merge import MergeWorktree
+
+
+_IS_MR = (
+    f"(issue_type = '{ISSUE_TYPE}' OR EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = issues.id"
+    f" AND l.label = '{LABEL}'))"
+)
+_COLUMNS = "id, title, status, priority, created_at, description, metadata"
 
 
 def read_queue(session, rig: str | None = None, *, include_closed: bool = False) -> list[MergeRequest]:
@@ -35,6 +43,57 @@ def get(session, mr_id: str) -> MergeRequest:
     if LABEL not in labels and bead["issue_type"] != "merge-request":
         raise InvalidInput(f"{mr_id} is not a merge request", "list them with: gt mq list")
     return MergeRequest.build(bead, labels)
+
+
+def for_source(session, bead_id: str, *, open_only: bool = False) -> MergeRequest | None:
+    """The newest MR of the source bead ``bead_id`` (only an open one with ``open_only``), found by
+    its ``source_issue`` field — by id, never by its title."""
+    status = " AND status <> 'closed'" if open_only else ""
+    rows = session.rows(
+        f"SELECT {_COLUMNS} FROM issues WHERE {_IS_MR} AND description LIKE ?{status}"
+        " ORDER BY created_at DESC, id DESC",
+        (f"%{bead_id}%",),  # a coarse filter (``_`` matches any character); the field decides
+    )
+    row = next((r for r in rows if parse_fields(r["description"]).get("source_issue") == bead_id), None)
+    return MergeRequest.build(row, session.labels(row["id"])) if row else None
+
+
+def open_for_source(session, bead_id: str) -> MergeRequest | None:
+    """The bead's MR that is still open (waiting, being tested, or sent back), if any."""
+    return for_source(session, bead_id, open_only=True)
+
+
+def submit(tx, config: RigConfig, polecat: str, source_id: str, branch: str, commit: str) -> str:
+    """``gt done``: the merge request of bead ``source_id`` for ``branch`` at ``commit``, in the
+    caller's transaction; returns its id.
+
+    One MR per bead: the bead's MR again when there is one to reuse (after a send-back it is the next
+    attempt; the same commit again changes nothing — ``rework.resubmit``), else a new pending one.
+    Its title is Gas Town's ``Merge: ID``; nothing looks it up by that title."""
+    from .. import rework
+
+    existing = rework.resubmit(tx, config, polecat, source_id, branch, commit)
+    if existing:
+        return existing
+    bead = tx.get(source_id)
+    description = with_fields(
+        "",
+        branch=branch,
+        target=config.default_branch,
+        source_issue=source_id,
+        rig=config.name,
+        commit_sha=commit,
+        worker=addresses.polecat(config.name, polecat),
+        agent_bead=addresses.agent_bead_id(config.prefix, config.name, "polecat", polecat),
+    )
+    return tx.create(
+        f"Merge: {source_id}",
+        prefix=config.prefix,
+        issue_type=ISSUE_TYPE,
+        labels=[LABEL],
+        priority=bead["priority"],
+        description=f"{description}\n\n{bead['title']}",
+    )
 
 
 def set_state(tx, mr_id: str, state: str, *, close_reason: str = "", **changes: Any) -> None:
