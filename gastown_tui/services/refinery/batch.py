@@ -170,7 +170,7 @@ class BatchRun:
 
     # -- the three callbacks of settle ----------------------------------------------------------
     def test(self, items: list[MergeRequest]) -> tuple[bool, list[MergeRequest]]:
-        self.pass_.renew_lease(self.pass_.gate_budget)
+        self.pass_.take_lease(self.pass_.gate_budget)
         kept, merges = [], {}
         tip, checked_out = self.base, ""
         for mr in items:
@@ -215,7 +215,7 @@ class BatchRun:
     def accept(self, kept: list[MergeRequest]) -> None:
         assert self.tested is not None
         tested = self.tested
-        self.pass_.renew_lease()
+        self.pass_.take_lease()
         names = ", ".join(m.id for m in kept)
         if not self.repo.advance(self.target, tested.tip, self.base, f"refinery: merge {names}"):
             raise TargetMoved

@@ -90,39 +90,6 @@ class PassSummary:
         return {k: list(v) if isinstance(v, list) else v for k, v in vars(self).items()}
 
 
-# -- the lease --------------------------------------------------------------------------------
-
-
-class _Lease:
-    def __init__(self, ledger, rig: str, holder: str):
-        self.ledger = ledger
-        self.name = f"refinery:{rig}"
-        self.holder = holder
-
-    def take(self, seconds: float = LEASE_SECONDS) -> None:
-        def grab(tx):
-            current = tx.lease_holder(self.name)
-            if tx.take_lease(self.name, self.holder, seconds):
-                return None
-            return current
-
-        other = self.ledger.write("refinery lease", grab)
-        if other:
-            raise Conflict(
-                f"another refinery runs this rig ({other['holder']}, lease until {other['expires_at']})",
-                "let it finish; a refinery that died on this host is taken over at once, on another when its lease expires",
-            )
-
-    renew = take
-
-    def release(self) -> None:
-        with contextlib.suppress(GtError):
-            self.ledger.write("refinery lease", lambda tx: tx.release_lease(self.name, self.holder))
-
-
-# -- the engine --------------------------------------------------------------------------------
-
-
 @dataclass
 class Pass:
     town: Town
@@ -134,7 +101,7 @@ class Pass:
     def __post_init__(self) -> None:
         self.ledger = self.town.ledger
         self.rig = self.config.name
-        self.lease = _Lease(self.ledger, self.rig, self.holder)
+        self.lease = f"refinery:{self.rig}"
         self.gate_budget = LEASE_SECONDS + sum(g.timeout for g in self.config.gates)
         self.summary = PassSummary(rig=self.rig, target=self.config.default_branch)
 
@@ -142,7 +109,7 @@ class Pass:
         started = time.monotonic()
         queue = self.ledger.read(lambda s: read_queue(s, self.rig))
         if self._has_work(queue):
-            self.lease.take()
+            self.take_lease()
             try:
                 self.repo.ensure(self.config.default_branch)
                 self.pidfile = self.repo.admin_dir / PIDFILE
@@ -152,7 +119,7 @@ class Pass:
                 while (batch := self.next_batch()) and BatchRun(self, batch).run():
                     pass
             finally:
-                self.lease.release()
+                self.release_lease()
             queue = self.ledger.read(lambda s: read_queue(s, self.rig))  # as the batches left it
         self.summary.after = self.tip(self.config.default_branch) or ""
         self.summary.before = self.summary.before or self.summary.after
@@ -180,8 +147,23 @@ class Pass:
     def write(self, verb: str, fn):
         return self.ledger.write(verb, fn, actor=addresses.refinery(self.rig))
 
-    def renew_lease(self, seconds: float = LEASE_SECONDS) -> None:
-        self.lease.renew(seconds)
+    # -- the lease: the ledger's, taken as the daemon and the witness take theirs --------------
+    def take_lease(self, seconds: float = LEASE_SECONDS) -> None:
+        """Take or renew ``refinery:RIG``; Conflict when another live refinery holds it."""
+
+        def take(tx):
+            return None if tx.take_lease(self.lease, self.holder, seconds) else tx.lease_holder(self.lease)
+
+        other = self.ledger.write("refinery lease", take)
+        if other:
+            raise Conflict(
+                f"another refinery runs this rig ({other['holder']}, lease until {other['expires_at']})",
+                "let it finish; a refinery that died on this host is taken over at once, on another when its lease expires",
+            )
+
+    def release_lease(self) -> None:
+        with contextlib.suppress(GtError):
+            self.ledger.write("refinery lease", lambda tx: tx.release_lease(self.lease, self.holder))
 
     # -- picking work ----------------------------------------------------------------------
     def next_batch(self) -> list[MergeRequest]:
