@@ -344,9 +344,8 @@ def test_a_polecats_state_is_decided_in_one_place_from_its_hook_session_and_agen
         hook = records.WorkBead("gt-1", "Work", "task", 2, "hooked", "gastown/polecats/nux") if hooked else None
         live = {} if quiet is None else {"gt-gastown-nux": int(now - quiet)}
         updated = dt.datetime.fromtimestamp(now - age, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        agent = {"id": "gt-gastown-polecat-nux", "updated_at": updated}
         info = {"agent_state": agent_state, "branch": "polecat/nux/gt-1"}
-        return records.build("gastown", "nux", agent, info, hook, live, now, stall_after=100.0)
+        return records.build("gastown", "nux", "gt-gastown-polecat-nux", info, updated, hook, live, now, 100.0)
 
     assert made("working", quiet=10).state == "working"
     assert made("working", quiet=500).state == "stalled"

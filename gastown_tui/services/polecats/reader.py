@@ -56,7 +56,8 @@ def read_polecats(
                 name = row["id"][len(start) :]
                 hook = hooks.get(owner + name)
                 info = parse_fields(row["description"])
-                out.append(build(config.name, name, row, info, hook, live, now, config.stall_after))
+                updated_at = row["updated_at"] or ""
+                out.append(build(config.name, name, row["id"], info, updated_at, hook, live, now, config.stall_after))
     return out
 
 

@@ -125,22 +125,23 @@ class Polecat:
 def build(
     rig: str,
     name: str,
-    agent: Mapping[str, Any],
+    agent_id: str,
     agent_fields: Mapping[str, str],
+    updated_at: str,
     hook: WorkBead | None,
     live: Mapping[str, int],
     now: float,
     stall_after: float,
 ) -> Polecat:
-    """The polecat of ``agent`` (its agent bead's row, fields parsed), given the tmux ``live`` map
-    (``{session: epoch of its last output}``, ``Tmux.activity()``) and the rig's ``stall_after``."""
+    """The polecat whose agent bead is ``agent_id`` (its description ``agent_fields``, last written at
+    ``updated_at``), given the tmux ``live`` map (``{session: epoch of its last output}``,
+    ``Tmux.activity()``), ``now`` (an epoch) and the rig's ``stall_after``."""
     last = live.get(addresses.session_name(rig, name))
     agent_state = agent_fields.get("agent_state", "") or "idle"
-    updated_at = agent["updated_at"] or ""
     return Polecat(
         rig=rig,
         name=name,
-        agent_id=agent["id"],
+        agent_id=agent_id,
         fields=dict(agent_fields),
         hook=hook,
         updated_at=updated_at,
