@@ -365,6 +365,9 @@ def test_a_polecats_state_is_decided_in_one_place_from_its_hook_session_and_agen
     assert set(row) == {"rig", "name", "address", "agent_bead", "state", "agent_state", "hook_bead", "hook_title",
                         "session", "session_alive", "last_activity", "branch", "runtime", "worktree", "mr"}  # fmt: skip
     assert not made("working").session_alive and made("working").to_json(Path("/x"))["last_activity"] is None
+    # The same ledger facts seen again after the session went quiet, then away (no ledger read).
+    assert records.restate(working, {"gt-gastown-nux": int(now - 10)}, now + 200, 100.0).state == "stalled"
+    assert records.restate(working, {}, now, 100.0) == made("working")
 
 
 def test_one_read_lists_the_polecats_of_several_rigs_rig_by_rig(lite_town, tmp_path):

@@ -37,7 +37,7 @@ from .naming import (
 )
 from .prime import OnHook, hook, prime
 from .reader import hooked, hooked_bead, json_rows, list_polecats, read_polecats
-from .records import SPAWN_GRACE, STATES, Polecat, WorkBead
+from .records import SPAWN_GRACE, STATES, Polecat, WorkBead, restate
 from .sandbox import new_branch_name, prepare_sandbox, remove_sandbox, restore_sandbox
 from .session import check_installed, end_session, identity_env, nudge, start_session, startup_prompt
 from .sling import NOT_SLINGABLE, Claim, Slung, sling, slingable
@@ -81,6 +81,7 @@ __all__ = [
     "read_polecats",
     "remove_sandbox",
     "restart",
+    "restate",
     "restore_sandbox",
     "session_for",
     "set_agent",

@@ -1,8 +1,8 @@
 """The records polecats travel as: a ``Polecat`` (its agent bead, the bead on its hook and its tmux
 session, with the state they add up to) and a ``WorkBead`` (work as a polecat sees it).
 
-``build`` is the one place a ``Polecat`` is made, and the one place its state is decided, so
-``gt polecat list``, the witness, dispatch, sling and the TUI never disagree about it:
+``build`` is the one place a ``Polecat`` is made (``restate`` re-makes one with other liveness) and
+its state decided, so ``gt polecat list``, the witness, dispatch, sling and the TUI agree on it:
 
 - a hook and a live session: ``working``, or ``stalled`` after ``stall_after`` seconds of silence;
 - a hook and no session: ``spawning`` while a fresh sling is within ``SPAWN_GRACE``, else ``zombie``;
@@ -148,6 +148,13 @@ def build(
         state=_state(hook is not None, agent_state, last, updated_at, now, stall_after),
         last_activity=last,
     )
+
+
+def restate(polecat: Polecat, live: Mapping[str, int], now: float, stall_after: float) -> Polecat:
+    """The same polecat (same ledger facts) seen with another tmux activity map or at another time:
+    for a view that polls tmux more often than it reads the ledger (the TUI's town view)."""
+    p = polecat
+    return build(p.rig, p.name, p.agent_id, p.fields, p.updated_at, p.hook, live, now, stall_after)
 
 
 def _state(hooked: bool, agent_state: str, last: int | None, updated_at: str, now: float, stall_after: float) -> str:
