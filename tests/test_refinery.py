@@ -171,7 +171,7 @@ def test_approve_policy_and_the_mq_verbs(town, tmp_path, gt):
 
 
 @doltlite_only
-def test_queue_order_is_priority_then_age(town, tmp_path):
+def test_queue_order_is_priority_then_age(town, tmp_path, gt):
     rig = make_rig(town, tmp_path, policy="approve")
     low = rig.submit("a", feature(1), priority=3)
     high = rig.submit("b", feature(2), priority=0)
@@ -182,6 +182,20 @@ def test_queue_order_is_priority_then_age(town, tmp_path):
         "age", lambda tx: tx.execute("UPDATE issues SET created_at = ? WHERE id = ?", (two_hours_ago, older))
     )
     assert [i["id"] for i in refinery.list_queue(town, "gastown")] == [high, older, mid, low]
+    # one reader, one order: gt mq list is read_queue (what the TUI and the witness read), plus git facts
+    queue = town.ledger.read(lambda s: refinery.read_queue(s))
+    assert [i["id"] for i in gt("mq", "list", "--json").json()] == [m.id for m in queue] == [high, older, mid, low]
+    assert [(m.source, m.source_title, m.source_status) for m in queue][0] == (
+        rig.sources[1],
+        "work for b",
+        "in_progress",
+    )
+    refinery.reject(town, mid, "not this one")
+    everything = town.ledger.read(lambda s: refinery.read_queue(s, "gastown", include_closed=True))
+    assert [i["id"] for i in gt("mq", "list", "--all", "--json").json()] == [m.id for m in everything]
+    assert [
+        m.id for m in town.ledger.read(lambda s: refinery.read_queue(s, states={"rejected"}, include_closed=True))
+    ] == [mid]
     with pytest.raises(NotFound, match="no rig 'elsewhere'"):
         refinery.list_queue(town, "elsewhere")
 

@@ -68,37 +68,25 @@ class SentBack:
         return self.source_status not in ("", "closed")
 
 
-def attempt_of(description: str) -> int:
-    value = parse_fields(description).get("attempt", "")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
-
-
 def sent_back(session, config: RigConfig) -> list[SentBack]:
-    """MRs of this rig that failed, conflicted or were rejected, not yet sent back nor escalated."""
-    marks = ", ".join("?" * len(SENT_BACK))
-    rows = session.rows(
-        "SELECT i.id, i.description, l.label FROM issues i JOIN labels l ON l.issue_id = i.id"
-        f" WHERE l.label IN ({marks}) AND i.issue_type = 'merge-request' AND i.id LIKE ?"
-        " AND NOT EXISTS (SELECT 1 FROM labels e WHERE e.issue_id = i.id AND e.label IN (?, ?)) ORDER BY i.id",
-        (*(f"mr:{state}" for state in SENT_BACK), config.prefix + "-%", ESCALATED_LABEL, SETTLED_LABEL),
-    )
-    info = {r["id"]: parse_fields(r["description"]) for r in rows}
-    sources = session.get_many(f["source_issue"] for f in info.values() if f.get("source_issue"))
-    out = []
-    for row in rows:
-        fields = info[row["id"]]
-        source = sources.get(fields.get("source_issue", ""))
-        out.append(
-            SentBack(
-                mr=row["id"],
-                state=row["label"][len("mr:") :],
-                worker=fields.get("worker", ""),
-                source=fields.get("source_issue", ""),
-                attempt=attempt_of(row["description"]),
-                source_status=source["status"] if source else "",
-            )
-        )
-    return out
+    """MRs of this rig that failed, conflicted or were rejected, not yet sent back nor escalated
+    (read through the refinery's queue reader), by id."""
+    from .refinery.queue import read_queue
+
+    mrs = read_queue(session, config.name, include_closed=True, states=SENT_BACK)
+    out = [
+        SentBack(
+            mr=mr.id,
+            state=mr.state,
+            worker=mr.worker,
+            source=mr.source,
+            attempt=mr.attempt,
+            source_status=mr.source_status,
+        )  # fmt: skip
+        for mr in mrs
+        if ESCALATED_LABEL not in mr.labels and SETTLED_LABEL not in mr.labels
+    ]
+    return sorted(out, key=lambda back: back.mr)
 
 
 def awaiting(session, config: RigConfig) -> set[str]:

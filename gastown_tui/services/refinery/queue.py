@@ -5,6 +5,7 @@ the witness and the refinery's own passes), one MR by id or by its source bead, 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,13 +28,36 @@ _IS_MR = (
 _COLUMNS = "id, title, status, priority, created_at, description, metadata"
 
 
-def read_queue(session, rig: str | None = None, *, include_closed: bool = False) -> list[MergeRequest]:
-    """The MRs of ``rig`` (every rig's with None), open ones unless ``include_closed``, in queue order
-    (best score first; ``score`` set on each). ``session`` is any ledger read (or write) session."""
-    beads = session.list_beads(label=LABEL, include_closed=include_closed, order="created")
-    labels = session.labels_for(b["id"] for b in beads)
-    mrs = [MergeRequest.build(b, labels[b["id"]]) for b in beads]
-    return in_score_order(session, [m for m in mrs if rig is None or m.rig == rig])
+def read_queue(
+    session, rig: str | None = None, *, include_closed: bool = False, states: Iterable[str] | None = None
+) -> list[MergeRequest]:
+    """THE reader of the merge queue: ``gt mq list``, the TUI's queue pane, the witness and the
+    refinery's passes all read it through here, in one order.
+
+    The MRs (beads labelled ``gt:merge-request`` or typed ``merge-request``) of ``rig`` (every rig's
+    with None), open beads only unless ``include_closed``, only those in ``states`` if given; in queue
+    order, best score first, each with its ``score`` and its source bead's title and status.
+    ``session`` is any ledger session: a read of its own, or one the caller shares with other reads."""
+    wanted = frozenset(states) if states is not None else None
+    where, params = [_IS_MR], []
+    if not include_closed:
+        where.append("status <> 'closed'")
+    if wanted is not None and "pending" not in wanted:  # pending is the absence of a label
+        marks = ", ".join("?" * len(wanted))
+        where.append(f"EXISTS (SELECT 1 FROM labels s WHERE s.issue_id = issues.id AND s.label IN ({marks}))")
+        params += [STATE_PREFIX + state for state in sorted(wanted)]
+    rows = session.rows(f"SELECT {_COLUMNS} FROM issues WHERE {' AND '.join(where)} ORDER BY created_at, id", params)
+    labels = session.labels_for(r["id"] for r in rows)
+    mrs = [MergeRequest.build(r, labels[r["id"]]) for r in rows]
+    mrs = [m for m in mrs if (rig is None or m.rig == rig) and (wanted is None or m.state in wanted)]
+    sources = session.get_many(m.source for m in mrs if m.source)
+    mrs = [
+        dataclasses.replace(m, source_title=sources[m.source]["title"], source_status=sources[m.source]["status"])
+        if m.source in sources
+        else m
+        for m in mrs
+    ]
+    return in_score_order(session, mrs)
 
 
 def get(session, mr_id: str) -> MergeRequest:

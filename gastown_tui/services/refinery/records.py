@@ -195,7 +195,7 @@ class MergeRequest:
     approved_by: str = ""
     score: float = 0.0  # the queue's score when read by ``queue.read_queue`` (0 when read alone)
     source_title: str = ""  # the source bead's title, as ``queue.read_queue`` finds it
-    source_status: str = ""  # the source bead's status ("" when it is gone or not looked up)
+    source_status: str = ""  # the source bead's status, as read_queue finds it ("" when it is gone)
 
     @classmethod
     def build(cls, row: Mapping[str, Any], labels: list[str] | tuple[str, ...]) -> MergeRequest:
