@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from .. import addresses
 from ..errors import Conflict, GtError
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from ..config import RigConfig
     from ..runtime.tmux import Tmux
     from ..town import Town
-    from .polecats import Polecat
+    from .polecats import Polecat, WorkBead
     from .refinery.records import MergeRequest
 
 # MR states that send the work back, and the witness's name for each.
@@ -138,7 +138,22 @@ def plan(backs: list[SentBack], polecats: list[Polecat], config: RigConfig) -> l
 # -- what failed, for the prompt, gt hook --json and gt prime ------------------------------------
 
 
-def brief(mr: MergeRequest) -> dict[str, Any]:
+class Brief(TypedDict):
+    """What came back and why: ``gt hook --json``'s ``rework`` object, the prompt, ``gt prime``."""
+
+    mr: str
+    attempt: int
+    kind: str  # tests | conflict | rejected | other
+    error: str
+    gate: str
+    output: str  # the end of the failing gate's output
+    conflict_files: list[str]
+    by: str
+    target: str
+    branch: str
+
+
+def brief(mr: MergeRequest) -> Brief:
     """What came back and why, from the refinery's record on the MR (failure, gate run, conflicts)."""
     from .refinery.records import Failure
 
@@ -150,21 +165,21 @@ def brief(mr: MergeRequest) -> dict[str, Any]:
         if failing:
             gate, output = failing.name, failing.output
     lines = [line for line in (output or "").splitlines() if line.strip()]
-    return {
-        "mr": mr.id,
-        "attempt": mr.attempt,
-        "kind": kind,
-        "error": failure.error,
-        "gate": gate,
-        "output": "\n".join(lines[-TAIL_LINES:]),
-        "conflict_files": list(mr.conflict_files),
-        "by": failure.by,
-        "target": mr.get("target") or "main",
-        "branch": mr.branch,
-    }
+    return Brief(
+        mr=mr.id,
+        attempt=mr.attempt,
+        kind=kind,
+        error=failure.error,
+        gate=gate,
+        output="\n".join(lines[-TAIL_LINES:]),
+        conflict_files=list(mr.conflict_files),
+        by=failure.by,
+        target=mr.get("target") or "main",
+        branch=mr.branch,
+    )
 
 
-def summary(info: dict[str, Any]) -> str:
+def summary(info: Brief) -> str:
     """One line: what failed, with the gate's name and the end of its output, the files, or the reason."""
     if info["kind"] == "conflict":
         files = ", ".join(info["conflict_files"]) or "(files not recorded)"
@@ -177,7 +192,7 @@ def summary(info: dict[str, Any]) -> str:
     return f"{info['kind']} failure: {info['error']}"
 
 
-def prompt_note(info: dict[str, Any], limit: int) -> str:
+def prompt_note(info: Brief, limit: int) -> str:
     """What the start-up prompt of a woken polecat adds (one line: prompts travel as one argument)."""
     return (
         f"REWORK: your merge request {info['mr']} came back (attempt {info['attempt']}): {summary(info)}. "
@@ -186,7 +201,7 @@ def prompt_note(info: dict[str, Any], limit: int) -> str:
     )
 
 
-def prime_lines(info: dict[str, Any], limit: int) -> list[str]:
+def prime_lines(info: Brief, limit: int) -> list[str]:
     lines = [
         "",
         f"## REWORK — merge request {info['mr']} came back (attempt {info['attempt']} of at most {limit + 1})",
@@ -209,7 +224,7 @@ def prime_lines(info: dict[str, Any], limit: int) -> list[str]:
     return lines
 
 
-def for_bead(session, bead_id: str) -> dict[str, Any] | None:
+def for_bead(session, bead_id: str) -> Brief | None:
     """The brief of the bead's MR when it is being reworked (shown by gt hook and gt prime), else None."""
     from .refinery.queue import for_source
 
@@ -232,30 +247,40 @@ def wake(town: Town, config: RigConfig, name: str, mr_id: str, tmux: Tmux) -> st
 
     claim = town.ledger.write("witness rework", lambda tx: _claim(tx, config, name, mr_id), actor=_witness(config))
     paths = rig_paths(town, config.name)
-    switch_to(paths.repo, paths.polecat(name), claim["branch"], claim["commit"] or None)
-    note = prompt_note(claim["brief"], config.max_rework)
-    spec = claim["runtime"] or config.runtime
-    session = start_session(tmux, town, config, name, claim["bead"], spec, claim["branch"], "rework", note=note)
+    switch_to(paths.repo, paths.polecat(name), claim.branch, claim.commit or None)
+    note = prompt_note(claim.brief, config.max_rework)
+    spec = claim.runtime or config.runtime
+    session = start_session(tmux, town, config, name, claim.bead, spec, claim.branch, "rework", note=note)
     town.ledger.write("witness rework", lambda tx: _started(tx, config, name, session), actor=_witness(config))
-    return summary(claim["brief"])
+    return summary(claim.brief)
 
 
 def _witness(config: RigConfig) -> str:
     return addresses.witness(config.name)
 
 
-def _claim(tx, config: RigConfig, name: str, mr_id: str) -> dict[str, Any]:
-    from .polecats import agent_id, hooked_bead, set_agent
+@dataclass(frozen=True)
+class _Claim:
+    """What the witness's write hands to the git and tmux steps of ``wake``."""
+
+    bead: WorkBead
+    brief: Brief
+    branch: str
+    commit: str
+    runtime: str
+
+
+def _claim(tx, config: RigConfig, name: str, mr_id: str) -> _Claim:
+    from .polecats import WorkBead, agent_id, hooked, set_agent
     from .refinery.queue import get, set_state
 
     mr = get(tx, mr_id)
-    labels = tx.labels(mr_id)
-    if mr.state not in SENT_BACK or ESCALATED_LABEL in labels or SETTLED_LABEL in labels:
+    if mr.state not in SENT_BACK or ESCALATED_LABEL in mr.labels or SETTLED_LABEL in mr.labels:
         raise Conflict(f"{mr_id} is {mr.state} now, not waiting to be sent back")
     address = addresses.polecat(config.name, name)
-    busy = hooked_bead(tx, address)
+    busy = hooked(tx, address)
     if busy:
-        raise Conflict(f"{address} took {busy['id']} meanwhile")
+        raise Conflict(f"{address} took {busy.id} meanwhile")
     bead = tx.get(mr.source)
     if bead["status"] == "closed":
         raise Conflict(f"{mr.source} was closed meanwhile")
@@ -268,8 +293,7 @@ def _claim(tx, config: RigConfig, name: str, mr_id: str) -> dict[str, Any]:
     runtime = parse_fields(agent["description"]).get("runtime", "") if agent else ""
     fresh = {"restarts": 0, "nudges": 0, "escalated": None, "exit_type": None}
     set_agent(tx, config, name, agent_state="spawning", hook_bead=mr.source, mr=mr_id, branch=mr.branch, **fresh)
-    return {"bead": tx.get(mr.source), "brief": info, "branch": mr.branch, "commit": mr.get("commit_sha"),
-            "runtime": runtime}  # fmt: skip
+    return _Claim(WorkBead.from_row(tx.get(mr.source)), info, mr.branch, mr.commit_sha, runtime)
 
 
 def _started(tx, config: RigConfig, name: str, session: str) -> None:
