@@ -64,7 +64,7 @@ def get(session, mr_id: str) -> MergeRequest:
     """One MR by id; InvalidInput when the bead is something else, NotFound when there is none."""
     bead = session.get(mr_id)
     labels = session.labels(mr_id)
-    if LABEL not in labels and bead["issue_type"] != "merge-request":
+    if LABEL not in labels and bead["issue_type"] != ISSUE_TYPE:
         raise InvalidInput(f"{mr_id} is not a merge request", "list them with: gt mq list")
     return MergeRequest.build(bead, labels)
 

@@ -179,6 +179,9 @@ class Failure:
 
 @dataclass(frozen=True)
 class MergeRequest:
+    """One merge request: its bead's facts, its description fields (``get``, and properties for the
+    common ones), its queue state and the refinery's typed record of it. ``to_json`` is the CLI's view."""
+
     id: str
     title: str
     status: str  # the bead's lifecycle status (open, in_progress, closed), not the queue state
@@ -202,7 +205,7 @@ class MergeRequest:
         """THE way a merge request is made from the ledger: its row (id, title, status, priority,
         created_at, description, metadata) and its labels. The state is its ``mr:`` label, else pending."""
         description = row.get("description") or ""
-        meta = load_metadata(dict(row))
+        meta = load_metadata(row)  # type: ignore[arg-type]
         return cls(
             id=row["id"],
             title=row["title"],
