@@ -21,7 +21,7 @@ back on the polecat's hook, and its next ``gt done`` resubmits that same MR (``r
 
 from __future__ import annotations
 
-from .done import DONE_STATUS, EXIT_KINDS, Done, done, submit_merge_request
+from .done import DONE_STATUS, EXIT_KINDS, Done, done
 from .lifecycle import Nuked, Restarted, nuke, restart
 from .naming import (
     NAMES,
@@ -89,5 +89,4 @@ __all__ = [
     "slingable",
     "start_session",
     "startup_prompt",
-    "submit_merge_request",
 ]

@@ -3,8 +3,8 @@
 A deliberate difference from Gas Town, which closes the work bead at submission: the work bead is
 NOT closed — the refinery closes it when the branch is merged, so a convoy lands only when its
 work is really on the target branch. On ``--exit MERGED`` the work bead goes ``hooked`` →
-``in_progress`` (assignee kept: it says who did the work) and its merge request is submitted
-(``submit_merge_request``, the one call into the merge queue). ``ESCALATED`` → ``blocked``
+``in_progress`` (assignee kept: it says who did the work) and its merge request is submitted to
+the refinery (``refinery.submit``: one MR per bead). ``ESCALATED`` → ``blocked``
 (assignee kept, someone must look at it); ``DEFERRED`` → ``open`` with no assignee (back in the
 pool). In every case the hook is cleared (no bead ``hooked`` to the polecat any more) and the agent
 bead says ``agent_state: done``: the witness never calls that a zombie — it kills a lingering
@@ -16,17 +16,16 @@ gates, a conflict, a rejection), the witness puts the bead back on the polecat's
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from ... import addresses
 from ...errors import Conflict, InvalidInput, NotFound
-from ...fieldlines import with_fields
 from .. import protocol, rework
 from ..rigpaths import load_rig, rig_paths
-from .naming import agent_id, my_address, parse_address, set_agent
+from .naming import my_address, parse_address, set_agent
 from .reader import hooked
+from .records import WorkBead
 
 if TYPE_CHECKING:
     from ...config import RigConfig
@@ -97,12 +96,14 @@ def _finished_branch(paths: RigPaths, config: RigConfig, worktree: Path) -> tupl
 
 def _record_done(tx, config: RigConfig, name: str, bead_id: str, exit_kind: str, branch: str, commit: str) -> Done:
     address = addresses.polecat(config.name, name)
-    bead = tx.get(bead_id)
-    if bead["status"] != "hooked" or bead["assignee"] != address:
+    bead = WorkBead.from_row(tx.get(bead_id))
+    if bead.status != "hooked" or bead.assignee != address:
         raise Conflict(f"{bead_id} is no longer on {address}'s hook", "see gt hook")
     mr_id = None
     if exit_kind == "MERGED":
-        mr_id = submit_merge_request(tx, config, name, bead, branch, commit)
+        from .. import refinery  # the merge queue: only a submission loads it (gt hook loads this package)
+
+        mr_id = refinery.submit(tx, config, name, bead_id, branch, commit)
     else:
         rework.give_up(tx, bead_id, exit_kind)
     status = DONE_STATUS[exit_kind]
@@ -112,36 +113,6 @@ def _record_done(tx, config: RigConfig, name: str, bead_id: str, exit_kind: str,
     messages = _polecat_done_mail(tx, config, name, bead_id, exit_kind, mr_id, branch)
     return Done(bead=bead_id, exit=exit_kind, mr=mr_id, branch=branch, commit=commit, status=status,
                 agent_bead=agent, messages=messages)  # fmt: skip
-
-
-def submit_merge_request(tx, config: RigConfig, name: str, bead: Mapping[str, Any], branch: str, commit: str) -> str:
-    """The merge request of ``bead`` (its ledger row) for ``branch`` at ``commit``; returns its id.
-
-    The one call from ``gt done`` into the merge queue, which the refinery owns: the MR bead of the
-    shared contract, one per bead, resubmitted after rework (``rework.resubmit``). When the refinery
-    exposes its submit function, this body becomes that call."""
-    existing = rework.resubmit(tx, config, name, bead, branch, commit)
-    if existing:
-        return existing
-    description = with_fields(
-        "",
-        branch=branch,
-        target=config.default_branch,
-        source_issue=bead["id"],
-        rig=config.name,
-        commit_sha=commit,
-        worker=addresses.polecat(config.name, name),
-        agent_bead=agent_id(config, name),
-    )
-    description += f"\n\n{bead['title']}"
-    return tx.create(
-        f"Merge: {bead['id']}",
-        prefix=config.prefix,
-        issue_type="merge-request",
-        labels=["gt:merge-request"],
-        priority=bead["priority"],
-        description=description,
-    )
 
 
 def _polecat_done_mail(

@@ -10,9 +10,8 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ... import addresses
 from ...errors import InvalidInput, NotFound
@@ -20,13 +19,13 @@ from ...runtime.presets import resolve
 from ...town import town_tmux
 from ..rigpaths import rig_paths
 from .naming import my_address, session_for
-from .records import WorkBead
 
 if TYPE_CHECKING:
     from ...config import RigConfig
     from ...runtime.presets import Preset
     from ...runtime.tmux import Tmux
     from ...town import Town
+    from .records import WorkBead
 
 
 def identity_env(town: Town, config: RigConfig, name: str, preset: Preset, branch: str) -> dict[str, str]:
@@ -70,20 +69,17 @@ def start_session(
     town: Town,
     config: RigConfig,
     name: str,
-    bead: WorkBead | Mapping[str, Any],
+    bead: WorkBead,
     spec: str,
     branch: str,
     topic: str,
     note: str = "",
 ) -> str:
-    """Start the runtime in the polecat's worktree and deliver its start-up prompt (``note`` appended).
-
-    ``bead`` may still be a ledger row: the witness's rework (``rework.wake``) hands one over."""
-    work = bead if isinstance(bead, WorkBead) else WorkBead.from_row(bead)
+    """Start the runtime in the polecat's worktree and deliver its start-up prompt (``note`` appended)."""
     preset = resolve(town, spec)
     session = addresses.session_name(config.name, name)
     worktree = rig_paths(town, config.name).polecat(name)
-    prompt = startup_prompt(config, name, work, topic) + (f" {note}" if note else "")
+    prompt = startup_prompt(config, name, bead, topic) + (f" {note}" if note else "")
     tmux.kill_session(session)  # a leftover of an earlier life
     tmux.new_session(session, str(worktree), preset.argv(prompt), identity_env(town, config, name, preset, branch))
     if preset.prompt == "type":

@@ -68,24 +68,16 @@ def slingable(session, bead_id: str) -> WorkBead:
     return bead
 
 
-def open_merge_request(session, bead_id: str) -> str | None:
-    """The id of the bead's merge request that is still open, if any."""
-    row = session.row(
-        "SELECT id FROM issues WHERE issue_type = 'merge-request' AND title = ?"
-        " AND status <> 'closed' ORDER BY created_at DESC LIMIT 1",
-        (f"Merge: {bead_id}",),
-    )
-    return row["id"] if row else None
-
-
 def claim(
     tx, town: Town, config: RigConfig, bead_id: str, name: str | None, runtime: str, live: Mapping[str, int]
 ) -> Claim:
     """Hook the bead to a polecat (chosen here, atomically) and mark the agent ``spawning``."""
+    from .. import refinery  # the merge queue: only a sling loads it (gt hook loads this package)
+
     bead = slingable(tx, bead_id)
-    mr = open_merge_request(tx, bead_id)
+    mr = refinery.open_for_source(tx, bead_id)
     if mr:
-        raise Conflict(f"{bead_id} is waiting in the merge queue as {mr}", "let the refinery merge or reject it")
+        raise Conflict(f"{bead_id} is waiting in the merge queue as {mr.id}", "let the refinery merge or reject it")
     paths = rig_paths(town, config.name)
     polecats = read_polecats(tx, config, live, time.time())
     working = sum(1 for p in polecats if p.hook)
