@@ -36,7 +36,7 @@ from .naming import (
     set_agent,
 )
 from .prime import OnHook, hook, prime
-from .reader import hooked, hooked_bead, json_rows, list_polecats, read_polecats
+from .reader import hooked, json_rows, list_polecats, read_polecats
 from .records import SPAWN_GRACE, STATES, Polecat, WorkBead, restate
 from .sandbox import new_branch_name, prepare_sandbox, remove_sandbox, restore_sandbox
 from .session import check_installed, end_session, identity_env, nudge, start_session, startup_prompt
@@ -66,7 +66,6 @@ __all__ = [
     "end_session",
     "hook",
     "hooked",
-    "hooked_bead",
     "identity_env",
     "json_rows",
     "list_polecats",

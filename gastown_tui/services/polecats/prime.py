@@ -15,6 +15,7 @@ from .records import WorkBead
 
 if TYPE_CHECKING:
     from ...town import Town
+    from ..rework import Brief
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,8 @@ class OnHook:
 
     bead: WorkBead
     row: Mapping[str, Any] = field(hash=False)  # every column of the bead, for ``gt hook --json``
-    current_step: Mapping[str, Any] | None = field(default=None, hash=False)  # a molecule's (molecules.py)
-    rework: Mapping[str, Any] | None = field(default=None, hash=False)  # what came back (``rework.brief``)
+    current_step: Mapping[str, Any] | None = field(default=None, hash=False)  # molecules.current_step's JSON
+    rework: Brief | None = field(default=None, hash=False)  # what came back from the refinery, if it did
 
     def to_json(self) -> dict[str, Any]:
         """The bead's columns, plus ``current_step`` for a molecule and ``rework`` when it came back."""

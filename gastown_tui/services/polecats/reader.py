@@ -87,8 +87,8 @@ def json_rows(town: Town, polecats: Sequence[Polecat]) -> list[dict[str, Any]]:
 
 
 def hooked_bead(session, address: str) -> dict[str, Any] | None:
-    """The row (every column) of the bead hooked to ``address``, or None: what ``gt hook --json`` shows.
-    Code that works on the bead takes ``hooked`` (a ``WorkBead``)."""
+    """The row (every column) of the bead hooked to ``address``, or None: what ``gt hook --json`` shows
+    (``prime.OnHook``). Code that works on the bead takes ``hooked`` (a ``WorkBead``)."""
     return session.row(
         "SELECT * FROM issues WHERE status = 'hooked' AND assignee = ? ORDER BY updated_at LIMIT 1", (address,)
     )
