@@ -26,9 +26,8 @@ be starved by a busy convoy; one busy with other work is woken once it is free.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from .. import addresses
 from ..errors import Conflict, GtError
@@ -323,15 +322,15 @@ def give_up(tx, bead_id: str, exit_kind: str) -> None:
     tx.add_comment(mr.id, f"Attempt {mr.attempt}: its polecat gave the rework up (gt done --exit {exit_kind})")
 
 
-def resubmit(tx, config: RigConfig, name: str, bead: str | Mapping[str, Any], branch: str, commit: str) -> str | None:
-    """``gt done`` on a bead (its id; its ledger row still works) that already has an MR: that MR
-    again, updated (one MR per bead). ``refinery.submit`` calls it before making a new MR.
+def resubmit(tx, config: RigConfig, name: str, bead_id: str, branch: str, commit: str) -> str | None:
+    """``gt done`` on a bead that already has an MR: that MR again, updated (one MR per bead).
+    ``refinery.submit`` calls it before making a new MR.
 
     None when there is none to reuse (first submission, or the last one merged or was superseded).
     Run twice on the same commit, it changes nothing; after a send-back it is the next attempt."""
     from .refinery.queue import for_source, set_state
 
-    mr = for_source(tx, bead if isinstance(bead, str) else bead["id"])
+    mr = for_source(tx, bead_id)
     if mr is None:
         return None
     if mr.state in ("merged", "superseded") or (mr.closed and mr.state not in (*SENT_BACK, "reworking")):
