@@ -6,7 +6,7 @@ import pytest
 from polecat_support import git, tmux_server, wait_for  # noqa: F401  (fixture)
 
 from gastown_tui.services import demo, refinery
-from gastown_tui.services.convoys import list_convoys
+from gastown_tui.services.convoys import listing
 from gastown_tui.services.daemon import Daemon, Timing
 from gastown_tui.services.dispatch import runtime_for
 
@@ -22,9 +22,9 @@ def demo_town(tmp_path, monkeypatch):
 
 
 def test_demo_town_is_seeded(demo_town):
-    convoys = demo_town.ledger.read(lambda s: list_convoys(s))
-    assert [(c["title"], c["total"], c["closed"]) for c in convoys] == [("Calculator v1", 12, 0)]
-    labels = demo_town.ledger.read(lambda s: s.labels_for(t["id"] for t in convoys[0]["tracked"]))
+    convoys = listing(demo_town)
+    assert [(c.title, c.total, c.closed) for c in convoys] == [("Calculator v1", 12, 0)]
+    labels = demo_town.ledger.read(lambda s: s.labels_for(t.id for t in convoys[0].tracked))
     runtimes = sorted(x for found in labels.values() for x in found)
     assert runtimes.count("runtime:scripted:fail-gates") == 2
     assert runtimes.count("runtime:scripted:conflict") == 2
@@ -66,8 +66,8 @@ def test_daemon_slings_work_and_merges_only_what_the_overseer_approves(demo_town
 
     wait_for(merged, timeout=60, what="the approved merge request to merge")
     assert git(target, "rev-parse", "main") != start
-    convoy = demo_town.ledger.read(lambda s: list_convoys(s))[0]
-    assert convoy["closed"] >= 1
+    convoy = listing(demo_town)[0]
+    assert convoy.closed >= 1
     daemon.stop()
 
 
@@ -117,7 +117,7 @@ def test_a_lease_left_by_a_dead_daemon_is_taken_over_at_once(demo_town, tmux):
 
 
 def _landed(town) -> int:
-    return town.ledger.read(lambda s: list_convoys(s, include_closed=True))[0]["closed"]
+    return listing(town, include_closed=True)[0].closed
 
 
 def test_auto_demo_lands_the_whole_convoy_hands_free_recovering_every_failure(tmp_path, monkeypatch, tmux):

@@ -124,7 +124,7 @@ async def test_attach_on_a_polecat_without_a_session_says_why(rig_town, tmux):
         assert app.screen.check_action("attach", ()) is True  # offered, not hidden
         await pilot.press("t")
         await async_wait_for(
-            lambda: f"{name} has no live session (state done)" in screen_text(app),
+            lambda: f"{name} has no live session (state idle)" in screen_text(app),  # as gt polecat list says
             what="the toast saying why",
         )
 

@@ -21,7 +21,9 @@ def test_town_view_of_the_gastown_ledger(town):
     ace = snap.agent("gt-gastown-polecat-ace")
     # The hook is the hooked bead assigned to the polecat, which wins over the agent bead's hook_bead field.
     assert (ace.address, ace.hook_bead, ace.hook_title) == ("gastown/polecats/ace", "gt-tui-c", "Session cookies")
-    assert ace.session == "gt-gastown-ace" and ace.state == "spawning"
+    # Its state is what `gt polecat list` computes, not the bead's raw agent_state ("spawning"):
+    # hooked, no live session, spawned long ago — a zombie.
+    assert ace.session == "gt-gastown-ace" and ace.state == "zombie"
     assert snap.agent("gt-gastown-polecat-nux").state == "nuked"
 
     (convoy,) = snap.convoys
@@ -86,3 +88,18 @@ def test_gate_summary_names_the_first_failing_gate():
     assert view(("unit tests", True), ("scripted check", False)).gate_summary == "✗ scripted check"
     assert view(("unit tests", True), ("lint", True)).gate_summary == "✓ 2 passed"
     assert view().gate_summary == ""
+
+
+def test_the_tui_queue_is_in_gt_mq_list_order(town, gt):
+    """One reader of the queue: the TUI's order is the refinery's score order, which is not the
+    plain (priority, created_at) order when retries push an MR back."""
+    from gastown_tui.fieldlines import with_fields
+
+    populate(town.ledger)
+    mr = town.ledger.get(MR_FIRST)
+    town.ledger.write(
+        "retries", lambda tx: tx.update(MR_FIRST, description=with_fields(mr["description"], retry_count="3"))
+    )
+    tui = [m.id for m in read_town(town.ledger, town.root).merge_requests]
+    cli = [m["id"] for m in gt("mq", "list", "--json").json()]
+    assert tui == cli == [MR_SECOND, MR_FIRST]  # P1 with 3 retries (-150) falls behind P2

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from ..config import RigConfig
     from ..runtime.tmux import Tmux
     from ..town import Town
+    from .convoys import Convoy
 
 LEASE_SECONDS = 120.0
 ESCALATE_TO = addresses.OVERSEER
@@ -167,40 +168,38 @@ def _escalate_came_back(tx, config: RigConfig, decisions: list[rework.Decision],
     return findings
 
 
-def _stranded(session, config: RigConfig) -> dict[str, list[dict[str, Any]]]:
+def _stranded(session, config: RigConfig) -> dict[str, list[Convoy]]:
     """Convoys with ready work in this rig and nobody on it, not reported yet ("new"); and
     reported ones that are no longer stranded ("over"), so a later episode is reported again."""
-    from .convoys import convoys_of_prefix
+    from .convoys import listing
 
     mine = config.prefix + "-"
     new, over = [], []
     if config.auto_sling:
         return {"new": new, "over": over}  # the daemon's dispatch slings this rig's ready work itself
-    for convoy in convoys_of_prefix(session, config.prefix):
-        reported = STRANDED_LABEL in convoy["labels"]
-        stranded = convoy["stranded"] and any(bead.startswith(mine) for bead in convoy["ready"])
+    for convoy in listing(session, prefix=config.prefix):
+        reported = STRANDED_LABEL in convoy.labels
+        stranded = convoy.stranded and any(bead.startswith(mine) for bead in convoy.ready)
         if stranded and not reported:
             new.append(convoy)
-        elif reported and not convoy["stranded"]:
+        elif reported and not convoy.stranded:
             over.append(convoy)
     return {"new": new, "over": over}
 
 
-def _report_stranded(
-    tx, config: RigConfig, convoys: dict[str, list[dict[str, Any]]], escalate_to: str
-) -> list[Finding]:
+def _report_stranded(tx, config: RigConfig, convoys: dict[str, list[Convoy]], escalate_to: str) -> list[Finding]:
     """Tell the overseer (once per episode) that a convoy's work waits with nobody slinging it."""
     for convoy in convoys["over"]:
-        tx.remove_label(convoy["id"], STRANDED_LABEL)
+        tx.remove_label(convoy.id, STRANDED_LABEL)
     findings = []
     for convoy in convoys["new"]:
-        if not tx.add_label(convoy["id"], STRANDED_LABEL):
+        if not tx.add_label(convoy.id, STRANDED_LABEL):
             continue  # a concurrent patrol reported it
-        ready = [bead for bead in convoy["ready"] if bead.startswith(config.prefix + "-")]
-        detail = f"convoy {convoy['id']} ({convoy['title']}) has {len(ready)} ready bead(s) and nobody on them"
-        findings.append(Finding(addresses.witness(config.name), "convoy-stranded", "report", convoy["id"], detail))
+        ready = [bead for bead in convoy.ready if bead.startswith(config.prefix + "-")]
+        detail = f"convoy {convoy.id} ({convoy.title}) has {len(ready)} ready bead(s) and nobody on them"
+        findings.append(Finding(addresses.witness(config.name), "convoy-stranded", "report", convoy.id, detail))
         _escalate(
-            tx, config, escalate_to, "MEDIUM", f"convoy {convoy['id']} stranded", convoy["id"],
+            tx, config, escalate_to, "MEDIUM", f"convoy {convoy.id} stranded", convoy.id,
             f"{detail}: {', '.join(ready[:10])}. Sling them (gt sling BEAD {config.name}, or s in the TUI), "
             "or set auto_sling = true in the rig's rig.toml.",
         )  # fmt: skip

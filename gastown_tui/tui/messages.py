@@ -46,10 +46,13 @@ class PaneCaptured(Message):
 
 @dataclass
 class SessionsPolled(Message):
-    """Which tmux sessions are alive (``None`` when tmux could not be reached)."""
+    """Which tmux sessions are alive, each with the epoch of its last output."""
 
-    live: frozenset[str] | None
-    error: str = ""
+    activity: dict[str, int]
+
+    @property
+    def live(self) -> frozenset[str]:
+        return frozenset(self.activity)
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SessionsPolled)

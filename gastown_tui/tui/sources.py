@@ -19,6 +19,7 @@ class FeedFollower:
         self.ledger = ledger
         self.root = root
         self.last_id: int | None = None
+        self.activity: dict[str, int] = {}  # the latest tmux activity map (the screen's sessions poll)
 
     def invalidate(self) -> None:
         """Read the town again at the next poll, events or not (after our own writes, on refresh)."""
@@ -28,7 +29,7 @@ class FeedFollower:
         """A new snapshot if the feed moved since the last one, else None."""
         if self.last_id is not None and not self.ledger.events_since(self.last_id, limit=1):
             return None
-        snapshot = read_town(self.ledger, self.root)
+        snapshot = read_town(self.ledger, self.root, live=self.activity)
         self.last_id = snapshot.last_event_id
         return snapshot
 
@@ -44,8 +45,9 @@ class PanePoller:
             self.focused = session
             self._digest = None
 
-    def live_sessions(self) -> frozenset[str]:
-        return frozenset(self.tmux.activity())
+    def activity(self) -> dict[str, int]:
+        """Every live session of the town's server, with the epoch of its last output."""
+        return self.tmux.activity()
 
     def capture(self) -> tuple[str, str] | None:
         """``(session, screen)`` of the focused session when its screen changed since the last capture."""

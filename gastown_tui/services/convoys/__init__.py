@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ...errors import InvalidInput
 from .. import scope
@@ -71,14 +71,12 @@ __all__ = [
     "add",
     "check_notify",
     "close_beads",
-    "convoys_of_prefix",
     "convoys_tracking",
     "create",
     "create_convoy",
     "ensure_convoy",
     "is_convoy",
     "land_if_complete",
-    "list_convoys",
     "listing",
     "notify_address",
     "oldest_convoy_created",
@@ -160,18 +158,3 @@ def _tracking_prefix(s, prefix: str) -> set[str]:
         (f"{prefix}-%", f"external:{prefix}:%"),
     )
     return {r["issue_id"] for r in rows}
-
-
-# -- until the town view and the witness read Convoy records (then remove) ----------------------
-
-
-def list_convoys(
-    s, include_closed: bool = False, *, now: dt.datetime | None = None, stall_seconds: float | None = None
-) -> list[dict[str, Any]]:
-    """``listing`` as JSON objects (what services/townview.py reads today)."""
-    return [c.as_json() for c in listing(s, include_closed=include_closed, now=now, stall_seconds=stall_seconds)]
-
-
-def convoys_of_prefix(s, prefix: str) -> list[dict[str, Any]]:
-    """``listing(prefix=…)`` as JSON objects (what services/witness.py reads today)."""
-    return [c.as_json() for c in listing(s, prefix=prefix)]

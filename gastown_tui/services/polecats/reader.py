@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ...fieldlines import parse_fields
+from ...fieldlines import find_fields
 from ..rigpaths import list_rigs, load_rig, rig_paths
 from .records import Polecat, WorkBead, build
 
@@ -55,7 +55,7 @@ def read_polecats(
             if row["id"].startswith(start):
                 name = row["id"][len(start) :]
                 hook = hooks.get(owner + name)
-                info = parse_fields(row["description"])
+                info = find_fields(row["description"])  # Gas Town puts a title line first
                 updated_at = row["updated_at"] or ""
                 out.append(build(config.name, name, row["id"], info, updated_at, hook, live, now, config.stall_after))
     return out

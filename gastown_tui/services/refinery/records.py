@@ -223,8 +223,6 @@ class MergeRequest:
             approved_by=str(meta.get("approved_by") or ""),
         )
 
-    from_bead = build  # the name services/townview.py still calls
-
     def get(self, key: str) -> str:
         return self.fields.get(key, "")
 
@@ -276,17 +274,6 @@ class MergeRequest:
     def polecat(self) -> str:
         """The polecat's name (last part of its address), what protocol subjects carry."""
         return self.worker.rsplit("/", 1)[-1] or self.id
-
-    @property
-    def metadata(self) -> dict[str, object]:
-        """The stored metadata the record was built from (``gates``, ``diffstat``, …): for readers
-        that have not moved to the typed fields yet (services/townview.py)."""
-        out: dict[str, object] = {}
-        if self.gate_run:
-            out["gates"] = self.gate_run.to_json()
-        if self.diffstat:
-            out["diffstat"] = self.diffstat.to_json()
-        return out
 
     def to_json(self) -> dict[str, object]:
         """``gt mq list --json``'s view of one MR (and of approve/reject/retry)."""

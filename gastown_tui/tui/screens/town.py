@@ -113,7 +113,7 @@ class TownScreen(TownActions, Screen):
 
     @work(thread=True, exclusive=True, group="sessions", exit_on_error=False, description="listing tmux sessions")
     def _poll_sessions(self) -> None:
-        self.post_message(SessionsPolled(self.poller.live_sessions()))
+        self.post_message(SessionsPolled(self.poller.activity()))
 
     @work(thread=True, exclusive=True, group="pane", exit_on_error=False, description="capturing the polecat pane")
     def _poll_pane(self) -> None:
@@ -170,7 +170,11 @@ class TownScreen(TownActions, Screen):
 
     def on_sessions_polled(self, message: SessionsPolled) -> None:
         self.live = message.live
+        self.follower.activity = message.activity
         rigs = self.query_one(RigTree)
+        if self.snapshot is not None:  # polecats' states move with tmux between ledger reads
+            self.snapshot = self.snapshot.restated(message.activity, time.time())
+            self._draw(rigs, "the rig tree", lambda: rigs.show(self.snapshot, self.town.name))
         self._draw(rigs, "the rig tree", lambda: rigs.show_live(message.live))
         self._watch_agent(rigs.selected_agent)
 

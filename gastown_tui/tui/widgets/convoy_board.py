@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from ...services.townview import ConvoyView, TownSnapshot, TrackedBead
+from ...services.convoys import Convoy, TrackedBead
+from ...services.townview import TownSnapshot
 from .badges import badge
 from .keyed_tree import KeyedTree
 
@@ -47,7 +48,7 @@ class ConvoyBoard(KeyedTree):
                 seen.add(key)
         self.prune(seen)
 
-    def _convoy_label(self, convoy: ConvoyView) -> Text:
+    def _convoy_label(self, convoy: Convoy) -> Text:
         width, bar = self._widths
         text = Text(f"{convoy.title[:width]:<{width}} ")
         text.append(progress_bar(convoy.closed, convoy.total, bar), style="bold")
@@ -60,7 +61,7 @@ class ConvoyBoard(KeyedTree):
     def _bead_label(self, bead: TrackedBead) -> Text:
         text = badge(self, bead.status, 8)
         text.append(f" {bead.id} ", style="bold")
-        text.append(bead.title[:40])
+        text.append((bead.title or "")[:40])
         if bead.assignee:
             text.append(f"  ← {bead.assignee}", style="dim")
         return text
