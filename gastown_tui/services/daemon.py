@@ -124,7 +124,7 @@ class Daemon:
         """One round: renew leases, run every loop that is due on the rigs this daemon holds."""
         from . import refinery, witness
         from .dispatch import dispatch
-        from .rigs import list_rigs
+        from .rigpaths import list_rigs
 
         now = time.monotonic() if now is None else now
         if now >= self._rigs_due:  # rig.toml files are read again now and then, not every tick

@@ -123,7 +123,7 @@ def pour(
     """Pour ``formula``: its beads take ``rig``'s prefix when one is given, else the ledger's."""
     prefix = None
     if rig:
-        from .rigs import load_rig
+        from .rigpaths import load_rig
 
         prefix = load_rig(town, rig).prefix
 

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from .. import addresses
 from ..errors import GtError
 from ..ledger.leases import holder_id
-from . import rework
+from . import rework, sendback
 from .polecats import Polecat, read_polecats, restart, set_agent
 from .rigpaths import load_rig, rig_paths
 
@@ -93,7 +93,7 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
         town.ledger.write("witness inbox", lambda tx: _acknowledge(tx, reports))
     escalate_to = str(town.raw.get("escalate_to") or ESCALATE_TO)
     findings: list[Finding] = []
-    decisions = rework.plan(came_back, polecats, config)
+    decisions = sendback.plan(came_back, polecats, config)
     if any(d.action in ("escalate", "settle") for d in decisions):
         findings += town.ledger.write(
             "witness escalate", lambda tx: _escalate_came_back(tx, config, decisions, escalate_to)
@@ -142,12 +142,12 @@ def _acknowledge(tx, message_ids: list[str]) -> None:
         mail.archive_in(tx, message_id)
 
 
-def _rework_finding(config: RigConfig, decision: rework.Decision) -> Finding:
+def _rework_finding(config: RigConfig, decision: sendback.Decision) -> Finding:
     back = decision.back
     return Finding(addresses.polecat(config.name, decision.polecat), back.kind, "rework", back.mr, decision.detail)
 
 
-def _escalate_came_back(tx, config: RigConfig, decisions: list[rework.Decision], escalate_to: str) -> list[Finding]:
+def _escalate_came_back(tx, config: RigConfig, decisions: list[sendback.Decision], escalate_to: str) -> list[Finding]:
     """Merge requests the witness will not send back: escalated (once each), or settled when their
     bead is closed. Both are labels, so a concurrent patrol does not do it twice."""
     findings = []
@@ -267,7 +267,7 @@ def _act(town: Town, config: RigConfig, polecat: Polecat, finding: Finding, tmux
         elif finding.action == "cleanup":
             finding.detail = _cleanup_branch(town, config, polecat)
         elif finding.action == "rework":
-            finding.detail = rework.wake(town, config, polecat.name, finding.bead, tmux)
+            finding.detail = sendback.wake(town, config, polecat.name, finding.bead, tmux)
     except GtError as exc:
         finding.action += "-failed"
         finding.detail = exc.message

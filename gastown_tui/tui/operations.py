@@ -6,7 +6,7 @@ which the screen shows as an error toast. Services are imported lazily, so the a
 
 from __future__ import annotations
 
-from ..ledger import default_actor
+from ..addresses import default_actor
 
 
 def mark_read(town, message_id: str) -> None:

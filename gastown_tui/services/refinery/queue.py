@@ -10,9 +10,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ... import addresses
-from ...errors import GtError, InvalidInput
+from ...errors import Conflict, GtError, InvalidInput
 from ...fieldlines import parse_fields, with_fields
-from .records import ISSUE_TYPE, LABEL, STATE_PREFIX, STATUS_OF, MergeRequest
+from .records import (
+    ESCALATED_LABEL,
+    ISSUE_TYPE,
+    LABEL,
+    SENT_BACK,
+    SETTLED_LABEL,
+    STATE_PREFIX,
+    STATUS_OF,
+    MergeRequest,
+)
 from .score import in_score_order
 
 if TYPE_CHECKING:
@@ -92,11 +101,9 @@ def submit(tx, config: RigConfig, polecat: str, source_id: str, branch: str, com
     caller's transaction; returns its id.
 
     One MR per bead: the bead's MR again when there is one to reuse (after a send-back it is the next
-    attempt; the same commit again changes nothing — ``rework.resubmit``), else a new pending one.
+    attempt; the same commit again changes nothing — ``_resubmit``), else a new pending one.
     Its title is Gas Town's ``Merge: ID``; nothing looks it up by that title."""
-    from .. import rework
-
-    existing = rework.resubmit(tx, config, polecat, source_id, branch, commit)
+    existing = _resubmit(tx, config, polecat, source_id, branch, commit)
     if existing:
         return existing
     bead = tx.get(source_id)
@@ -163,7 +170,7 @@ def queue_rows(town: Town, rig: str | None = None, *, include_closed: bool = Fal
     from .repo import measure, rig_repo, target_tip
 
     if rig is not None:
-        from ..rigs import load_rig
+        from ..rigpaths import load_rig
 
         load_rig(town, rig)  # an unknown rig is an error, not an empty queue
     mrs = town.ledger.read(lambda s: read_queue(s, rig, include_closed=include_closed))
@@ -192,3 +199,37 @@ def list_queue(town: Town, rig: str | None = None, *, include_closed: bool = Fal
     timed_out/seconds), diffstat (files/insertions/deletions), ready (the next pass would take it).
     """
     return [row.to_json() for row in queue_rows(town, rig, include_closed=include_closed)]
+
+
+def _resubmit(tx, config: RigConfig, name: str, bead_id: str, branch: str, commit: str) -> str | None:
+    """``gt done`` on a bead that already has an MR: that MR again, updated (one MR per bead).
+    ``submit`` calls it before making a new MR.
+
+    None when there is none to reuse (first submission, or the last one merged or was superseded).
+    Run twice on the same commit, it changes nothing; after a send-back it is the next attempt."""
+    mr = for_source(tx, bead_id)
+    if mr is None:
+        return None
+    if mr.state in ("merged", "superseded") or (mr.closed and mr.state not in (*SENT_BACK, "reworking")):
+        return None  # done with, or closed by hand: a new MR
+    if mr.state == "testing":
+        raise Conflict(f"{mr.id} is being tested by the refinery", f"wait for its verdict: gt mq show {mr.id}")
+    same = mr.get("commit_sha") == commit and mr.branch == branch
+    if mr.state in ("pending", "approved") and same:
+        return mr.id
+    came_back = mr.state in (*SENT_BACK, "reworking")
+    attempt = mr.attempt + (1 if came_back else 0)
+    address = addresses.polecat(config.name, name)
+    agent = addresses.agent_bead_id(config.prefix, config.name, "polecat", name)
+    changes: dict[str, object] = {"branch": branch, "commit_sha": commit, "worker": address, "agent_bead": agent,
+                                  "attempt": attempt}  # fmt: skip
+    if came_back:
+        changes["retry_count"] = mr.retries + 1
+    tx.set_metadata(mr.id, failure=None, conflict_files=None, diffstat=None, gates=None, approved_by=None,
+                    approved_at=None, batch=None)  # fmt: skip
+    for label in (ESCALATED_LABEL, SETTLED_LABEL):
+        tx.remove_label(mr.id, label)
+    set_state(tx, mr.id, "pending", description=with_fields(mr.description, **changes), assignee=None)
+    after = f" after {mr.state}" if came_back else ""
+    tx.add_comment(mr.id, f"Attempt {attempt} submitted by {address}{after}: {commit[:10]} on {branch}")
+    return mr.id

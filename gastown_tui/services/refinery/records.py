@@ -52,6 +52,12 @@ def _int(value: object, default: int = 0) -> int:
         return default
 
 
+# MR states that send the work back, and the witness's name for each (see services/rework.py).
+SENT_BACK = {"failed": "merge-failed", "rework": "merge-rework", "rejected": "merge-rejected"}
+ESCALATED_LABEL = "escalated"  # the witness stopped sending it back and told a person
+SETTLED_LABEL = "rework-none"  # nothing to rework: its source bead is closed or gone
+
+
 @dataclass(frozen=True)
 class Diffstat:
     """What an MR changes against its target: files, lines added, lines removed."""

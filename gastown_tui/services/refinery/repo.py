@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def rig_repo(town: Town, rig: str) -> tuple[RigConfig, MergeWorktree]:
     from ...vcs.merge import MergeWorktree
-    from ..rigs import load_rig, rig_paths
+    from ..rigpaths import load_rig, rig_paths
 
     config = load_rig(town, rig)
     paths = rig_paths(town, rig)

@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING
 from ...errors import Conflict, GtError, InvalidInput, NotFound
 from ...fieldlines import with_fields
 from ...ledger import default_actor
-from ..rework import ESCALATED_LABEL
 from .queue import get, set_state
-from .records import CLOSED_STATES, Diffstat, Failure, MergeRequest
+from .records import CLOSED_STATES, ESCALATED_LABEL, Diffstat, Failure, MergeRequest
 from .render import Commit, Details
 from .repo import commit_of, rig_repo, target_tip
 from .verdicts import tell_polecat
