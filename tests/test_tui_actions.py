@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
 from polecat_support import tmux_server  # noqa: F401  (fixture)
 from test_tui_live import async_wait_for, rig_town  # noqa: F401  (fixture)
-from tui_support import MR_FIRST, frozen_clock, populate, sync
+from tui_support import MR_FIRST, frozen_clock, populated_town, settle, sync  # noqa: F401  (populated_town: fixture)
 
 from gastown_tui.services import refinery
-from gastown_tui.town import install
 from gastown_tui.tui.app import GastownApp
 from gastown_tui.tui.screens.confirm_dialog import ConfirmDialog
 from gastown_tui.tui.widgets.merge_queue import MergeQueueTable
 from gastown_tui.tui.widgets.rig_tree import RigTree
 
 SIZE = (160, 48)
-
-
-@pytest.fixture
-def town(tmp_path, monkeypatch):
-    monkeypatch.delenv("GT_ACTOR", raising=False)
-    town = install(str(tmp_path / "town"))
-    populate(town.ledger)
-    yield town
-    town.ledger.close()
-
-
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @sync

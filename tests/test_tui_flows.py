@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-from tui_support import MR_FIRST, MSG_ESCALATION, frozen_clock, populate, screen_text, sync
+from tui_support import MR_FIRST, MSG_ESCALATION, frozen_clock, populated_town, screen_text, settle, sync  # noqa: F401  (populated_town: fixture)
 
-from gastown_tui.town import install
 from gastown_tui.tui.app import GastownApp
 from gastown_tui.tui.widgets.mail_inbox import MailInbox
 from gastown_tui.tui.widgets.merge_queue import MergeQueueTable
 
 SIZE = (160, 48)
-
-
-@pytest.fixture
-def town(tmp_path, monkeypatch):
-    monkeypatch.delenv("GT_ACTOR", raising=False)
-    town = install(str(tmp_path / "town"))
-    populate(town.ledger)
-    yield town
-    town.ledger.close()
-
-
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def type_text(pilot, text: str) -> None:

@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from tui_support import frozen_clock, populate, sync
+from tui_support import frozen_clock, populated_town, sync  # noqa: F401  (populated_town: fixture)
 
-from gastown_tui.town import install
 from gastown_tui.tui.app import GastownApp
 from gastown_tui.tui.widgets.keyed_table import fit_columns
 from gastown_tui.tui.widgets.mail_inbox import MailInbox
 from gastown_tui.tui.widgets.merge_queue import MergeQueueTable
 
 PANES = ("rigs", "output", "convoys", "queue", "mail")
-
-
-@pytest.fixture
-def town(tmp_path):
-    town = install(str(tmp_path / "town"))
-    populate(town.ledger)
-    yield town
-    town.ledger.close()
 
 
 def shown(app) -> list[str]:

@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from tui_support import CONVOY, frozen_clock, populate, sync, toasts
+from tui_support import CONVOY, frozen_clock, populated_town, sync, toasts  # noqa: F401  (populated_town: fixture)
 
 from gastown_tui.services.convoys import close_beads
-from gastown_tui.town import install
 from gastown_tui.tui.app import GastownApp
 from gastown_tui.tui.widgets.convoy_board import ConvoyBoard
 
 SIZE = (160, 48)
-
-
-@pytest.fixture
-def town(tmp_path, monkeypatch):
-    monkeypatch.delenv("GT_ACTOR", raising=False)
-    town = install(str(tmp_path / "town"))
-    populate(town.ledger)
-    yield town
-    town.ledger.close()
 
 
 async def wait_until(pilot, condition, timeout: float = 10.0) -> None:

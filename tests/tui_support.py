@@ -10,6 +10,8 @@ import asyncio
 import datetime as dt
 import functools
 
+import pytest
+
 from conftest import FIXTURE
 
 STAMP = "2026-03-01T10:00:00Z"
@@ -133,3 +135,23 @@ def toasts(app) -> list[str]:
             found.append(" ".join(current))
             current = []
     return found
+
+
+@pytest.fixture(name="town")
+def populated_town(tmp_path, monkeypatch):
+    """A town on the embedded ledger with Gas Town's ledger and the fixture beads above."""
+    from gastown_tui.town import install
+
+    monkeypatch.delenv("GT_ACTOR", raising=False)
+    town = install(str(tmp_path / "town"))
+    populate(town.ledger)
+    yield town
+    town.ledger.close()
+
+
+async def settle(pilot) -> None:
+    """Let the app finish what the last key started (workers, then the repaint they ask for)."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
