@@ -10,6 +10,10 @@ Only a polecat's own pane output is shown with its colours, and it never passes 
 from __future__ import annotations
 
 import re
+from typing import Any
+
+# A record as --json prints it (built at the edge, from a typed record).
+JsonObject = dict[str, Any]
 
 # C0 controls, DEL and C1 controls (a lone 0x9b is CSI to some terminals).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

@@ -8,7 +8,7 @@
 from ..addresses import default_actor
 from .fields import load_metadata
 from .ledger import Ledger
-from .reads import Session
+from .reads import Row, Session
 from .writes import Tx
 
-__all__ = ["Ledger", "Session", "Tx", "default_actor", "load_metadata"]
+__all__ = ["Ledger", "Row", "Session", "Tx", "default_actor", "load_metadata"]

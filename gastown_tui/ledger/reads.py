@@ -14,6 +14,9 @@ from . import fields
 from .fields import INFRA_TYPES
 from .schema import ISSUE_FIELDS
 
+# One row as the ledger returns it: column name → value (what record builders start from).
+Row = dict[str, Any]
+
 if TYPE_CHECKING:
     from .ledger import Ledger
 
@@ -31,12 +34,12 @@ class Session:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.cur.execute(self.ledger.backend.sql(sql), tuple(params))
 
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         self.execute(sql, params)
         names = [d[0] for d in self.cur.description]
         return [dict(zip(names, row, strict=True)) for row in self.cur.fetchall()]
 
-    def row(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+    def row(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         found = self.rows(sql, params)
         return found[0] if found else None
 
@@ -46,10 +49,10 @@ class Session:
         return got[0] if got else None
 
     # -- beads ------------------------------------------------------------
-    def find(self, bead_id: str) -> dict[str, Any] | None:
+    def find(self, bead_id: str) -> Row | None:
         return self.row(f"SELECT {_ISSUE_COLS} FROM issues WHERE id = ?", (bead_id,))
 
-    def get(self, bead_id: str) -> dict[str, Any]:
+    def get(self, bead_id: str) -> Row:
         bead = self.find(bead_id)
         if bead is None:
             fields.check_bead_id(bead_id)
@@ -83,7 +86,7 @@ class Session:
         parent: str | None = None,
         limit: int | None = None,
         order: str = "priority",
-    ) -> list[dict[str, Any]]:
+    ) -> list[Row]:
         """Beads matching every filter given. Without ``status``, closed beads only with ``include_closed``."""
         where: list[str] = []
         params: list[Any] = []
@@ -131,7 +134,7 @@ class Session:
 
     def ready(
         self, *, issue_type: str | None = None, parent: str | None = None, id_prefix: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[Row]:
         """Open work beads with no open blocker (a blocker absent from the ledger does not block);
         ``id_prefix`` keeps one rig's (``gt-``)."""
         blocking = ", ".join(f"'{t}'" for t in fields.BLOCKING_DEPENDENCY_TYPES)
@@ -180,7 +183,7 @@ class Session:
                 out[r["issue_id"]].append(r["label"])
         return out
 
-    def dependencies(self, bead_id: str, dep_type: str | None = None) -> list[dict[str, Any]]:
+    def dependencies(self, bead_id: str, dep_type: str | None = None) -> list[Row]:
         """Edges from ``bead_id`` (what it depends on / tracks / is a child of)."""
         if dep_type:
             return self.rows(
@@ -189,7 +192,7 @@ class Session:
             )
         return self.rows("SELECT * FROM dependencies WHERE issue_id = ? ORDER BY created_at, depends_on_id", (bead_id,))
 
-    def dependents(self, bead_id: str, dep_type: str | None = None) -> list[dict[str, Any]]:
+    def dependents(self, bead_id: str, dep_type: str | None = None) -> list[Row]:
         """Edges into ``bead_id`` (who depends on / tracks / is a child of it)."""
         if dep_type:
             return self.rows(
@@ -198,13 +201,13 @@ class Session:
             )
         return self.rows("SELECT * FROM dependencies WHERE depends_on_id = ? ORDER BY created_at, issue_id", (bead_id,))
 
-    def comments(self, bead_id: str) -> list[dict[str, Any]]:
+    def comments(self, bead_id: str) -> list[Row]:
         return self.rows("SELECT * FROM comments WHERE issue_id = ? ORDER BY id", (bead_id,))
 
-    def events(self, bead_id: str) -> list[dict[str, Any]]:
+    def events(self, bead_id: str) -> list[Row]:
         return self.rows("SELECT * FROM events WHERE issue_id = ? ORDER BY id", (bead_id,))
 
-    def events_since(self, last_id: int, limit: int = 1000) -> list[dict[str, Any]]:
+    def events_since(self, last_id: int, limit: int = 1000) -> list[Row]:
         """The change feed: events after ``last_id``, oldest first."""
         return self.rows(f"SELECT * FROM events WHERE id > ? ORDER BY id LIMIT {int(limit)}", (last_id,))
 
@@ -219,5 +222,5 @@ class Session:
         custom = [t.strip() for t in (self.config("types.custom") or "").split(",") if t.strip()]
         return tuple(dict.fromkeys((*fields.BUILTIN_TYPES, *fields.GASTOWN_TYPES, *custom)))
 
-    def lease_holder(self, name: str) -> dict[str, Any] | None:
+    def lease_holder(self, name: str) -> Row | None:
         return self.row("SELECT name, holder, expires_at FROM leases WHERE name = ?", (name,))

@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .. import addresses
 from ..errors import InvalidInput
 from ..fieldlines import find_fields
 from ..ledger.fields import NAME_PATTERN
+from ..ledger.reads import Row
 from . import scope
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class Agent:
     session: str
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Agent:
+    def from_row(cls, row: Row) -> Agent:
         found = find_fields(row.get("description") or "")
         return cls(
             id=row["id"],

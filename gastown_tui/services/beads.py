@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..display import JsonObject
 from ..ledger import fields
 from ..ledger.schema import ISSUE_FIELDS
 
@@ -35,7 +36,7 @@ class Dependency:
     def from_row(cls, row: Mapping[str, Any]) -> Dependency:
         return cls(*(row[f.name] for f in dataclasses.fields(cls)))
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JsonObject:
         return dataclasses.asdict(self)
 
 
@@ -53,7 +54,7 @@ class Comment:
     def from_row(cls, row: Mapping[str, Any]) -> Comment:
         return cls(*(row[f.name] for f in dataclasses.fields(cls)))
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JsonObject:
         return dataclasses.asdict(self)
 
 
@@ -142,7 +143,7 @@ class Bead:
             comments=None if comments is None else tuple(map(Comment.from_row, comments)),
         )
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JsonObject:
         """The bead as ``--json`` gives it: its columns by name, then what was read with it."""
         out: dict[str, Any] = {name: getattr(self, name) for name in ISSUE_FIELDS}
         if self.labels is not None:
@@ -205,7 +206,7 @@ def ready(town: Town, issue_type: str | None = None) -> list[Bead]:
     return [Bead.from_row(row) for row in town.ledger.read(lambda session: session.ready(issue_type=issue_type))]
 
 
-def history(town: Town, bead_id: str) -> list[dict[str, Any]]:
+def history(town: Town, bead_id: str) -> list[JsonObject]:
     """The Dolt commits that touched the bead, newest first (see ``ledger.history``)."""
     from ..ledger.history import bead_history
 

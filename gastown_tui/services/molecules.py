@@ -22,9 +22,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..display import JsonObject
 from ..errors import Conflict, InvalidInput, NotFound
 from ..fieldlines import parse_fields
 from ..ledger import load_metadata
+from ..ledger.reads import Row
 from . import convoys, scope
 
 if TYPE_CHECKING:
@@ -48,9 +50,9 @@ class Step:
     step: str  # the formula's step id
     state: str  # done, in_progress, ready or blocked
     needs: tuple[str, ...]  # the step bead ids it waits for
-    bead: dict[str, Any] = field(repr=False, compare=False)
+    bead: Row = field(repr=False, compare=False)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JsonObject:
         """The bead's columns with ``step``, ``state`` and ``needs``."""
         return {**self.bead, "step": self.step, "state": self.state, "needs": list(self.needs)}
 
@@ -65,7 +67,7 @@ class Molecule:
     formula: str
     variables: Mapping[str, Any]
     steps: tuple[Step, ...]
-    bead: dict[str, Any] = field(repr=False, compare=False)
+    bead: Row = field(repr=False, compare=False)
 
     @property
     def done(self) -> int:
@@ -75,7 +77,7 @@ class Molecule:
     def total(self) -> int:
         return len(self.steps)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JsonObject:
         """The root bead's columns with ``formula``, ``vars``, ``steps``, ``done`` and ``total``."""
         return {
             **self.bead,
@@ -97,7 +99,7 @@ class StepDone:
     landed: tuple[str, ...]
     next: tuple[Step, ...] = ()
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JsonObject:
         return {
             "step": self.step,
             "molecule": self.molecule,
@@ -260,7 +262,7 @@ def next_steps(where: Town | Session, mol_id: str) -> list[Step]:
     return [st for st in steps(where, mol_id) if st.state == "ready"]
 
 
-def current_step(where: Town | Session, mol_id: str) -> dict[str, Any] | None:
+def current_step(where: Town | Session, mol_id: str) -> JsonObject | None:
     """The step to work on, as ``gt hook`` shows it (``Step.as_json``): the first one in progress,
     else the first ready one; None when all are done."""
     all_steps = steps(where, mol_id)
@@ -289,7 +291,7 @@ def hooked_molecule(where: Town | Session, actor: str) -> str:
     return scope.read(where, read)
 
 
-def _root(s, mol_id: str) -> dict[str, Any]:
+def _root(s, mol_id: str) -> Row:
     bead = s.get(mol_id)
     if bead["issue_type"] != "molecule" and LABEL not in s.labels(mol_id):
         raise InvalidInput(f"{mol_id} is not a molecule", "pour one with: gt mol pour FORMULA")
@@ -326,6 +328,6 @@ def _steps(s, mol_id: str) -> list[Step]:
     return out
 
 
-def _child_number(bead: dict[str, Any]) -> tuple[int, str]:
+def _child_number(bead: Row) -> tuple[int, str]:
     tail = bead["id"].rsplit(".", 1)[-1]
     return (int(tail) if tail.isdigit() else 0, bead["id"])

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import addresses
+from ..display import JsonObject
 from ..errors import Conflict, InvalidInput
 from ..fieldlines import parse_fields, with_fields
 from ..ledger import fields
@@ -161,7 +162,7 @@ def _register(tx, town: Town, config: RigConfig) -> None:
             )
 
 
-def rig_summary(town: Town, config: RigConfig) -> dict[str, Any]:
+def rig_summary(town: Town, config: RigConfig) -> JsonObject:
     """What ``gt rig list/show`` print: the config plus its polecats and agent beads."""
     polecats = list_polecats(town, config.name)
     return {

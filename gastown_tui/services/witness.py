@@ -35,8 +35,10 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import addresses
+from ..display import JsonObject
 from ..errors import GtError
 from ..ledger.leases import holder_id
+from ..ledger.reads import Row
 from . import rework, sendback
 from .polecats import Polecat, read_polecats, restart, set_agent
 from .rigpaths import load_rig, rig_paths
@@ -80,7 +82,7 @@ class Finding:
     escalate: bool = False
 
 
-def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = None) -> list[dict[str, Any]]:
+def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = None) -> list[JsonObject]:
     """One pass; returns the findings (each with the action taken)."""
     config = load_rig(town, rig)
     tmux = tmux or town.tmux()
@@ -118,9 +120,7 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
     return [{k: v for k, v in asdict(f).items() if k not in ("changes", "escalate")} for f in findings]
 
 
-def _read(
-    session, config: RigConfig, live: dict[str, int], now: float
-) -> tuple[list[Polecat], dict[str, dict[str, Any]]]:
+def _read(session, config: RigConfig, live: dict[str, int], now: float) -> tuple[list[Polecat], dict[str, Row]]:
     polecats = read_polecats(session, config, live, now)
     mr_ids = [p.fields["mr"] for p in polecats if p.fields.get("mr") and not p.hook]
     return polecats, session.get_many(mr_ids) if mr_ids else {}
@@ -211,9 +211,7 @@ def _count(polecat: Polecat, key: str) -> int:
     return int(value) if value.isdigit() else 0
 
 
-def _classify(
-    p: Polecat, config: RigConfig, live: dict[str, int], now: float, mrs: dict[str, dict[str, Any]]
-) -> Finding | None:
+def _classify(p: Polecat, config: RigConfig, live: dict[str, int], now: float, mrs: dict[str, Row]) -> Finding | None:
     """What this polecat needs, decided from the snapshot alone (no side effects)."""
     state = p.state
     bead = p.hook_bead

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from ... import addresses
+from ...display import JsonObject
 from ...errors import InvalidInput
 from ...fieldlines import find_fields
 from ...ledger import fields
+from ...ledger.reads import Row
 from .tracking import LABEL, target
 
 MOUNTAIN = "mountain"
@@ -50,7 +51,7 @@ class TrackedBead:
         """Someone is on it (hooked or in progress, with an assignee): part of the swarm."""
         return self.status in WORKING and bool(self.assignee)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JsonObject:
         if self.missing:
             return {"id": self.id, "title": self.title, "status": self.status, "assignee": self.assignee,
                     "blocked": self.blocked, "ready": self.ready}  # fmt: skip
@@ -114,7 +115,7 @@ class Convoy:
     def mountain(self) -> bool:
         return MOUNTAIN in self.labels
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JsonObject:
         """What ``gt convoy … --json`` prints: the fields, the derived counts, tracked beads as objects."""
         return {
             "id": self.id,
@@ -150,7 +151,7 @@ def stall_after(s) -> float:
         ) from None
 
 
-def convoy_beads(s, include_closed: bool) -> list[dict[str, Any]]:
+def convoy_beads(s, include_closed: bool) -> list[Row]:
     """The convoy beads (open ones unless ``include_closed``), oldest first."""
     found = {b["id"]: b for b in s.list_beads(label=LABEL, include_closed=include_closed, order="created")}
     for bead in s.list_beads(issue_type="convoy", include_closed=include_closed, order="created"):
@@ -158,9 +159,7 @@ def convoy_beads(s, include_closed: bool) -> list[dict[str, Any]]:
     return sorted(found.values(), key=lambda b: (b["created_at"] or "", b["id"]))
 
 
-def read_convoys(
-    s, convoys: Sequence[dict[str, Any]], now: dt.datetime | None, stall_seconds: float | None
-) -> list[Convoy]:
+def read_convoys(s, convoys: Sequence[Row], now: dt.datetime | None, stall_seconds: float | None) -> list[Convoy]:
     """The record of each convoy bead, reading all their tracked beads in a fixed number of queries."""
     ids = [c["id"] for c in convoys]
     labels = s.labels_for(ids)
@@ -174,10 +173,10 @@ def read_convoys(
 
 
 def _convoy(
-    bead: dict[str, Any],
+    bead: Row,
     labels: list[str],
-    edges: list[dict[str, Any]],
-    beads: dict[str, dict[str, Any]],
+    edges: list[Row],
+    beads: dict[str, Row],
     blocked: set[str],
     now: dt.datetime,
     stall_seconds: float,
@@ -205,7 +204,7 @@ def _convoy(
     )
 
 
-def _tracked(bead_id: str, bead: dict[str, Any] | None, blocked: set[str]) -> TrackedBead:
+def _tracked(bead_id: str, bead: Row | None, blocked: set[str]) -> TrackedBead:
     if bead is None:
         return TrackedBead(bead_id, "", MISSING, None)
     return TrackedBead(
@@ -240,8 +239,8 @@ def _blocked(s, bead_ids: Sequence[str]) -> set[str]:
     return out
 
 
-def _tracks_edges(s, convoy_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-    edges: dict[str, list[dict[str, Any]]] = {c: [] for c in convoy_ids}
+def _tracks_edges(s, convoy_ids: Sequence[str]) -> dict[str, list[Row]]:
+    edges: dict[str, list[Row]] = {c: [] for c in convoy_ids}
     for chunk in _chunks(convoy_ids):
         for edge in s.rows(
             f"SELECT issue_id, depends_on_id, created_at FROM dependencies WHERE type = 'tracks'"

@@ -11,12 +11,12 @@ and ``add`` are ``create_convoy`` and ``track`` in a transaction of their own.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from ... import addresses
 from ...errors import Conflict, InvalidInput, NotFound
 from ...fieldlines import find_fields
 from ...ledger import fields, ids
+from ...ledger.reads import Row
 from .. import addressing, mail
 
 LABEL = "gt:convoy"
@@ -27,7 +27,7 @@ def town_prefix(s) -> str:
     return s.config("issue_prefix") or "hq"
 
 
-def is_convoy(bead: dict[str, Any], labels: Sequence[str]) -> bool:
+def is_convoy(bead: Row, labels: Sequence[str]) -> bool:
     return bead["issue_type"] == "convoy" or LABEL in labels
 
 

@@ -17,7 +17,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ...display import JsonObject
 from ...errors import InvalidInput
+from ...ledger.reads import Row
 from .. import scope
 
 if TYPE_CHECKING:
@@ -77,10 +79,10 @@ class Message:
     claimed_at: str
     created_at: str
     labels: tuple[str, ...]
-    bead: dict[str, Any] = field(repr=False, compare=False)
+    bead: Row = field(repr=False, compare=False)
 
     @classmethod
-    def from_bead(cls, bead: dict[str, Any], labels: Iterable[str]) -> Message:
+    def from_bead(cls, bead: Row, labels: Iterable[str]) -> Message:
         labels = tuple(labels)
 
         def tag(prefix: str) -> str:
@@ -106,7 +108,7 @@ class Message:
             bead=bead,
         )
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JsonObject:
         """The bead's columns, its labels, and the decoded mail fields."""
         return {
             **self.bead,

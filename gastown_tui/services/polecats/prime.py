@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ...display import JsonObject
 from .. import rework
 from ..rigpaths import load_rig, rig_paths
 from .naming import check_address, my_address, parse_address
@@ -27,7 +28,7 @@ class OnHook:
     current_step: Mapping[str, Any] | None = field(default=None, hash=False)  # molecules.current_step's JSON
     rework: Brief | None = field(default=None, hash=False)  # what came back from the refinery, if it did
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         """The bead's columns, plus ``current_step`` for a molecule and ``rework`` when it came back."""
         out = dict(self.row)
         if self.bead.issue_type == "molecule":

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ...display import JsonObject
 from ...fieldlines import find_fields
+from ...ledger.reads import Row
 from ..rigpaths import list_rigs, load_rig, rig_paths
 from .records import Polecat, WorkBead, build
 
@@ -81,12 +83,12 @@ def list_polecats(
     return town.ledger.read(lambda s: read_polecats(s, configs, live, now))
 
 
-def json_rows(town: Town, polecats: Sequence[Polecat]) -> list[dict[str, Any]]:
+def json_rows(town: Town, polecats: Sequence[Polecat]) -> list[JsonObject]:
     """``gt polecat list --json`` rows: each polecat with its worktree's path."""
     return [p.to_json(rig_paths(town, p.rig).polecat(p.name)) for p in polecats]
 
 
-def hooked_bead(session, address: str) -> dict[str, Any] | None:
+def hooked_bead(session, address: str) -> Row | None:
     """The row (every column) of the bead hooked to ``address``, or None: what ``gt hook --json`` shows
     (``prime.OnHook``). Code that works on the bead takes ``hooked`` (a ``WorkBead``)."""
     return session.row(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ... import addresses
+from ...display import JsonObject
 from ...ledger.fields import parse_stamp
 
 # A sling has this long to start its session before the witness may treat it as a zombie.
@@ -101,7 +102,7 @@ class Polecat:
     def mr(self) -> str:
         return self.fields.get("mr", "")
 
-    def to_json(self, worktree: Path) -> dict[str, Any]:
+    def to_json(self, worktree: Path) -> JsonObject:
         """One row of ``gt polecat list --json`` (and ``gt rig show --json``)."""
         return {
             "rig": self.rig,
