@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gastown_tui import addresses
-from gastown_tui.fieldlines import with_fields
 
 PY = sys.executable
 UNITTEST = {"name": "unittest", "command": [PY, "-m", "unittest", "-q"], "timeout": 60}
@@ -86,6 +85,7 @@ class Rig:
 
     def submit(self, polecat: str, files: dict[str, str], priority: int = 2, title: str = "") -> str:
         """What ``gt done`` leaves: a source bead in progress, a pushed branch, an MR bead. Returns the MR id."""
+        from gastown_tui.services import refinery
         from gastown_tui.services.convoys import ensure_convoy
         from gastown_tui.services.polecats import set_agent
         from gastown_tui.services.rigs import load_rig
@@ -106,27 +106,10 @@ class Rig:
         branch = f"polecat/{polecat}/{source}"
         sha = self.push_branch(branch, files)
 
-        def done(tx) -> str:
+        def done(tx) -> str:  # what gt done writes: the agent done, the convoy, the MR (refinery.submit)
             set_agent(tx, config, polecat, agent_state="done")
             ensure_convoy(tx, source)
-            description = with_fields(
-                "",
-                branch=branch,
-                target=config.default_branch,
-                source_issue=source,
-                rig=self.name,
-                commit_sha=sha,
-                worker=address,
-                agent_bead=addresses.agent_bead_id(config.prefix, self.name, "polecat", polecat),
-            )
-            return tx.create(
-                f"Merge: {source}",
-                prefix=config.prefix,
-                issue_type="merge-request",
-                labels=["gt:merge-request"],
-                priority=priority,
-                description=description + "\n\nwork",
-            )
+            return refinery.submit(tx, config, polecat, source, branch, sha)
 
         mr = ledger.write("test done", done, actor=address)
         self.polecats.append(polecat)
