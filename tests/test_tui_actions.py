@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from polecat_support import tmux_server  # noqa: F401  (fixture)
-from test_tui_live import async_wait_for, rig_town  # noqa: F401  (fixture)
-from tui_support import MR_FIRST, frozen_clock, populated_town, settle, sync  # noqa: F401  (populated_town: fixture)
+from test_tui_live import rig_town  # noqa: F401  (fixture)
+from tui_support import MR_FIRST, async_wait_for, frozen_clock, populated_town, settle, sync  # noqa: F401  (populated_town: fixture)
 
 from gastown_tui.services import refinery
 from gastown_tui.tui.app import GastownApp

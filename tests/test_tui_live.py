@@ -8,17 +8,15 @@ popup over the person's client. Those run the app in real terminals: panes of pr
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from polecat_support import tmux_server, wait_for  # noqa: F401  (fixture)
-from tui_support import screen_text, sync
+from tui_support import async_wait_for, screen_text, sync
 
 from gastown_tui.runtime.tmux import Tmux
 from gastown_tui.town import install
@@ -31,15 +29,6 @@ SIZE = (160, 48)
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
-
-
-async def async_wait_for(predicate, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while not (got := predicate()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-    return got
 
 
 @pytest.fixture

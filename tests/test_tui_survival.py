@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from tui_support import CONVOY, frozen_clock, populated_town, sync, toasts  # noqa: F401  (populated_town: fixture)
+from tui_support import CONVOY, async_wait_for, frozen_clock, populated_town, sync, toasts  # noqa: F401  (populated_town: fixture)
 
 from gastown_tui.services.convoys import close_beads
 from gastown_tui.tui.app import GastownApp
 from gastown_tui.tui.widgets.convoy_board import ConvoyBoard
 
 SIZE = (160, 48)
-
-
-async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
-    """Let the app run (its feed polls on timers) until ``condition()`` holds."""
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def board_labels(app) -> list[str]:
@@ -38,12 +29,12 @@ def board_labels(app) -> list[str]:
 async def test_a_convoy_landing_under_a_running_app_leaves_the_app_running(town):
     app = GastownApp(town, clock=frozen_clock)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_until(pilot, lambda: any("Auth rewrite" in label for label in board_labels(app)))
+        await async_wait_for(lambda: any("Auth rewrite" in label for label in board_labels(app)), timeout=10)
         board = app.screen.query_one(ConvoyBoard)
         board.root.children[0].expand()  # the convoy node and its beads are both on screen
         await pilot.pause()
         town.ledger.write("land", lambda tx: close_beads(tx, ["gt-tui-c", "gt-tui-d"], "done"))
-        await wait_until(pilot, lambda: board_labels(app) == ["no open convoys"])
+        await async_wait_for(lambda: board_labels(app) == ["no open convoys"], timeout=10)
         assert app.is_running and app.return_code is None
         assert town.ledger.get(CONVOY)["status"] == "closed"
 
@@ -61,11 +52,11 @@ async def test_a_pane_that_fails_to_draw_is_logged_toasted_and_drawn_again_on_th
     monkeypatch.setattr(ConvoyBoard, "show", show_failing_once)
     app = GastownApp(town, clock=frozen_clock)
     log = town.root / "logs" / "tui.log"
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_until(pilot, lambda: any("bad convoy row" in t for t in toasts(app)))
+    async with app.run_test(size=SIZE, notifications=True):
+        await async_wait_for(lambda: any("bad convoy row" in t for t in toasts(app)), timeout=10)
         assert str(log) in "".join(" ".join(toasts(app)).split())  # the path, however the toast wraps it
         assert "RuntimeError: bad convoy row" in log.read_text()
-        await wait_until(pilot, lambda: any("Auth rewrite" in label for label in board_labels(app)))
+        await async_wait_for(lambda: any("Auth rewrite" in label for label in board_labels(app)), timeout=10)
         assert app.is_running
 
 
@@ -76,7 +67,7 @@ async def test_the_same_error_again_while_its_toast_is_up_is_not_stacked(town):
         for _ in range(5):
             app.notify("Approve failed: the ledger is locked", severity="error")
         app.notify("[red]another[/] one", severity="error")  # text, not markup
-        await wait_until(pilot, lambda: len(toasts(app)) >= 2)
+        await async_wait_for(lambda: len(toasts(app)) >= 2, timeout=10)
         await pilot.pause(0.2)
         shown = toasts(app)
         assert len(shown) == 2 and "[red]another[/] one" in shown[1]

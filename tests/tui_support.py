@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import time
 
 import pytest
 
@@ -155,3 +156,13 @@ async def settle(pilot) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def async_wait_for(predicate, timeout: float = 20.0, what: str = "condition"):
+    """Let a running app work (its timers and workers) until ``predicate()`` is truthy; returns it."""
+    deadline = time.monotonic() + timeout
+    while not (got := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+    return got
