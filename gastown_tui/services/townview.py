@@ -127,13 +127,12 @@ def _local_rigs(root: Path | None) -> dict[str, RigConfig | None]:
     """The rigs with a ``rig.toml`` in this town (None for one that does not parse: it still shows)."""
     if root is None:
         return {}
-    from ..config import RigConfig
-    from ..tomlfile import read_toml
+    from ..config import RigConfig, load_model
 
     found: dict[str, RigConfig | None] = {}
     for path in sorted(root.glob("*/rig.toml")):
         try:
-            found[path.parent.name] = RigConfig.model_validate(read_toml(path))
+            found[path.parent.name] = load_model(RigConfig, path)
         except Exception:  # a broken rig.toml still shows the rig; `gt rig` reports the error
             found[path.parent.name] = None
     return found

@@ -8,13 +8,11 @@ from ..services.townview import TownSnapshot
 
 def addresses(snapshot: TownSnapshot | None) -> str:
     """``mayor/, calc/witness, calc/polecats/furiosa…``: where mail can go in this town."""
-    found = [MAYOR]
-    for rig in snapshot.rigs if snapshot else ():
-        roles = {agent.role: agent.address for agent in rig.agents}
-        found += [roles.get("witness", f"{rig.name}/witness")] + ([roles["polecat"]] if "polecat" in roles else [])
-        break
-    if len(found) == 1:
-        found.append(OVERSEER)
+    if not snapshot or not snapshot.rigs:
+        return f"{MAYOR}, {OVERSEER}…"
+    rig = snapshot.rigs[0]
+    roles = {agent.role: agent.address for agent in rig.agents}  # one agent of each role (the last listed)
+    found = [MAYOR, roles.get("witness", f"{rig.name}/witness")] + ([roles["polecat"]] if "polecat" in roles else [])
     return ", ".join(found) + "…"
 
 

@@ -37,6 +37,7 @@ from .town_actions import TownActions
 
 PANES = ("rigs", "output", "convoys", "queue", "mail")
 PANE_TITLES = ("Rigs", "Polecat output", "Convoys", "Refinery queue", "Mail")
+PANE_SHORT_TITLES = ("Rigs", "Output", "Convoys", "Queue", "Mail")  # the narrow layout's pane strip
 LEFT_PANES = ("rigs", "convoys")
 
 
@@ -66,7 +67,7 @@ class TownScreen(TownActions, Screen):
     # -- layout -----------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield TownHeader(id="header")
-        yield PaneStrip(("Rigs", "Output", "Convoys", "Queue", "Mail"), id="pane-strip")
+        yield PaneStrip(PANE_SHORT_TITLES, id="pane-strip")
         yield StatusBanner(id="banner")
         with Horizontal(id="panes"):
             with Vertical(id="left"):
@@ -172,9 +173,10 @@ class TownScreen(TownActions, Screen):
         self.live = message.live
         self.follower.activity = message.activity
         rigs = self.query_one(RigTree)
-        if self.snapshot is not None:  # polecats' states move with tmux between ledger reads
-            self.snapshot = self.snapshot.restated(message.activity, time.time())
-            self._draw(rigs, "the rig tree", lambda: rigs.show(self.snapshot, self.town.name))
+        restated = self.snapshot.restated(message.activity, time.time()) if self.snapshot is not None else None
+        if restated is not None and restated.rigs != self.snapshot.rigs:  # states move with tmux between reads
+            self.snapshot = restated
+            self._draw(rigs, "the rig tree", lambda: rigs.show(restated, self.town.name))
         self._draw(rigs, "the rig tree", lambda: rigs.show_live(message.live))
         self._watch_agent(rigs.selected_agent)
 
