@@ -26,6 +26,38 @@ class MailConfig(BaseModel):
     lists: dict[str, list[str]] = Field(default_factory=dict)
 
 
+class ScreenRulesConfig(BaseModel):
+    """``[screens.RUNTIME]``: regular expressions that replace a runtime's built-in screen rules
+    (``runtime/screens.py``); a list left out keeps the built-in one."""
+
+    model_config = ConfigDict(extra="forbid")
+    waiting: list[str] | None = None
+    working: list[str] | None = None
+    idle: list[str] | None = None
+    yes_no: list[str] | None = None
+
+    @field_validator("waiting", "working", "idle", "yes_no")
+    @classmethod
+    def _patterns(cls, value: list[str] | None) -> list[str] | None:
+        import re
+
+        for pattern in value or ():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
+        return value
+
+
+class AttentionConfig(BaseModel):
+    """``[attention]``: how the TUI tells a person that an agent waits for them."""
+
+    model_config = ConfigDict(extra="forbid")
+    bell: bool = True
+    # A desktop notification through notify-send, where it exists.
+    notify_send: bool = False
+
+
 class _NamedConfig(BaseModel):
     """A config with a ``name`` (it becomes paths and session names) and a bead ``prefix``."""
 
@@ -52,6 +84,8 @@ class TownConfig(_NamedConfig):
     # Who gets the witness's escalations: the human by default; "mayor/" when a mayor agent runs.
     escalate_to: str = "overseer"
     mail: MailConfig = Field(default_factory=MailConfig)
+    screens: dict[str, ScreenRulesConfig] = Field(default_factory=dict)
+    attention: AttentionConfig = Field(default_factory=AttentionConfig)
 
 
 def describe_validation_error(path: Path, exc: ValidationError) -> str:
@@ -113,3 +147,5 @@ class RigConfig(_NamedConfig):
     # Times the witness sends a failed, conflicting or rejected merge request back to its polecat
     # before escalating it instead.
     max_rework: int = Field(default=3, ge=0)
+    # An agent waiting for a person this long is reported to the overseer (once per wait).
+    wait_mail_after: float = Field(default=600, gt=0)
