@@ -340,15 +340,33 @@ def test_a_polecats_state_is_decided_in_one_place_from_its_hook_session_and_agen
 
     now = 1_800_000_000.0
 
-    def made(agent_state="", hooked=True, quiet=None, age=3600.0):
+    def stamp(ago: float) -> str:
+        return dt.datetime.fromtimestamp(now - ago, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def made(agent_state="", hooked=True, quiet=None, age=3600.0, reported=None, reported_ago=0.0):
         hook = records.WorkBead("gt-1", "Work", "task", 2, "hooked", "gastown/polecats/nux") if hooked else None
         live = {} if quiet is None else {"gt-gastown-nux": int(now - quiet)}
-        updated = dt.datetime.fromtimestamp(now - age, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        updated = stamp(age)
         info = {"agent_state": agent_state, "branch": "polecat/nux/gt-1"}
+        if reported:
+            info |= {
+                "reported": reported,
+                "reported_at": stamp(reported_ago),
+                "reason": "Go on? [y/n]",
+                "yes_no": "true",
+            }
         return records.build("gastown", "nux", "gt-gastown-polecat-nux", info, updated, hook, live, now, 100.0)
 
     assert made("working", quiet=10).state == "working"
     assert made("working", quiet=500).state == "stalled"
+    # Waiting for a person is never stalled, however long; a fresh report is a sign of life too.
+    assert made("working", quiet=5000, reported="waiting", reported_ago=5000).state == "waiting"
+    assert made("working", quiet=500, reported="working", reported_ago=10).state == "working"
+    assert made("working", quiet=500, reported="working", reported_ago=500).state == "stalled"
+    assert made("working", reported="waiting").state == "zombie"  # no session: nobody to answer
+    asking = made("working", quiet=5, reported="waiting", reported_ago=60).to_json(Path("/x"))
+    assert asking["state"] == "waiting" and asking["reason"] == "Go on? [y/n]" and asking["yes_no"]
+    assert asking["reported"] == "waiting" and asking["since"] == stamp(60)
     assert made("working").state == "zombie"
     assert made("spawning", age=5).state == "spawning"  # a fresh sling, within SPAWN_GRACE
     assert made("spawning", age=records.SPAWN_GRACE + 5).state == "zombie"
@@ -363,7 +381,8 @@ def test_a_polecats_state_is_decided_in_one_place_from_its_hook_session_and_agen
     assert row["state"] == "working" and row["agent_state"] == "working" and row["hook_title"] == "Work"
     assert row["branch"] == "polecat/nux/gt-1" and row["worktree"] == "/town/gastown/polecats/nux"
     assert set(row) == {"rig", "name", "address", "agent_bead", "state", "agent_state", "hook_bead", "hook_title",
-                        "session", "session_alive", "last_activity", "branch", "runtime", "worktree", "mr"}  # fmt: skip
+                        "session", "session_alive", "last_activity", "branch", "runtime", "worktree", "mr",
+                        "reported", "since", "reason", "yes_no"}  # fmt: skip
     assert not made("working").session_alive and made("working").to_json(Path("/x"))["last_activity"] is None
     # The same ledger facts seen again after the session went quiet, then away (no ledger read).
     assert records.restate(working, {"gt-gastown-nux": int(now - 10)}, now + 200, 100.0).state == "stalled"

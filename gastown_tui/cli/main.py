@@ -22,6 +22,7 @@ GROUPS = (
     "formulas",
     "rigs",
     "polecats",
+    "agent",
     "witness",
     "refinery",
     "daemon",

@@ -110,6 +110,10 @@ def nudge(ctx) -> None:
 
 
 def polecat_list(ctx) -> None:
+    import time
+
+    from ..ledger.fields import parse_stamp
+    from ..services.agent_state import waited
     from ..services.polecats import json_rows, list_polecats
 
     tmux = ctx.town.tmux()
@@ -125,6 +129,10 @@ def polecat_list(ctx) -> None:
             dot = "●" if r["session_alive"] else "○"
             hooked = f"  {r['hook_bead']} {r['hook_title']}" if r["hook_bead"] else ""
             lines.append(f"{dot} {r['rig']}/{r['name']:<12} {r['state']:<9}{hooked}")
+            if r["state"] == "waiting":
+                when = parse_stamp(r["since"])
+                ago = waited(time.time() - when.timestamp()) if when else "?"
+                lines.append(f"    needs you ({ago}, since {r['since']}): {r['reason'] or '(no question given)'}")
             if r["attach"]:
                 lines.append(f"    attach: {r['attach']}")
         return "\n".join(lines)

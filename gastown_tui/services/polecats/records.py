@@ -4,7 +4,9 @@ session, with the state they add up to) and a ``WorkBead`` (work as a polecat se
 ``build`` is the one place a ``Polecat`` is made (``restate`` re-makes one with other liveness) and
 its state decided, so ``gt polecat list``, the witness, dispatch, sling and the TUI agree on it:
 
-- a hook and a live session: ``working``, or ``stalled`` after ``stall_after`` seconds of silence;
+- a hook and a live session: ``waiting`` when the agent (or the screen rules) said it waits for a
+  person; else ``working``, or ``stalled`` once neither its output (tmux's activity, the witness's
+  pane hash) nor its reported state changed for ``stall_after`` seconds;
 - a hook and no session: ``spawning`` while a fresh sling is within ``SPAWN_GRACE``, else ``zombie``;
 - no hook: ``nuked`` (agent_state says so), ``done`` (gt done ran, its session lingers), else ``idle``.
 
@@ -13,6 +15,7 @@ No ledger, tmux or git here: the reader (``reader.py``) feeds it rows and the tm
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +24,11 @@ from typing import Any
 from ... import addresses
 from ...display import JsonObject
 from ...ledger.fields import parse_stamp
+from ..agent_state import Report
 
 # A sling has this long to start its session before the witness may treat it as a zombie.
 SPAWN_GRACE = 60.0
-STATES = ("working", "stalled", "zombie", "spawning", "done", "idle", "nuked")
+STATES = ("working", "waiting", "stalled", "zombie", "spawning", "done", "idle", "nuked")
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,16 @@ class Polecat:
         return self.fields.get("agent_state", "") or "idle"
 
     @property
+    def report(self) -> Report | None:
+        """What the agent last said it was doing (``gt agent state``, its hooks, the screen rules)."""
+        return Report.from_fields(self.fields)
+
+    @property
+    def waiting(self) -> Report | None:
+        """The report of a polecat waiting for a person (its question in ``reason``), else None."""
+        return self.report if self.state == "waiting" else None
+
+    @property
     def hook_bead(self) -> str:
         return self.hook.id if self.hook else ""
 
@@ -120,6 +134,7 @@ class Polecat:
             "runtime": self.runtime,
             "worktree": str(worktree),
             "mr": self.mr,
+            **_reported_json(self.report),
         }
 
 
@@ -139,6 +154,7 @@ def build(
     ``Tmux.activity()``), ``now`` (an epoch) and the rig's ``stall_after``."""
     last = live.get(addresses.session_name(rig, name))
     agent_state = agent_fields.get("agent_state", "") or "idle"
+    report = Report.from_fields(agent_fields)
     return Polecat(
         rig=rig,
         name=name,
@@ -146,7 +162,7 @@ def build(
         fields=dict(agent_fields),
         hook=hook,
         updated_at=updated_at,
-        state=_state(hook is not None, agent_state, last, updated_at, now, stall_after),
+        state=_state(hook is not None, agent_state, last, report, updated_at, now, stall_after),
         last_activity=last,
     )
 
@@ -158,11 +174,17 @@ def restate(polecat: Polecat, live: Mapping[str, int], now: float, stall_after: 
     return build(p.rig, p.name, p.agent_id, p.fields, p.updated_at, p.hook, live, now, stall_after)
 
 
-def _state(hooked: bool, agent_state: str, last: int | None, updated_at: str, now: float, stall_after: float) -> str:
+def _state(
+    hooked: bool, agent_state: str, last: int | None, report: Report | None, updated_at: str, now: float,
+    stall_after: float,
+) -> str:  # fmt: skip
     alive = last is not None
     if hooked:
         if last is not None:
-            return "stalled" if now - last > stall_after else "working"
+            if report is not None and report.state == "waiting":
+                return "waiting"
+            moved = max(last, report.since if report else 0.0)
+            return "stalled" if now - moved > stall_after else "working"
         if agent_state == "spawning" and now - _epoch(updated_at) < SPAWN_GRACE:
             return "spawning"
         return "zombie"
@@ -176,3 +198,11 @@ def _state(hooked: bool, agent_state: str, last: int | None, updated_at: str, no
 def _epoch(stamp: str) -> float:
     when = parse_stamp(stamp)
     return when.timestamp() if when else 0.0
+
+
+def _reported_json(report: Report | None) -> JsonObject:
+    """``reported`` (the agent's own word), ``since`` (when, ISO), ``reason`` (its question) and ``yes_no``."""
+    if report is None:
+        return {"reported": None, "since": None, "reason": "", "yes_no": False}
+    since = _dt.datetime.fromtimestamp(report.since, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if report.since else None
+    return {"reported": report.state, "since": since, "reason": report.reason, "yes_no": report.yes_no}

@@ -10,6 +10,7 @@ import os
 import shutil
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from ... import addresses
 from ...errors import InvalidInput, NotFound
 from ...runtime.presets import resolve
 from ...town import town_tmux
+from .. import agent_hooks
 from ..rigpaths import rig_paths
 from .naming import my_address, session_for
 
@@ -75,10 +77,15 @@ def start_session(
     topic: str,
     note: str = "",
 ) -> str:
-    """Start the runtime in the polecat's worktree and deliver its start-up prompt (``note`` appended)."""
+    """Start the runtime in the polecat's worktree, its hooks wired to ``gt agent state``
+    (``agent_hooks``), and deliver its start-up prompt (``note`` appended)."""
     preset = resolve(town, spec)
     session = addresses.session_name(config.name, name)
-    worktree = rig_paths(town, config.name).polecat(name)
+    paths = rig_paths(town, config.name)
+    worktree = paths.polecat(name)
+    extra = agent_hooks.install(preset.name, worktree, paths.repo)
+    if extra:
+        preset = replace(preset, command=(*preset.command, *extra))
     prompt = startup_prompt(config, name, bead, topic) + (f" {note}" if note else "")
     tmux.kill_session(session)  # a leftover of an earlier life
     tmux.new_session(session, str(worktree), preset.argv(prompt), identity_env(town, config, name, preset, branch))
