@@ -208,13 +208,17 @@ class CountingTmux(Tmux):
         return super()._run(*args, check=check)
 
 
-def test_a_quiet_pass_costs_one_tmux_call_whatever_the_number_of_sessions(lite_town, rig, tmux):
+def test_a_quiet_pass_costs_three_tmux_calls_whatever_the_number_of_sessions(lite_town, rig, tmux):
+    """Activity of every session, their screens (one chained capture) and the marks of the last pass."""
     town = lite_town
     for n in range(3):
-        polecats.sling(town, new_bead(town, f"Job {n}"), rig.name, runtime=HANG)
+        _hanging(town, polecats.sling(town, new_bead(town, f"Job {n}"), rig.name, runtime=HANG))
     counting = CountingTmux(town.tmux().socket)
     assert witness.patrol(town, rig.name, tmux=counting) == []
-    assert counting.calls == ["list-windows"]
+    assert counting.calls == ["list-windows", "display-message", "list-sessions", "set-option"]  # first sight
+    counting.calls.clear()
+    assert witness.patrol(town, rig.name, tmux=counting) == []
+    assert counting.calls == ["list-windows", "display-message", "list-sessions"]
 
 
 def test_another_patrol_holding_the_lease_keeps_this_one_from_acting(lite_town, rig, tmux, gt):

@@ -14,7 +14,7 @@ A town may add or override presets in ``town.toml``::
 
 ``scripted`` is the package's own agent (no AI). A runtime spec may carry switches for it:
 ``scripted:hang``, ``scripted:crash``, ``scripted:fail-gates``, ``scripted:conflict``,
-``scripted:fast`` (combine with commas: ``scripted:conflict,fast``).
+``scripted:fast``, ``scripted:ask``, ``scripted:ask-silent`` (combine with commas: ``scripted:conflict,fast``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from ..errors import InvalidInput
 if TYPE_CHECKING:
     from ..town import Town
 
-SCRIPTED_SWITCHES = ("hang", "crash", "fail-gates", "conflict", "fast")
+SCRIPTED_SWITCHES = ("hang", "crash", "fail-gates", "conflict", "fast", "ask", "ask-silent")
 _KEYS_HINT = "a runtime takes command = [...], prompt = arg|flag|type, prompt_flag, ready_prefix, ready_delay, env"
 
 

@@ -19,7 +19,11 @@ Switches to misbehave on purpose, so every failure path can be shown:
   gate command) rejects;
 - ``--conflict``: also writes ``scripted/conflict.md`` with content unique to the bead, so two
   such branches (or one and a target that has that file) conflict;
-- ``--fast`` (or env ``GT_SCRIPTED_FAST=1``): short waits, for tests.
+- ``--fast`` (or env ``GT_SCRIPTED_FAST=1``): short waits, for tests;
+- ``--ask``: stops half-way at a yes/no question for a person, says so through ``gt agent state
+  waiting --reason QUESTION`` (as a real agent's hooks do), and goes on with the answer typed into
+  its session (``gt agent state working``); ``--ask-silent`` asks without saying so, which only the
+  screen rules (``runtime/screens.py``) can see.
 
 Re-running on the same hook is safe: the same change gives nothing new to commit, and the
 commit already on the branch is handed over.
@@ -88,10 +92,25 @@ def _hang(log: Log) -> int:
         time.sleep(3600)
 
 
-def _change(worktree: Path, bead: dict, actor: str, args: argparse.Namespace) -> None:
+def _ask(bead: dict, log: Log, report: bool) -> str:
+    """Ask a person a yes/no question on the screen and wait for the answer typed into the session."""
+    question = f"? Write scripted/{bead['id']}.md and commit it? [y/n]"
+    if report:
+        gt("agent", "state", "waiting", "--reason", question)
+    print(question + " ", end="", flush=True)
+    answer = sys.stdin.readline().strip()
+    log(f"{question} -> {answer or '(no answer)'}")
+    if report:
+        gt("agent", "state", "working")
+    return "yes" if answer.lower().startswith("y") else "no"
+
+
+def _change(worktree: Path, bead: dict, actor: str, args: argparse.Namespace, answer: str = "") -> None:
     folder = worktree / "scripted"
     folder.mkdir(exist_ok=True)
     lines = [f"# {bead['title']}", "", f"Worked on {bead['id']} by {actor}."]
+    if answer:
+        lines.append(f"Asked the overseer; the answer was {answer}.")
     if args.fail_gates:
         lines.append(GATE_FAIL)
     (folder / f"{bead['id']}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -133,9 +152,12 @@ def run(args: argparse.Namespace) -> int:
     if rework:
         log(f"rework of {rework['mr']} (attempt {rework['attempt']} came back: {rework['kind']})")
         args.fail_gates = args.conflict = False  # the misbehaviour is spent: this time do it right
+    answer = ""
     for step, doing in enumerate(STEPS, 1):
         log(f"{doing}  \x1b[2m[{bead['id']} {step}/{len(STEPS)}]\x1b[0m")
         time.sleep(wait)
+        if step == 3 and (args.ask or args.ask_silent) and not rework:
+            answer = _ask(bead, log, report=args.ask)
         if step == 2 and args.crash:
             log("crashing on purpose")
             return 3
@@ -144,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
     worktree = Path.cwd()
     if rework:
         _rebase(worktree, rework["target"], log)
-    _change(worktree, bead, actor, args)
+    _change(worktree, bead, actor, args, answer)
     message = (
         f"{bead['id']}: fix after {rework['kind']} ({rework['mr']})" if rework else f"{bead['id']}: {bead['title']}"
     )
@@ -165,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fail-gates", action="store_true")
     parser.add_argument("--conflict", action="store_true")
     parser.add_argument("--fast", action="store_true")
+    parser.add_argument("--ask", action="store_true")
+    parser.add_argument("--ask-silent", action="store_true")
     parser.add_argument("--gate", action="store_true", help="check the current folder as a rig gate")
     args = parser.parse_args(argv)
     if args.gate:

@@ -12,12 +12,15 @@ what the witness needs at 100 sessions (``activity()`` is one call for all of th
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
 import shlex
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -66,6 +69,23 @@ def _literal(chunk: str) -> str:
     return chunk[:-1] + "\\;" if chunk.endswith(";") else chunk
 
 
+def _split_captures(text: str, nonce: str, names: Sequence[str]) -> dict[str, str]:
+    """``capture_many``'s output cut at its ``NONCE NAME`` header lines."""
+    out: dict[str, str] = {}
+    current, lines = None, []
+    for line in text.split("\n"):
+        head, _, name = line.partition(" ")
+        if head == nonce and name in names:
+            if current is not None:
+                out[current] = "\n".join(lines)
+            current, lines = name, []
+        elif current is not None:
+            lines.append(line)
+    if current is not None:
+        out[current] = "\n".join(lines)
+    return out
+
+
 def _target(name: str) -> str:
     return f"={name}"
 
@@ -106,17 +126,61 @@ class Tmux:
         return proc.returncode == 0
 
     def activity(self) -> dict[str, int]:
-        """``{session: epoch of the last output in any of its windows}`` for every session, in one call."""
-        proc = self._run("list-windows", "-a", "-F", "#{session_name}\t#{window_activity}", check=False)
+        """``{session: epoch of the last output in any of its windows}`` for every session, in one call.
+
+        tmux's own ``window_activity`` is not trusted alone (with some tmux releases it never
+        advances): the later of it and the session's ``@gt_pane_at`` mark (when the witness last saw
+        its screen change, ``mark_panes``) counts."""
+        proc = self._run("list-windows", "-a", "-F", "#{session_name}\t#{window_activity}\t#{@gt_pane_at}", check=False)
         if proc.returncode != 0:
             if self._server_missing(proc):
                 return {}
             raise TmuxUnavailable(f"tmux list-windows: {proc.stderr.strip()}", "check that the tmux server is healthy")
         out: dict[str, int] = {}
         for line in proc.stdout.splitlines():
-            name, _, stamp = line.rpartition("\t")
-            if name and stamp.isdigit():
-                out[name] = max(out.get(name, 0), int(stamp))
+            name, _, rest = line.partition("\t")
+            stamps = [int(s) for s in rest.split("\t") if s.isdigit()]
+            if name and stamps:
+                out[name] = max(out.get(name, 0), *stamps)
+        return out
+
+    def pane_marks(self) -> dict[str, tuple[str, int]]:
+        """``{session: (hash of its screen, epoch it last changed)}`` as ``mark_panes`` left them."""
+        proc = self._run("list-sessions", "-F", "#{session_name}\t#{@gt_pane_hash}\t#{@gt_pane_at}", check=False)
+        out = {}
+        for line in proc.stdout.splitlines() if proc.returncode == 0 else ():
+            name, digest, at = (line.split("\t") + ["", ""])[:3]
+            if digest and at.isdigit():
+                out[name] = (digest, int(at))
+        return out
+
+    def mark_panes(self, marks: Mapping[str, tuple[str, int]]) -> None:
+        """Remember each session's screen hash and when it changed, on the session itself (one call)."""
+        args: list[str] = []
+        for name, (digest, at) in marks.items():
+            args += [*([";"] if args else []), "set-option", "-t", _pane(name), "@gt_pane_hash", digest]
+            args += [";", "set-option", "-t", _pane(name), "@gt_pane_at", str(at)]
+        if args:
+            self._run(*args, check=False)  # a session gone meanwhile is marked again next time, if it lives
+
+    def capture_many(self, names: Sequence[str]) -> dict[str, str]:
+        """The visible screens (plain text) of several sessions in one tmux call; sessions that are gone
+        are left out."""
+        out: dict[str, str] = {}
+        todo = list(names)
+        for _attempt in range(2):
+            nonce = os.urandom(6).hex()
+            args: list[str] = []
+            for name in todo:
+                args += [*([";"] if args else []), "display-message", "-p", "-t", _pane(name), f"{nonce} {name}"]
+                args += [";", "capture-pane", "-p", "-J", "-t", _pane(name)]
+            proc = self._run(*args, check=False) if args else None
+            if proc is None or proc.returncode == 0:
+                out.update(_split_captures(proc.stdout if proc else "", nonce, todo))
+                break
+            # tmux stops at the first session that is gone: once more with the ones still alive
+            alive = self.activity()
+            todo = [name for name in todo if name in alive]
         return out
 
     def sessions(self) -> list[str]:
@@ -162,6 +226,20 @@ class Tmux:
         if not self.has_session(name):
             raise GtError(f"no live session {name}", "start it first (gt sling / gt polecat restart)")
         text = clean_text(text, squeeze=True)  # one line, no control characters
+        with self._writer(name):
+            self._type(name, text, enter, enter_delay)
+
+    @contextlib.contextmanager
+    def _writer(self, name: str):
+        """One writer per session, across processes (the witness, the TUI, ``gt nudge``): a line typed
+        in chunks is never interleaved with another."""
+        folder = Path(tempfile.gettempdir()) / f"gt-send-{os.getuid()}"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        with open(folder / f"{self.socket or 'default'}-{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    def _type(self, name: str, text: str, enter: bool, enter_delay: float) -> None:
         pane = _pane(name)
         self._run("copy-mode", "-q", "-t", pane, check=False)
         chunks = [text[i : i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]

@@ -16,7 +16,12 @@ and hooked beads); only polecats that need something cost more. It finds:
   polecat is gone, escalated instead, once per merge request (label ``escalated``);
 - **convoy-stranded**: a convoy has ready work in this rig and nobody on any of it → reported
   once per episode (label ``stranded-reported``, dropped when it moves again);
-- **recovered**: a polecat marked stalled/zombie is working again.
+- **recovered**: a polecat marked stalled/zombie is working again;
+- **waiting** (``watch``, also run on its own by the daemon every second): a polecat waiting for a
+  person is never nudged nor restarted; the screens of the rig's working polecats are captured in
+  one tmux call, their hashes kept as signs of life, and the screen rules record waits of agents
+  that do not report them (``attention.py``); a wait longer than ``wait_mail_after`` is mailed
+  to the overseer once ("furiosa has waited 10 min: <question>").
 
 Escalations go to town.toml's ``escalate_to`` (default: the overseer, the human at the keyboard;
 set it to ``mayor/`` when a mayor agent runs).
@@ -40,6 +45,7 @@ from ..errors import GtError
 from ..ledger.leases import holder_id
 from ..ledger.reads import Row
 from . import rework, sendback
+from .agent_state import waited
 from .polecats import Polecat, read_polecats, restart, set_agent
 from .rigpaths import load_rig, rig_paths
 
@@ -57,6 +63,8 @@ _ADVICE = {
     "close its bead.",
     "merge-rework": "Rebase the branch onto the target and gt mq retry, or reject it and close its bead.",
     "merge-rejected": "Re-sling its bead, fix the branch by hand, or close the bead.",
+    "waiting": "Answer it from the TUI (w jumps to the next agent that needs you; y/n, or A to type a reply), "
+    "or attach to its session.",
     "default": "The witness stopped retrying; decide: re-sling, nuke or fix by hand.",
 }
 # What a merge request that came back did, by finding.
@@ -86,15 +94,17 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
     """One pass; returns the findings (each with the action taken)."""
     config = load_rig(town, rig)
     tmux = tmux or town.tmux()
-    live = tmux.activity()
     now = time.time() if now is None else now
+    live = tmux.activity()
+    findings, marks = _watch(town, config, tmux, now, live)
+    for session, (_, at) in marks.items():  # a screen that just changed is a sign of life now
+        live[session] = max(live.get(session, 0), at)
     polecats, merge_requests, reports, came_back, convoys = town.ledger.read(
         lambda s: (*_read(s, config, live, now), _reports(s, config), rework.sent_back(s, config), _stranded(s, config))
     )
     if reports:
         town.ledger.write("witness inbox", lambda tx: _acknowledge(tx, reports))
-    escalate_to = str(town.raw.get("escalate_to") or ESCALATE_TO)
-    findings: list[Finding] = []
+    escalate_to = _escalate_to(town)
     decisions = sendback.plan(came_back, polecats, config)
     if any(d.action in ("escalate", "settle") for d in decisions):
         findings += town.ledger.write(
@@ -118,6 +128,57 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
         finally:
             town.ledger.write("witness lease", lambda tx: tx.release_lease(lease, holder))
     return [{k: v for k, v in asdict(f).items() if k not in ("changes", "escalate")} for f in findings]
+
+
+def watch(
+    town: Town, rig: str, tmux: Tmux | None = None, now: float | None = None, config: RigConfig | None = None
+) -> list[JsonObject]:
+    """The attention pass: screens captured (one tmux call for the rig's hooked live polecats), their
+    hashes marked, waits seen by the screen rules recorded, long waits mailed. Returns findings."""
+    config = config or load_rig(town, rig)
+    tmux = tmux or town.tmux()
+    now = time.time() if now is None else now
+    findings, _ = _watch(town, config, tmux, now, tmux.activity())
+    return [{k: v for k, v in asdict(f).items() if k not in ("changes", "escalate")} for f in findings]
+
+
+def _watch(
+    town: Town, config: RigConfig, tmux: Tmux, now: float, live: dict[str, int]
+) -> tuple[list[Finding], dict[str, tuple[str, int]]]:
+    """``watch`` given the tmux activity map; also returns the screens that changed ({session: (hash, at)})."""
+    from ..ledger.fields import now as now_stamp
+    from ..runtime.screens import rules_for
+    from .attention import look
+
+    read = town.ledger.read(lambda s: read_polecats(s, config, live, now))
+    polecats = [p for p in read if p.hook and p.session_alive]
+    if not polecats:
+        return [], {}
+    screens = tmux.capture_many([p.session for p in polecats])
+    rules = {spec: rules_for(town, spec) for spec in {p.runtime or config.runtime for p in polecats}}
+    marks = tmux.pane_marks()
+    seen = look(polecats, screens, marks, live, rules, now, config.wait_mail_after, now_stamp(), config.runtime)
+    tmux.mark_panes(seen.marks)
+    if not seen.reports and not seen.waits:
+        return [], seen.marks
+    by_name = {p.name: p for p in polecats}
+    findings = [
+        Finding(by_name[name].address, "waiting" if c["reported"] == "waiting" else "answered", "none",
+                by_name[name].hook_bead, f"screen: {c['reason'] or 'prompt gone'}", c)
+        for name, c in seen.reports.items()
+    ]  # fmt: skip
+    for p in seen.waits:
+        question = p.waiting.reason or "(no question given)"
+        detail = f"{p.name} has waited {waited(now - p.waiting.since)}: {question}"
+        findings.append(Finding(p.address, "waiting", "report", p.hook_bead, detail,
+                                {"wait_mailed": p.fields.get("reported_at")}, escalate=True))  # fmt: skip
+    escalate_to = _escalate_to(town)
+    town.ledger.write("witness watch", lambda tx: _record(tx, config, by_name, findings, escalate_to))
+    return findings, seen.marks
+
+
+def _escalate_to(town: Town) -> str:
+    return str(town.raw.get("escalate_to") or ESCALATE_TO)
 
 
 def _read(session, config: RigConfig, live: dict[str, int], now: float) -> tuple[list[Polecat], dict[str, Row]]:
@@ -236,6 +297,8 @@ def _classify(p: Polecat, config: RigConfig, live: dict[str, int], now: float, m
             return Finding(p.address, "stalled", "escalate", bead, f"no output for {quiet}s after {nudges} nudges",
                            {"agent_state": "stalled", "escalated": bead}, escalate=True)  # fmt: skip
         return None
+    if state == "waiting":
+        return None  # a person's turn: never nudged nor restarted (``watch`` mails a long wait)
     if state == "working" and p.agent_state in ("stalled", "zombie"):
         return Finding(p.address, "recovered", "none", bead, "output again", {"agent_state": "working"})
     if state == "done":
@@ -293,8 +356,10 @@ def _record(tx, config: RigConfig, polecats: dict[str, Polecat], findings: list[
         agent = set_agent(tx, config, name, **(finding.changes or {}))
         tx.event(agent, f"witness:{finding.kind}", polecats[name].agent_state, finding.action, finding.detail)
         if finding.escalate:
+            waiting = finding.kind == "waiting"
+            topic = finding.detail if waiting else f"{finding.polecat} {finding.kind} on {finding.bead}"
             _escalate(
-                tx, config, escalate_to, "HIGH", f"{finding.polecat} {finding.kind} on {finding.bead}", finding.bead,
+                tx, config, escalate_to, "MEDIUM" if waiting else "HIGH", topic, finding.bead,
                 f"{finding.detail}. " + _ADVICE.get(finding.kind, _ADVICE["default"]),
             )  # fmt: skip
 

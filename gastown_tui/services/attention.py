@@ -1,0 +1,86 @@
+"""Who needs a person, decided from one look at the polecats' screens (no I/O here: the witness's
+``watch`` captures the screens in one tmux call, hands them over, and writes what comes back).
+
+- **Pane marks**: each screen's hash; a changed hash is a sign of life (``Tmux.mark_panes``), so
+  stall detection does not hang on tmux's ``window_activity`` alone.
+- **Screen rules** (``runtime/screens.py``), the fallback for agents that do not report: a waiting
+  prompt on the screen is recorded as ``waiting`` (``reported_by: screen``) with the prompt line as
+  the question; once it is gone, ``working`` again. What an agent reported itself is left to it.
+- **Long waits**: a polecat waiting ``wait_mail_after`` seconds is reported to the overseer, once
+  per wait (``wait_mailed`` holds the ``reported_at`` it was mailed for).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..runtime.screens import ScreenRules, judge
+from . import agent_state
+
+if TYPE_CHECKING:
+    from .polecats import Polecat
+
+
+@dataclass(frozen=True)
+class Look:
+    marks: dict[str, tuple[str, int]]  # sessions whose screen changed: (new hash, now)
+    reports: dict[str, dict[str, object]]  # polecat name → agent-bead field changes
+    waits: list[Polecat]  # waiting long enough to tell the overseer
+
+
+def digest(screen: str) -> str:
+    return hashlib.blake2b(screen.encode(), digest_size=8).hexdigest()
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(rules: ScreenRules):
+    return rules.compiled()
+
+
+def look(
+    polecats: list[Polecat],
+    screens: Mapping[str, str],
+    marks: Mapping[str, tuple[str, int]],
+    live: Mapping[str, int],
+    rules: Mapping[str, ScreenRules],
+    now: float,
+    wait_mail_after: float,
+    stamp: str,
+    default_runtime: str = "",
+) -> Look:
+    """What the screens (``{session: text}``) say about these polecats; ``rules`` by runtime spec (a
+    polecat with none recorded runs its rig's ``default_runtime``). A screen seen for the first time
+    is dated by tmux's activity (``live``): only a change seen between two looks is dated ``now``."""
+    changed: dict[str, tuple[str, int]] = {}
+    reports: dict[str, dict[str, object]] = {}
+    for p in polecats:
+        screen = screens.get(p.session)
+        if screen is None or not p.hook:
+            continue
+        new = digest(screen)
+        before = marks.get(p.session)
+        if before is None or before[0] != new:
+            changed[p.session] = (new, int(now) if before else live.get(p.session, int(now)))
+        said = p.report
+        if said is not None and said.by != "screen" and said.state == "waiting":
+            continue  # the agent said so itself: it will say when it goes on
+        runtime = p.runtime or default_runtime
+        verdict = judge(_compiled(rules[runtime]), screen) if runtime in rules else None
+        if verdict is not None and verdict.state == "waiting":
+            if said is None or said.state != "waiting" or said.reason != agent_state.clean_reason(verdict.line):
+                reports[p.name] = agent_state.changes("waiting", verdict.line, "screen", stamp, verdict.yes_no)
+        elif said is not None and said.by == "screen" and said.state == "waiting":
+            reports[p.name] = agent_state.changes("working", "", "screen", stamp)
+    waits = [
+        p
+        for p in polecats
+        if p.waiting
+        and p.name not in reports
+        and now - p.waiting.since >= wait_mail_after
+        and p.fields.get("wait_mailed") != p.fields.get("reported_at")
+    ]
+    return Look(changed, reports, waits)
