@@ -46,6 +46,7 @@ class Timing:
 
     tick: float = 1.0
     patrol: float = 10.0
+    watch: float = 1.0  # the witness's attention pass: who waits for a person
     refinery: float = 3.0
     dispatch: float = 2.0
 
@@ -139,6 +140,7 @@ class Daemon:
             self._run_loop(
                 rig, "patrol", self.timing.patrol, lambda r=rig: witness.patrol(self.town, r, self.tmux), now
             )
+            self._run_loop(rig, "watch", self.timing.watch, lambda r=rig: witness.watch(self.town, r, self.tmux), now)
             self._run_loop(rig, "refinery", self.timing.refinery,
                            lambda r=rig: refinery.run_once(self.town, r), now)  # fmt: skip
             self._run_loop(

@@ -39,7 +39,7 @@ from .prime import OnHook, hook, prime
 from .reader import hooked, json_rows, list_polecats, read_polecats
 from .records import SPAWN_GRACE, STATES, Polecat, WorkBead, restate
 from .sandbox import new_branch_name, prepare_sandbox, remove_sandbox, restore_sandbox
-from .session import check_installed, end_session, identity_env, nudge, start_session, startup_prompt
+from .session import answer, check_installed, end_session, identity_env, nudge, start_session, startup_prompt
 from .sling import NOT_SLINGABLE, Claim, Slung, sling, slingable
 
 __all__ = [
@@ -59,6 +59,7 @@ __all__ = [
     "Slung",
     "WorkBead",
     "agent_id",
+    "answer",
     "check_address",
     "check_installed",
     "check_polecat_name",

@@ -129,6 +129,17 @@ def nudge(address: str, text: str, tmux: Tmux | None = None) -> str:
     return session
 
 
+def answer(town: Town, address: str, text: str, tmux: Tmux | None = None) -> str:
+    """A person's answer to a waiting polecat: one line typed literally into its session (``y``/``n`` for
+    a yes/no prompt), and the wait marked over at once (the agent or the screen rules say otherwise if
+    it still waits). Returns the session."""
+    from ..agent_state import report
+
+    session = nudge(address, text, tmux or town.tmux())
+    report(town, "working", "", address, by="overseer")
+    return session
+
+
 def end_session(address: str | None = None, tmux: Tmux | None = None) -> bool:
     """Kill the polecat's own session (the last thing ``gt done`` does)."""
     return (tmux or town_tmux()).kill_session(session_for(address or my_address()))

@@ -1,0 +1,86 @@
+"""Agents that wait for a person: seen (reported, or by the screen rules), left alone by the witness,
+mailed about once after a while, answered, and finishing their work. Real tmux, git and ledger."""
+
+from __future__ import annotations
+
+import time
+
+from polecat_support import (  # noqa: F401 (fixtures)
+    add_rig,
+    agent_fields,
+    lite_town_fixture,
+    mr_for,
+    new_bead,
+    scripted_log,
+    tmux_server,
+    wait_for,
+)
+
+from gastown_tui.services import polecats, witness
+
+AGENT = "gt-gastown-polecat-furiosa"
+ADDRESS = "gastown/polecats/furiosa"
+QUESTION = "commit it? [y/n]"
+
+
+def _row(town):
+    return polecats.json_rows(town, polecats.list_polecats(town))[0]
+
+
+def _kinds(findings):
+    return [(f["kind"], f["action"]) for f in findings]
+
+
+def test_an_asking_agent_reports_waiting_is_never_nudged_is_mailed_about_once_and_finishes_when_answered(
+    lite_town, tmp_path, tmux
+):
+    town = lite_town
+    config = add_rig(town, tmp_path, stall_after=5, wait_mail_after=60)
+    bead = new_bead(town, "Ask first")
+    got = polecats.sling(town, bead, config.name, runtime="scripted:ask,fast")
+    row = wait_for(lambda: _row(town)["state"] == "waiting" and _row(town), what="waiting reported")
+    assert row["reason"].endswith(QUESTION) and row["yes_no"] and agent_fields(town, AGENT)["reported_by"] == "agent"
+    # Ten minutes later: still a person's turn. No nudge, no restart; the overseer hears once.
+    later = time.time() + 600
+    findings = witness.patrol(town, config.name, now=later)
+    assert _kinds(findings) == [("waiting", "report")] and "furiosa has waited 10 min: ?" in findings[0]["detail"]
+    mail = town.ledger.list_beads(issue_type="message", assignee="overseer")
+    assert len(mail) == 1 and mail[0]["title"].startswith("ESCALATION [MEDIUM] furiosa has waited 10 min")
+    assert witness.patrol(town, config.name, now=later + 600) == []
+    assert len(town.ledger.list_beads(issue_type="message", assignee="overseer")) == 1
+    assert "heard" not in scripted_log(town, got["session"]) and tmux.has_session(got["session"])
+    polecats.answer(town, ADDRESS, "y")
+    wait_for(lambda: mr_for(town, bead), what="the work handed to the refinery")
+    assert f"{QUESTION} -> y" in scripted_log(town, got["session"])
+
+
+def test_a_silent_asker_is_seen_by_the_screen_rules_and_cleared_once_answered(lite_town, tmp_path, tmux):
+    town = lite_town
+    config = add_rig(town, tmp_path, stall_after=5)
+    bead = new_bead(town, "Ask silently")
+    got = polecats.sling(town, bead, config.name, runtime="scripted:ask-silent,fast")
+    wait_for(lambda: "[y/n]" in tmux.capture(got["session"], ansi=False), what="the question on screen")
+    assert _row(town)["reported"] is None  # it said nothing
+    assert _kinds(witness.watch(town, config.name)) == [("waiting", "none")]
+    row = _row(town)
+    assert row["state"] == "waiting" and row["reason"].endswith(QUESTION) and row["yes_no"]
+    assert agent_fields(town, AGENT)["reported_by"] == "screen"
+    assert witness.patrol(town, config.name, now=time.time() + 300) == []  # not nudged: waiting
+    tmux.send_text(got["session"], "n")  # answered by hand in the session: the next look sees the prompt gone
+    wait_for(lambda: mr_for(town, bead), what="the work handed to the refinery")
+    assert f"{QUESTION} -> n" in scripted_log(town, got["session"])
+
+
+def test_screen_marks_keep_a_busy_agent_from_stalling_even_when_tmux_activity_is_stale(lite_town, tmp_path, tmux):
+    """The tmux release whose window_activity never advances: a changing screen still counts."""
+    town = lite_town
+    config = add_rig(town, tmp_path, stall_after=30)
+    got = polecats.sling(town, new_bead(town, "Busy"), config.name, runtime="scripted:hang,fast")
+    wait_for(lambda: "hanging on purpose" in scripted_log(town, got["session"]), what="agent at work")
+    start = time.time()
+    witness.watch(town, config.name, now=start)  # first sight: dated by tmux
+    tmux.send_text(got["session"], "still busy")  # the screen changes (the agent echoes it)
+    wait_for(lambda: "heard: still busy" in scripted_log(town, got["session"]), what="echo")
+    witness.watch(town, config.name, now=start + 100)  # seen changed at +100
+    assert polecats.list_polecats(town, now=start + 120)[0].state == "working"  # tmux alone would say stalled
+    assert polecats.list_polecats(town, now=start + 200)[0].state == "stalled"
