@@ -38,6 +38,28 @@ class AgentView:
     hook_bead: str
     hook_title: str
     session: str
+    # A polecat waiting for a person ("needs you"): since when (a ledger stamp), its question.
+    waiting_since: str = ""
+    question: str = ""
+    yes_no: bool = False
+
+    @property
+    def needs_you(self) -> bool:
+        return self.state == "waiting"
+
+
+def _as_polecat(view: AgentView, polecat: polecats.Polecat | None) -> AgentView:
+    """The view with what ``gt polecat list`` says of this polecat: its state and, waiting, its question."""
+    if polecat is None:
+        return view
+    waiting = polecat.waiting
+    return dataclasses.replace(
+        view,
+        state=polecat.state,
+        waiting_since=polecat.fields.get("reported_at", "") if waiting else "",
+        question=waiting.reason if waiting else "",
+        yes_no=bool(waiting and waiting.yes_no),
+    )
 
 
 @dataclass(frozen=True)
@@ -88,11 +110,9 @@ class TownSnapshot:
         """The same ledger facts judged against a newer tmux activity map (the TUI polls tmux more
         often than it reads the ledger): polecats' states recomputed, the rest as it was."""
         found = tuple(polecats.restate(p, live, now, self.stall_after.get(p.rig, 900.0)) for p in self.polecats)
-        states = {p.agent_id: p.state for p in found}
+        by_id = {p.agent_id: p for p in found}
         rigs = tuple(
-            dataclasses.replace(
-                rig, agents=tuple(dataclasses.replace(a, state=states.get(a.id, a.state)) for a in rig.agents)
-            )
+            dataclasses.replace(rig, agents=tuple(_as_polecat(a, by_id.get(a.id)) for a in rig.agents))
             for rig in self.rigs
         )
         return dataclasses.replace(self, rigs=rigs, polecats=found)
@@ -100,6 +120,11 @@ class TownSnapshot:
     @property
     def unread(self) -> int:
         return sum(1 for message in self.inbox if not message.read)
+
+    @property
+    def needing_you(self) -> tuple[AgentView, ...]:
+        """Agents waiting for a person, in the tree's order."""
+        return tuple(a for rig in self.rigs for a in rig.agents if a.needs_you)
 
     def agent(self, agent_id: str) -> AgentView | None:
         for rig in self.rigs:
@@ -152,14 +177,16 @@ def _read(s, local: dict[str, RigConfig | None], recipient: str, live: dict[str,
     configs = [local.get(n) or RigConfig.model_construct(name=n, prefix=p, source="") for n, p in prefixes.items()]
     found = tuple(polecats.read_polecats(s, [c for c in configs if c.prefix], live, now))
     stall_after = {c.name: c.stall_after for c in configs}
-    rigs = _rig_views(prefixes, agents, {p.agent_id: p.state for p in found})
+    rigs = _rig_views(prefixes, agents, {p.agent_id: p for p in found})
     mrs = tuple(_mr_view(mr) for mr in refinery.read_queue(s))
     return TownSnapshot(
         rigs, tuple(convoys.listing(s)), mrs, tuple(mail.inbox(s, recipient)), last_id, found, stall_after
     )
 
 
-def _rig_views(prefixes: dict[str, str], agents: list[Agent], states: dict[str, str]) -> tuple[RigView, ...]:
+def _rig_views(
+    prefixes: dict[str, str], agents: list[Agent], found: dict[str, polecats.Polecat]
+) -> tuple[RigView, ...]:
     """Rigs by name, each with its agents in role order (witness, refinery, polecats, crew), a polecat
     in the state ``gt polecat list`` gives it."""
     order = {role: index for index, role in enumerate(ROLE_ORDER)}
@@ -171,11 +198,12 @@ def _rig_views(prefixes: dict[str, str], agents: list[Agent], states: dict[str, 
             rig=agent.rig,
             role=agent.role,
             name=agent.name,
-            state=states.get(agent.id, agent.agent_state),
+            state=agent.agent_state,
             hook_bead=agent.hook_bead,
             hook_title=agent.hook_title,
             session=agent.session,
         )
+        view = _as_polecat(view, found.get(agent.id))
         by_rig.setdefault(agent.rig, []).append(view)
     return tuple(
         RigView(name, prefixes[name], tuple(sorted(by_rig.get(name, []), key=lambda a: (order[a.role], a.name))))

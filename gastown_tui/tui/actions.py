@@ -33,6 +33,12 @@ ACTIONS: tuple[UserAction, ...] = (
     UserAction("reply", "R", "Reply", "Reply to the selected message", "mail", dialog=True),
     UserAction("scrollback", "enter", "Scrollback", "Show the followed polecat's last 2,000 lines of output", "output"),
     UserAction("attach", "t", "Attach", "Attach to the selected polecat's tmux session (detach to return)", "rigs"),
+    # y / n answer a yes/no question; on any other agent n is nudge (the binding that applies wins).
+    UserAction("answer_yes", "y", "Yes", "Answer yes to the selected agent's yes/no question", "rigs"),
+    UserAction("answer_no", "n", "No", "Answer no to the selected agent's yes/no question", "rigs"),
+    UserAction(
+        "answer", "A", "Answer", "Type a one-line reply into the selected agent that needs you", "rigs", dialog=True
+    ),
     UserAction("nudge", "n", "Nudge", "Type a message into the selected polecat's session", "rigs", dialog=True),
     UserAction(
         "nuke",
@@ -42,6 +48,7 @@ ACTIONS: tuple[UserAction, ...] = (
         "rigs",
         dialog=True,
     ),
+    UserAction("next_waiting", "w", "Needs you", "Jump to the next agent that needs you (waiting for an answer)"),
     UserAction("compose", "c", "Compose", "Write a new message", dialog=True),
     UserAction("filter", "slash", "Filter", "Show only the rows of this list that contain some text", dialog=True),
     UserAction("sling", "s", "Sling", "Sling a bead to a rig (a polecat picks it up)", dialog=True),

@@ -111,3 +111,10 @@ def attach_in_popup(town, session: str) -> None:
     blocks until the popup closes (``ctrl-b d`` in it detaches and closes it, the TUI is still there).
     A tmux too old for popups raises GtError saying how to attach by hand."""
     town.tmux().attach_in_popup(session)
+
+
+def answer(town, address: str, text: str) -> str:
+    from ..services import polecats
+
+    polecats.answer(town, address, text)
+    return f"Answered {address}: {text}"

@@ -33,6 +33,8 @@ from ..widgets.polecat_output import PolecatOutput
 from ..widgets.rig_tree import RigTree
 from ..widgets.status_banner import StatusBanner
 from ..widgets.town_header import TownHeader
+from .attention import ACTIONS as ATTENTION_ACTIONS
+from .attention import AttentionActions
 from .town_actions import TownActions
 
 PANES = ("rigs", "output", "convoys", "queue", "mail")
@@ -41,7 +43,7 @@ PANE_SHORT_TITLES = ("Rigs", "Output", "Convoys", "Queue", "Mail")  # the narrow
 LEFT_PANES = ("rigs", "convoys")
 
 
-class TownScreen(TownActions, Screen):
+class TownScreen(AttentionActions, TownActions, Screen):
     BINDINGS = actions.bindings("town")
     # Narrow: one pane at a time (the strip names the others); medium: the left column shrinks.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
@@ -88,6 +90,7 @@ class TownScreen(TownActions, Screen):
         self.query_one(PolecatOutput).show_placeholder("select a polecat with a live session")
         self._show_pane("rigs")
         self.query_one(RigTree).focus()
+        self.query_one(RigTree).now = self.clock()
         self.set_interval(self.TICK_INTERVAL, self._every_second)
         self._poll_feed()
         if self.poller is not None:
@@ -163,6 +166,7 @@ class TownScreen(TownActions, Screen):
         queue, inbox = self.query_one(MergeQueueTable), self.query_one(MailInbox)
         with self.app.batch_update():
             header.unread = snapshot.unread
+            self.attend(snapshot)
             self._draw(rigs, "the rig tree", lambda: rigs.show(snapshot, self.town.name))
             self._draw(convoys, "the convoy board", lambda: convoys.show(snapshot))
             self._draw(queue, "the refinery queue", lambda: queue.show(snapshot, now))
@@ -241,6 +245,8 @@ class TownScreen(TownActions, Screen):
             return self.poller is not None and self.poller.focused is not None
         if action in ("read", "reply"):
             return self.query_one(MailInbox).selected is not None
+        if action in ATTENTION_ACTIONS:
+            return self.check_attention(action)
         agent = self.selected_agent if action in ("attach", "nudge", "nuke") else None
         if action == "attach":  # on a polecat without a session, t says why
             return agent is not None and (agent.role == "polecat" or agent.session in self.live)
@@ -274,7 +280,7 @@ class TownScreen(TownActions, Screen):
         if waited >= self.LEDGER_PATIENCE:
             self.query_one(StatusBanner).ledger_error = f"no answer for {waited:.0f} s"
         now = self.clock()
-        for pane in (self.query_one(MergeQueueTable), self.query_one(MailInbox)):
+        for pane in (self.query_one(MergeQueueTable), self.query_one(MailInbox), self.query_one(RigTree)):
             self._draw(pane, "ages", lambda pane=pane: pane.tick(now))
 
     def action_refresh(self) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-BADGE_CLASSES = {"badge--good", "badge--busy", "badge--warn", "badge--bad", "badge--dim"}
+BADGE_CLASSES = {"badge--good", "badge--busy", "badge--warn", "badge--bad", "badge--dim", "badge--attention"}
 
 _KIND = {
     "working": "busy",
+    "needs you": "attention",
     "spawning": "busy",
     "hooked": "busy",
     "in_progress": "busy",

@@ -53,6 +53,9 @@ class KeyedTree(Tree):
             del self._by_key[key]
         return gone + orphans
 
+    def node_for(self, key: str) -> TreeNode | None:
+        return self._by_key.get(key)
+
     def reset(self) -> None:
         """Forget every node (after a failed draw, the next one starts afresh)."""
         self.clear()

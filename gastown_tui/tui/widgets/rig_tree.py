@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -13,6 +14,7 @@ from .. import actions
 from .badges import badge
 from .inert import inert_text
 from .keyed_tree import KeyedTree
+from .needs_you import needs_you
 
 _GROUPS = {"polecat": "polecats", "crew": "crew"}
 
@@ -31,6 +33,7 @@ class RigTree(actions.ScreenActions, KeyedTree):
         self.show_root = True
         self.live: frozenset[str] = frozenset()
         self._agents: dict[str, AgentView] = {}
+        self.now = dt.datetime.now(dt.UTC)  # for waited times; the screen's clock moves it (``tick``)
 
     @property
     def agents(self) -> dict[str, AgentView]:
@@ -78,11 +81,20 @@ class RigTree(actions.ScreenActions, KeyedTree):
             if agent.session in changed:
                 self._by_key[agent.id].set_label(inert_text(self._label(agent)))
 
+    def tick(self, now: dt.datetime) -> None:
+        """Waited times count on between reads: relabel the agents that need you."""
+        self.now = now
+        for agent in self._agents.values():
+            if agent.needs_you and agent.id in self._by_key:
+                self._by_key[agent.id].set_label(inert_text(self._label(agent)))
+
     def _label(self, agent: AgentView) -> Text:
         live = agent.session in self.live
         text = Text("● " if live else "○ ", style="bold" if live else "dim")
         text.append(agent.name.ljust(12))
         text.append(" ")
+        if agent.needs_you:
+            return text.append_text(needs_you(self, agent, self.now))
         text.append_text(badge(self, agent.state, 9))
         if agent.hook_bead:
             text.append(f" {agent.hook_bead}", style="bold")

@@ -1,4 +1,4 @@
-"""The top line: town name, ledger backend, daemon state, unread mail."""
+"""The top line: town name, ledger backend, daemon state, agents that need you, unread mail."""
 
 from __future__ import annotations
 
@@ -12,10 +12,15 @@ class TownHeader(Static):
     backend = reactive("")
     daemon = reactive("off")
     unread = reactive(0)
+    needing_you = reactive(0)  # agents waiting for a person
 
     def render(self) -> Text:
         """What fits the width, the least needed part (the ledger, then the daemon) left out first."""
         parts = [(" ⛽ Gas Town ", "bold reverse"), (f"  {self.town_name}", "bold")]
+        if self.needing_you:
+            parts.append(
+                (f"   ⚑ {self.needing_you} need{'s' if self.needing_you == 1 else ''} you (w)", "bold reverse")
+            )
         if self.unread:
             parts.append((f"   ✉ {self.unread} unread", "bold"))
         optional = [(f"   daemon: {self.daemon}", "dim"), (f"   ledger: {self.backend}", "dim")]

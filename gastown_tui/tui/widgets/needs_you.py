@@ -1,0 +1,25 @@
+"""The "needs you" badge of an agent waiting for a person, with how long it has waited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.text import Text
+from textual.widget import Widget
+
+from ...services.townview import AgentView
+from .ages import age
+from .badges import badge
+
+LABEL = "needs you"
+
+
+def needs_you(widget: Widget, agent: AgentView, now: dt.datetime) -> Text:
+    """``needs you`` in the attention style, then the time waited (``3m``) and the question, muted."""
+    text = badge(widget, LABEL)
+    waited = age(agent.waiting_since, now) if agent.waiting_since else ""
+    if waited:
+        text.append(f" {waited}", style="bold")
+    if agent.question:
+        text.append(f" {agent.question}", style="italic")
+    return text
