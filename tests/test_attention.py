@@ -3,6 +3,7 @@ mailed about once after a while, answered, and finishing their work. Real tmux, 
 
 from __future__ import annotations
 
+import re
 import time
 
 from polecat_support import (  # noqa: F401 (fixtures)
@@ -32,7 +33,7 @@ def _kinds(findings):
 
 
 def test_an_asking_agent_reports_waiting_is_never_nudged_is_mailed_about_once_and_finishes_when_answered(
-    lite_town, tmp_path, tmux
+    lite_town, tmp_path, tmux, gt
 ):
     town = lite_town
     config = add_rig(town, tmp_path, stall_after=5, wait_mail_after=60)
@@ -40,6 +41,8 @@ def test_an_asking_agent_reports_waiting_is_never_nudged_is_mailed_about_once_an
     got = polecats.sling(town, bead, config.name, runtime="scripted:ask,fast")
     row = wait_for(lambda: _row(town)["state"] == "waiting" and _row(town), what="waiting reported")
     assert row["reason"].endswith(QUESTION) and row["yes_no"] and agent_fields(town, AGENT)["reported_by"] == "agent"
+    listed = gt("polecat", "list").out
+    assert re.search(rf"gastown/furiosa +waiting .*\n    needs you \(\d+ s, since {row['since']}\): \? Write", listed)
     # Ten minutes later: still a person's turn. No nudge, no restart; the overseer hears once.
     later = time.time() + 600
     findings = witness.patrol(town, config.name, now=later)

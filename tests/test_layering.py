@@ -155,3 +155,27 @@ def test_gt_done_hands_work_over_without_the_tui_or_the_daemons(agent_town, tmp_
     assert f"Done with {bead_id}" in out
     _assert_loaded_the_ledger(loaded)
     assert not _hits(loaded, _NEVER_FOR_AGENTS)
+
+
+def test_gt_agent_state_and_hook_record_the_state_without_config_models_tmux_or_git(agent_town, tmp_path):
+    """Claude Code's hooks run ``gt agent hook`` at every prompt and tool use: it must stay small."""
+    from gastown_tui.fieldlines import parse_fields
+    from gastown_tui.services.polecats import set_agent
+    from gastown_tui.services.rigpaths import load_rig
+    from gastown_tui.town import Town
+
+    town = Town(agent_town.root)
+    town.ledger.write("t", lambda tx: set_agent(tx, load_rig(town, "gastown"), "toast"))
+    agent = "gastown/polecats/toast"
+    unwanted = {"pydantic", "gastown_tui.vcs", "gastown_tui.runtime", "gastown_tui.services.polecats"}
+    unwanted |= {"gastown_tui.services.mail", "gastown_tui.services.convoys", "gastown_tui.services.refinery"}
+    _, loaded = agent_town.run_as_agent(agent, "agent", "state", "waiting", "--reason", "Go on? [y/n]",
+                                        modules=tmp_path / "state.json")  # fmt: skip
+    _assert_loaded_the_ledger(loaded)
+    assert not _hits(loaded, _NEVER_FOR_AGENTS | unwanted)
+    assert parse_fields(town.ledger.get("gt-gastown-polecat-toast")["description"])["reported"] == "waiting"
+    payload = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": "ls"}})
+    _, loaded = agent_town.run_as_agent(agent, "agent", "hook", "claude", payload, modules=tmp_path / "hook.json")
+    assert not _hits(loaded, _NEVER_FOR_AGENTS | unwanted)
+    assert parse_fields(town.ledger.get("gt-gastown-polecat-toast")["description"])["reported"] == "working"
+    town.ledger.close()

@@ -109,3 +109,36 @@ def test_missing_tmux_is_a_clear_error(tmux):
     broken.binary = None
     with pytest.raises(TmuxUnavailable, match="not installed"):
         broken.activity()
+
+
+def test_capture_many_reads_several_screens_in_one_call_and_skips_the_gone(tmux, tmp_path):
+    for name in ("one", "two"):
+        tmux.new_session(
+            name, str(tmp_path), [sys.executable, "-c", f"print('I am {name}'); import time; time.sleep(60)"]
+        )
+    wait_for(lambda: "I am two" in tmux.capture("two", ansi=False), what="output")
+    wait_for(lambda: "I am one" in tmux.capture("one", ansi=False), what="output")
+    screens = tmux.capture_many(["gone", "one", "also-gone", "two"])
+    assert set(screens) == {"one", "two"}
+    assert screens["one"].strip() == "I am one" and screens["two"].strip() == "I am two"
+    tmux.mark_panes({"one": ("abc123", 1_000), "gone": ("x", 1)})
+    assert tmux.pane_marks() == {"one": ("abc123", 1_000)}
+    tmux.mark_panes({"one": ("abc123", 4_000_000_000)})  # a change seen later than tmux's own activity
+    assert tmux.activity()["one"] == 4_000_000_000 and tmux.activity()["two"] < 4_000_000_000
+
+
+def test_two_writers_never_interleave_their_lines(tmux, tmp_path):
+    """Long lines go in several send-keys calls; a second writer waits for the first to finish."""
+    import threading
+
+    out = tmp_path / "lines.txt"
+    program = f"import sys\nwith open({str(out)!r}, 'a') as fh:\n    for line in sys.stdin: fh.write(line); fh.flush()"
+    tmux.new_session("reader", str(tmp_path), [sys.executable, "-c", program])
+    lines = {letter: letter * 3500 for letter in "abcd"}  # each line is 2 chunks (a tty line holds 4095)
+    writers = [threading.Thread(target=tmux.send_text, args=("reader", text)) for text in lines.values()]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    got = wait_for(lambda: out.exists() and out.read_text().count("\n") == 4 and out.read_text(), what="four lines")
+    assert sorted(got.splitlines()) == sorted(lines.values())
