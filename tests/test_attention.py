@@ -87,3 +87,15 @@ def test_screen_marks_keep_a_busy_agent_from_stalling_even_when_tmux_activity_is
     witness.watch(town, config.name, now=start + 100)  # seen changed at +100
     assert polecats.list_polecats(town, now=start + 120)[0].state == "working"  # tmux alone would say stalled
     assert polecats.list_polecats(town, now=start + 200)[0].state == "stalled"
+
+
+def test_a_new_session_forgets_what_the_last_one_said(lite_town, tmp_path, tmux, gt):
+    town = lite_town
+    config = add_rig(town, tmp_path)
+    got = polecats.sling(town, new_bead(town, "Asks, then dies"), config.name, runtime="scripted:hang,fast")
+    wait_for(lambda: "hanging on purpose" in scripted_log(town, got["session"]), what="agent at work")
+    assert gt("agent", "state", "waiting", "--reason", "Go on?", "--agent", ADDRESS).code == 0
+    assert _row(town)["state"] == "waiting"
+    polecats.restart(town, config.name, "furiosa")
+    row = _row(town)
+    assert row["state"] == "working" and row["reported"] is None and row["reason"] == ""

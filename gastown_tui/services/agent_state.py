@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 REPORTED = ("working", "waiting", "idle")
 SOURCES = ("agent", "hook", "screen", "overseer")
 MAX_REASON = 300
+# A new session's first word: whatever the last life of the agent said is void.
+CLEARED: dict[str, object] = dict.fromkeys(
+    ("reported", "reported_at", "reason", "reported_by", "yes_no", "wait_mailed")
+)
 # A question that takes y or n (the TUI offers those keys).
 _YES_NO = re.compile(r"\[y/n\]|\(y/n\)|\(Y\)es/\(N\)o", re.IGNORECASE)
 

@@ -12,6 +12,7 @@ from .. import addresses
 from ..errors import Conflict, GtError
 from ..fieldlines import parse_fields
 from . import rework
+from .agent_state import CLEARED
 from .polecats import Polecat, WorkBead, agent_id, hooked, parse_address, set_agent, start_session
 from .refinery.queue import get, set_state
 from .refinery.records import ESCALATED_LABEL, SENT_BACK, SETTLED_LABEL
@@ -113,7 +114,7 @@ def _claim(tx, config: RigConfig, name: str, mr_id: str) -> _Claim:
     tx.add_comment(mr_id, f"Attempt {mr.attempt} sent back to {address} for rework: {rework.summary(info)}")
     agent = tx.find(agent_id(config, name))
     runtime = parse_fields(agent["description"]).get("runtime", "") if agent else ""
-    fresh = {"restarts": 0, "nudges": 0, "escalated": None, "exit_type": None}
+    fresh = {"restarts": 0, "nudges": 0, "escalated": None, "exit_type": None, **CLEARED}
     set_agent(tx, config, name, agent_state="spawning", hook_bead=mr.source, mr=mr_id, branch=mr.branch, **fresh)
     return _Claim(WorkBead.from_row(tx.get(mr.source)), info, mr.branch, mr.commit_sha, runtime)
 

@@ -9,6 +9,7 @@ from ... import addresses
 from ...errors import Conflict, NotFound
 from ...fieldlines import parse_fields
 from ...ledger import fields
+from ..agent_state import CLEARED
 from ..rigpaths import load_rig, rig_paths
 from .naming import agent_id, set_agent
 from .reader import hooked
@@ -51,6 +52,8 @@ def restart(town: Town, rig: str, name: str, tmux: Tmux | None = None) -> Restar
     branch = info.get("branch") or new_branch_name(paths, name, bead.id)
     restore_sandbox(paths, config, name, branch)
     spec = info.get("runtime") or config.runtime
+    # what its last life said (waiting, its question) is void before the new one can speak
+    town.ledger.write("polecat restart", lambda tx: set_agent(tx, config, name, **CLEARED))
     session = start_session(tmux, town, config, name, bead, spec, branch, "restart")
     town.ledger.write(
         "polecat restart",

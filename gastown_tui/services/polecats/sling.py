@@ -18,6 +18,7 @@ from ...errors import Conflict, InvalidInput
 from ...ledger import fields
 from ...runtime.presets import resolve
 from .. import rework
+from ..agent_state import CLEARED
 from ..rigpaths import load_rig, rig_paths
 from .naming import check_polecat_name, pick_name, set_agent
 from .reader import read_polecats
@@ -92,7 +93,7 @@ def claim(
     address = addresses.polecat(config.name, name)
     tx.update(bead_id, status="hooked", assignee=address)
     tx.event(bead_id, "slung", bead.status, address)
-    fresh = {"restarts": 0, "nudges": 0, "escalated": None, "exit_type": None}
+    fresh = {"restarts": 0, "nudges": 0, "escalated": None, "exit_type": None, **CLEARED}
     set_agent(tx, config, name, agent_state="spawning", hook_bead=bead_id, runtime=runtime, **fresh)
     from ..convoys import ensure_convoy  # convoys loads mail: not at the top, gt hook loads this package
 
