@@ -4,6 +4,7 @@ attaching, and both finish their work; the hosted daemon's witness never nudges 
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -29,13 +30,20 @@ QUESTION = "commit it? [y/n]"
 
 
 @sync
-async def test_asking_polecats_need_you_are_answered_from_the_tui_and_finish(lite_town, tmp_path, tmux):
+async def test_asking_polecats_need_you_are_answered_from_the_tui_and_finish(lite_town, tmp_path, tmux, monkeypatch):
     town = lite_town
+    # No desktop here: a stand-in notify-send records what it was asked to show (on, as town.toml allows).
+    bin_dir, shown = tmp_path / "bin", tmp_path / "notified.txt"
+    bin_dir.mkdir()
+    (bin_dir / "notify-send").write_text(f'#!/bin/sh\nprintf "%s|" "$@" >> {shown}\necho >> {shown}\n')
+    (bin_dir / "notify-send").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    with open(town.file, "a") as fh:
+        fh.write("\n[attention]\nnotify_send = true\n")
+    town.__dict__.pop("raw", None)
     # stall_after=2: were a waiting agent taken for a stalled one, the witness would type a nudge into its
     # question (which it would read as its answer)
     config = add_rig(town, tmp_path, stall_after=2)
-    asking = polecats.sling(town, new_bead(town, "Ask out loud"), config.name, runtime="scripted:ask,fast")
-    silent = polecats.sling(town, new_bead(town, "Ask silently"), config.name, runtime="scripted:ask-silent,fast")
 
     def daemon(t):
         return Daemon(t, Timing(tick=0.1, patrol=0.5, watch=0.2, refinery=1e9, dispatch=1e9), tmux=tmux)
@@ -46,9 +54,13 @@ async def test_asking_polecats_need_you_are_answered_from_the_tui_and_finish(lit
     async with app.run_test(size=(160, 48)) as pilot:
         tree = app.screen.query_one(RigTree)
         header = app.screen.query_one(TownHeader)
+        await async_wait_for(lambda: app.screen.snapshot is not None, what="first read")  # then they start asking
+        asking = polecats.sling(town, new_bead(town, "Ask out loud"), config.name, runtime="scripted:ask,fast")
+        silent = polecats.sling(town, new_bead(town, "Ask silently"), config.name, runtime="scripted:ask-silent,fast")
         await async_wait_for(lambda: header.needing_you == 2, timeout=30, what="two agents need you")
         assert "⚑ 2 need you (w)" in screen_text(app)
-        assert bells  # a new wait rings the bell
+        assert bells  # a new wait rings the bell, and the desktop hears of it
+        await async_wait_for(lambda: shown.exists() and "needs you: ? Write" in shown.read_text(), what="notify-send")
         ids = {p.name: p.agent_id for p in polecats.list_polecats(town)}
         by_session = {asking["session"]: ids[asking["address"].rsplit("/", 1)[-1]],
                       silent["session"]: ids[silent["address"].rsplit("/", 1)[-1]]}  # fmt: skip

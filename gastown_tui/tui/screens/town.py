@@ -181,6 +181,7 @@ class TownScreen(AttentionActions, TownActions, Screen):
         if restated is not None and restated.rigs != self.snapshot.rigs:  # states move with tmux between reads
             self.snapshot = restated
             self._draw(rigs, "the rig tree", lambda: rigs.show(restated, self.town.name))
+            self.attend(restated)
         self._draw(rigs, "the rig tree", lambda: rigs.show_live(message.live))
         self._watch_agent(rigs.selected_agent)
 
