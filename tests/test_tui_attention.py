@@ -70,7 +70,13 @@ async def test_asking_polecats_need_you_are_answered_from_the_tui_and_finish(lit
         await pilot.press("w")  # the first that needs you
         first = tree.selected_agent
         assert first is not None and first.needs_you and app.focused is tree
-        await pilot.press("w")  # the next one
+        await pilot.press("ctrl+p")  # the next one, from the palette
+        await pilot.press(*"next", "space", *"agent")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await async_wait_for(
+            lambda: tree.selected_agent is not None and tree.selected_agent.id != first.id, what="jump"
+        )
         second = tree.selected_agent
         assert second is not None and second.needs_you and second.id != first.id
         await pilot.press("y")  # yes/no question: y answers it
