@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from polecat_support import (  # noqa: F401 (fixtures)
@@ -18,6 +19,7 @@ from polecat_support import (  # noqa: F401 (fixtures)
 )
 from tui_support import async_wait_for, screen_text, sync
 
+import gastown_tui
 from gastown_tui.services import polecats
 from gastown_tui.services.daemon import Daemon, Timing
 from gastown_tui.tui.app import GastownApp
@@ -91,3 +93,36 @@ async def test_asking_polecats_need_you_are_answered_from_the_tui_and_finish(lit
     answers = {got["session"]: scripted_log(town, got["session"]) for got in (asking, silent)}
     assert f"{QUESTION} -> y" in answers[second.session] and f"{QUESTION} -> n" in answers[first.session]
     assert all("Witness:" not in log for log in answers.values())  # never nudged
+
+
+@sync
+async def test_the_needs_you_badge_counts_the_waited_time_on_between_reads():
+    import datetime as dt
+
+    from textual.app import App
+
+    from gastown_tui.services.townview import AgentView, RigView, TownSnapshot
+
+    waiting = AgentView("gt-gastown-polecat-nux", "gastown/polecats/nux", "gastown", "polecat", "nux", "waiting",
+                        "gt-1", "Work", "gt-gastown-nux", "2026-03-01T11:58:00Z", "Proceed? [y/n]", True)  # fmt: skip
+    working = AgentView("gt-gastown-polecat-ace", "gastown/polecats/ace", "gastown", "polecat", "ace", "working",
+                        "gt-2", "Other work", "gt-gastown-ace")  # fmt: skip
+    snapshot = TownSnapshot((RigView("gastown", "gt", (waiting, working)),), (), (), (), 0)
+    assert snapshot.needing_you == (waiting,)
+
+    class Tree(App):
+        CSS_PATH = str(Path(gastown_tui.__file__).parent / "styles" / "global.tcss")
+
+        def compose(self):
+            yield RigTree()
+
+    app = Tree()
+    async with app.run_test(size=(80, 12)) as pilot:
+        tree = app.query_one(RigTree)
+        tree.tick(dt.datetime(2026, 3, 1, 12, 0, 0, tzinfo=dt.UTC))
+        tree.show(snapshot, "town")
+        assert "nux          needs you 2m Proceed? [y/n]" in screen_text(app)
+        assert "ace          working" in screen_text(app)
+        tree.tick(dt.datetime(2026, 3, 1, 13, 0, 0, tzinfo=dt.UTC))  # no read since: only the clock moved
+        await pilot.pause()
+        assert "needs you 1h Proceed?" in screen_text(app)
