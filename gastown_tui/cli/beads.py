@@ -68,10 +68,14 @@ def register(sub, common) -> None:
     p = add_verb(bead, common, "ready", ready, "open work beads with no open blockers")
     p.add_argument("--type", dest="issue_type")
 
-    p = add_verb(sub, common, "import", import_cmd, "import a beads backup folder or an issues.jsonl export")
+    p = add_verb(
+        sub, common, "import", import_cmd, "import a beads backup folder or issues.jsonl export (a mirror of it)"
+    )
     p.add_argument("path")
-    p = add_verb(sub, common, "export", export_cmd, "export the ledger as a beads backup folder")
-    p.add_argument("dir")
+    p.add_argument("--dry-run", action="store_true", help="print what would change; write nothing")
+    p = add_verb(sub, common, "export", export_cmd, "export the ledger as a beads backup folder or issues.jsonl")
+    p.add_argument("dir", help="a folder (--format folder) or a file (--format jsonl)")
+    p.add_argument("--format", choices=("folder", "jsonl"), default="folder", dest="form")
     p = add_verb(sub, common, "history", history, "the Dolt commits that touched a bead")
     p.add_argument("id")
 
@@ -225,15 +229,49 @@ def ready(ctx) -> None:
 def import_cmd(ctx) -> None:
     from ..services import beads
 
-    counts = beads.import_backup(ctx.town, ctx.args.path)
-    ctx.emit(counts, "imported " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    if ctx.args.dry_run:
+        plan = beads.import_backup(ctx.town, ctx.args.path, dry_run=True)
+        ctx.emit(plan, lambda: _plan_text(plan))
+        return
+    counts = dict(beads.import_backup(ctx.town, ctx.args.path))
+    left = counts.pop("left_alone")
+    ctx.emit(
+        {**counts, "left_alone": left},
+        "imported "
+        + ", ".join(f"{n} {t}" for t, n in counts.items())
+        + (f"; {left} issues not in the file left as they were" if left else ""),
+    )
+
+
+def _plan_text(plan: dict[str, Any]) -> str:
+    def ids(found: list[str]) -> str:
+        shown = ", ".join(_shown(i) for i in found[:10])
+        return f": {shown}" + (f" (+{len(found) - 10} more)" if len(found) > 10 else "") if found else ""
+
+    return "\n".join(
+        [
+            f"would add {len(plan['new'])} issues{ids(plan['new'])}",
+            f"would update {len(plan['changed'])} issues{ids(plan['changed'])}",
+            f"{plan['unchanged']} unchanged; {plan['left_alone']} not in the file left as they are",
+            f"labels +{plan['labels_added']} -{plan['labels_removed']}, "
+            f"dependencies +{plan['dependencies_added']} -{plan['dependencies_removed']}, "
+            f"comments +{plan['comments']}, events +{plan['events']}",
+            "nothing written (dry run)",
+        ]
+    )
 
 
 def export_cmd(ctx) -> None:
     from ..services import beads
 
-    counts = beads.export_backup(ctx.town, ctx.args.dir)
-    ctx.emit(counts, f"exported to {ctx.args.dir}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    counts = beads.export_backup(ctx.town, ctx.args.dir, ctx.args.form)
+    wisps = counts.pop("wisps")
+    ctx.emit(
+        {**counts, "wisps": wisps},
+        f"exported to {ctx.args.dir}: "
+        + ", ".join(f"{n} {t}" for t, n in counts.items())
+        + (f" ({wisps} of the issues are wisps)" if wisps else ""),
+    )
 
 
 def history(ctx) -> None:

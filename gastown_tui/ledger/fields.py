@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import re
 from typing import Any
@@ -113,6 +114,14 @@ def parse_stamp(text: str | None) -> _dt.datetime | None:
     except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=_dt.UTC)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def instant(text: str | None) -> float:
+    """A stored time as seconds since the epoch, for ordering: offsets and precision compared as
+    the instants they are (unreadable or empty: before everything)."""
+    when = parse_stamp(text) if text else None
+    return when.timestamp() if when else float("-inf")
 
 
 def clean_field(column: str, value):

@@ -223,4 +223,4 @@ class Session:
         return tuple(dict.fromkeys((*fields.BUILTIN_TYPES, *fields.GASTOWN_TYPES, *custom)))
 
     def lease_holder(self, name: str) -> Row | None:
-        return self.row("SELECT name, holder, expires_at FROM leases WHERE name = ?", (name,))
+        return self.row("SELECT name, holder, expires_at FROM gt_leases WHERE name = ?", (name,))

@@ -106,6 +106,8 @@ def _types(dialect: str) -> dict[str, str]:
             "ts": "VARCHAR(32)",
             "autoid": "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
             "name": "VARCHAR(255) NOT NULL",
+            "tag": "VARCHAR(32) NOT NULL",
+            "rkey": "VARCHAR(600) NOT NULL",
         }
     return {
         "key": "TEXT NOT NULL PRIMARY KEY",
@@ -117,6 +119,8 @@ def _types(dialect: str) -> dict[str, str]:
         "ts": "TEXT",
         "autoid": "INTEGER PRIMARY KEY AUTOINCREMENT",
         "name": "TEXT NOT NULL",
+        "tag": "TEXT NOT NULL",
+        "rkey": "TEXT NOT NULL",
     }
 
 
@@ -141,9 +145,14 @@ def create_statements(dialect: str) -> list[str]:
   actor {t["text"]}, old_value {t["longtext"]}, new_value {t["longtext"]},
   comment {t["longtext"]}, created_at {t["ts"]}){tail}""",
         f"CREATE TABLE IF NOT EXISTS config (`key` {t['key']}, value {t['longtext']}){tail}",
+        # Tables of this project beyond beads' own carry the gt_ prefix.
         # One row per lease (e.g. "refinery:gastown"): who holds it and until when.
-        f"""CREATE TABLE IF NOT EXISTS leases (
+        f"""CREATE TABLE IF NOT EXISTS gt_leases (
   name {t["key"]}, holder {t["text"]}, expires_at {t["ts"]}){tail}""",
+        # What an imported record held beyond the columns (see ledger/shapes.py), so an export
+        # gives it back: one JSON object per record, keyed by table and the record's key.
+        f"""CREATE TABLE IF NOT EXISTS gt_extras (
+  tbl {t["tag"]}, rkey {t["rkey"]}, body {t["longtext"]}, PRIMARY KEY (tbl, rkey)){tail}""",
     ]
     indexes = [
         ("idx_issues_status", "issues", "status"),

@@ -287,15 +287,17 @@ def comment(town: Town, bead_id: str, text: str) -> int:
 
 
 # -- backups -----------------------------------------------------------------------------------
-def import_backup(town: Town, path: str) -> dict[str, int]:
-    """Load a beads backup folder or an issues.jsonl export; rows imported per table."""
+def import_backup(town: Town, path: str, dry_run: bool = False) -> dict[str, Any]:
+    """Load a beads backup folder or an issues.jsonl export as a mirror; rows imported per table
+    (with ``dry_run``: what would change, nothing written)."""
     from ..ledger.transfer import import_backup as load
 
-    return load(town.ledger, path)
+    return load(town.ledger, path, dry_run=dry_run)
 
 
-def export_backup(town: Town, directory: str) -> dict[str, int]:
-    """Write the ledger as a beads backup folder; rows written per table."""
-    from ..ledger.transfer import export_backup as dump
+def export_backup(town: Town, target: str, form: str = "folder") -> dict[str, int]:
+    """Write the ledger as a beads backup folder, or (``form="jsonl"``) one issues.jsonl file."""
+    from ..ledger.export import export_backup as folder
+    from ..ledger.export import export_jsonl
 
-    return dump(town.ledger, directory)
+    return (export_jsonl if form == "jsonl" else folder)(town.ledger, target)
