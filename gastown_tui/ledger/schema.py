@@ -103,7 +103,7 @@ def _types(dialect: str) -> dict[str, str]:
             "longtext": "LONGTEXT",
             "int": "BIGINT",
             "real": "DOUBLE",
-            "ts": "VARCHAR(32)",
+            "ts": "VARCHAR(40)",
             "autoid": "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
             "name": "VARCHAR(255) NOT NULL",
             "tag": "VARCHAR(32) NOT NULL",
