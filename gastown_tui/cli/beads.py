@@ -31,7 +31,7 @@ def register(sub, common) -> None:
     p.add_argument("--type", dest="issue_type")
     p.add_argument("--label", action="append", default=[])
     p.add_argument("--assignee")
-    p.add_argument("--all", action="store_true", help="include closed beads")
+    p.add_argument("--all", action="store_true", help="include closed and deleted (tombstone) beads")
     p.add_argument("--limit", type=int)
 
     p = add_verb(bead, common, "update", update, "change fields of a bead")
@@ -126,14 +126,14 @@ def show(ctx) -> None:
             + (f"  assignee {_shown(b.assignee)}" if b.assignee else ""),
             f"  created {_shown(b.created_at)} by {_shown(b.created_by)}  updated {_shown(b.updated_at)}",
         ]
+        if b.deleted:
+            lines.append(_deleted_line(b.extras or {}))
         if b.closed_at:
             lines.append(f"  closed {_shown(b.closed_at)}: {_shown(b.close_reason or '', multiline=True)}")
         if b.labels:
             lines.append("  labels: " + ", ".join(_shown(label) for label in b.labels))
-        for d in b.dependencies or ():
-            lines.append(f"  {_shown(d.type)} → {_shown(d.depends_on_id)}")
-        for d in b.dependents or ():
-            lines.append(f"  {_shown(d.type)} ← {_shown(d.issue_id)}")
+        lines += [f"  {_edge(d.type, True)} {_shown(d.depends_on_id)}" for d in b.dependencies or ()]
+        lines += [f"  {_edge(d.type, False)} {_shown(d.issue_id)}" for d in b.dependents or ()]
         if b.description:
             lines += ["", _shown(b.description, multiline=True)]
         for c in b.comments or ():
@@ -141,6 +141,35 @@ def show(ctx) -> None:
         return "\n".join(lines)
 
     ctx.emit(bead.as_json(), text)
+
+
+# How an edge reads from the bead shown: (it depends on the other, the other depends on it).
+_EDGES = {
+    "blocks": ("blocked by", "blocks"),
+    "parent-child": ("child of", "parent of"),
+    "tracks": ("tracks", "tracked by"),
+}
+
+
+def _edge(dep_type: str, outgoing: bool) -> str:
+    words = _EDGES.get(dep_type)
+    if words:
+        return words[0 if outgoing else 1]
+    return f"depends on ({_shown(dep_type)})" if outgoing else f"needed by ({_shown(dep_type)})"
+
+
+def _deleted_line(extras: dict[str, Any]) -> str:
+    def part(key: str, text: str) -> str:
+        value = extras.get(key)
+        return text.format(_shown(str(value))) if value not in (None, "") else ""
+
+    return (
+        "  DELETED (tombstone)"
+        + part("deleted_at", " at {}")
+        + part("deleted_by", " by {}")
+        + part("delete_reason", ": {}")
+        + part("original_type", " (was a {})")
+    )
 
 
 def list_beads(ctx) -> None:
@@ -156,6 +185,7 @@ def list_beads(ctx) -> None:
         labels=a.label,
         assignee=a.assignee,
         include_closed=a.all,
+        include_deleted=a.all,
         limit=a.limit,
     )
     ctx.emit([b.as_json() for b in found], lambda: "\n".join(_line(b) for b in found) or "no beads")

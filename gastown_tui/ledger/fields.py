@@ -24,6 +24,11 @@ STATUSES = (
     "staged_warnings",
 )
 
+# A deleted bead, as beads before v0.50 kept them (with deleted_at/by, delete_reason, original_type).
+TOMBSTONE = "tombstone"
+# SQL condition on ``status``: neither closed nor deleted (what lists and discovery show).
+LIVE = "status NOT IN ('closed', 'tombstone')"
+
 BUILTIN_TYPES = (
     "task",
     "bug",

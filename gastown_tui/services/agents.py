@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .. import addresses
 from ..fieldlines import find_fields
+from ..ledger.fields import LIVE
 
 ROLE_ORDER = ("witness", "refinery", "polecat", "crew")
 _IS = "(issues.issue_type = ? OR EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = issues.id AND l.label = ?))"
@@ -31,9 +32,7 @@ class Agent:
 
 
 def _kind_rows(session, kind: str, columns: str = "id, title, description") -> list:
-    return session.rows(
-        f"SELECT {columns} FROM issues WHERE {_IS} AND status <> 'closed' ORDER BY id", (kind, f"gt:{kind}")
-    )
+    return session.rows(f"SELECT {columns} FROM issues WHERE {_IS} AND {LIVE} ORDER BY id", (kind, f"gt:{kind}"))
 
 
 def read_rig_prefixes(session) -> dict[str, str]:

@@ -38,7 +38,7 @@ def read_polecats(
     starts = [f"{c.prefix}-{c.name}-polecat-" for c in configs]
     owners = [f"{c.name}/polecats/" for c in configs]
     agents = session.rows(
-        "SELECT id, description, updated_at FROM issues WHERE issue_type = 'agent'"
+        "SELECT id, description, updated_at FROM issues WHERE issue_type = 'agent' AND status <> 'tombstone'"
         f" AND ({' OR '.join(['id LIKE ?'] * len(starts))}) ORDER BY id",
         [start + "%" for start in starts],
     )
