@@ -188,7 +188,8 @@ def list_beads(ctx) -> None:
         include_deleted=a.all,
         limit=a.limit,
     )
-    ctx.emit([b.as_json() for b in found], lambda: "\n".join(_line(b) for b in found) or "no beads")
+    data = [b.as_json() for b in found] if ctx.json else None  # 6,000 beads: only build what is printed
+    ctx.emit(data, lambda: "\n".join(_line(b) for b in found) or "no beads")
 
 
 def update(ctx) -> None:

@@ -32,6 +32,8 @@ _REQUIRED = {
     "events": ("issue_id", "event_type"),
     "config": ("key", "value"),
 }
+_KINDS = {name: kind for name, kind, _ in ISSUE_COLUMNS}
+_TEXT_KINDS = frozenset(("key", "text", "longtext", "short", "ts"))
 _TYPED_TARGETS = ("depends_on_issue_id", "depends_on_wisp_id", "depends_on_external")
 
 
@@ -148,16 +150,16 @@ def _check(table: str, record: Record) -> None:
 def _check_values(table: str, values: dict[str, Any], line: Line) -> None:
     if table == "issues":
         _check_id("id", values["id"], line)
-        for column, kind, _ in ISSUE_COLUMNS[1:]:
-            value = values.get(column)
-            if value is None:
+        for column, value in values.items():
+            kind = _KINDS[column]
+            if value is None or (kind in _TEXT_KINDS and isinstance(value, str) and kind != "ts"):
                 continue
             key = "timeout" if column == "timeout_ns" and "timeout" in line.record else column
             if kind == "int" and (not isinstance(value, int) or isinstance(value, bool)):
                 raise line.fail(f"{key} {term(value)} is not a whole number", key)
             if kind == "real" and (not isinstance(value, int | float) or isinstance(value, bool)):
                 raise line.fail(f"{key} {term(value)} is not a number", key)
-            if kind in ("text", "longtext", "short", "ts") and not isinstance(value, str):
+            if kind in _TEXT_KINDS and not isinstance(value, str):
                 raise line.fail(f"{key} {term(value)} is not a string", key)
             if kind == "ts" and value:
                 _check_time(column, value, line)

@@ -56,6 +56,9 @@ _NOT_COLUMNS = frozenset((*NESTED, *DERIVED))
 _FILE_ISSUE_KEYS = (*_KEYS["issues", FILE], *NESTED, *DERIVED)
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 @dataclass
 class Extra:
     fields: dict[str, Any] = field(default_factory=dict)
@@ -66,13 +69,18 @@ class Extra:
         return bool(self.fields or self.absent or self.flipped)
 
     def dumps(self) -> str:
-        body = {k: v for k, v in (("fields", self.fields), ("absent", self.absent), ("flipped", self.flipped)) if v}
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        """JSON; key lists as one space-separated text (keys hold no spaces), cheap for 6,000 records."""
+        body: dict[str, Any] = {"fields": self.fields} if self.fields else {}
+        if self.absent:
+            body["absent"] = " ".join(self.absent)
+        if self.flipped:
+            body["flipped"] = " ".join(self.flipped)
+        return _ENCODE(body)
 
     @classmethod
     def loads(cls, text: str | None) -> Extra:
         body = json.loads(text) if text else {}
-        return cls(body.get("fields", {}), body.get("absent", []), body.get("flipped", []))
+        return cls(body.get("fields", {}), body.get("absent", "").split(), body.get("flipped", "").split())
 
 
 def record_key(table: str, row: Mapping[str, Any]) -> str:
@@ -103,7 +111,7 @@ def split(table: str, record: Mapping[str, Any], shape: str) -> tuple[dict[str, 
             if isinstance(value, str) == (shape == FILE):
                 extra.flipped.append(key)
             if not isinstance(value, str):
-                value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+                value = _ENCODE(value)
         values[column] = value
     known = _FILE_ISSUE_KEYS if (table, shape) == ("issues", FILE) else keys
     extra.absent = [k for k in known if k not in record]

@@ -94,7 +94,7 @@ def plan(session: Session, backup: Backup) -> dict[str, Any]:
 
 def _row(table: str, values: dict[str, Any]) -> list[Any]:
     if table == "issues":
-        return [values.get(c, ISSUE_DEFAULTS[c]) for c in ISSUE_FIELDS]
+        return [values.get(c, default) for c, default in ISSUE_DEFAULTS.items()]
     return [values.get(c) for c in TABLE_COLUMNS[table]]
 
 
