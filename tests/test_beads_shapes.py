@@ -111,3 +111,10 @@ def test_bad_lines_say_where_in_json_terms_and_import_nothing(ledger, tmp_path, 
     with pytest.raises(InvalidInput, match=message.replace(":1:", ":2:", 1)):
         import_backup(ledger, str(bad))
     assert ledger.find("bd-0") is None
+
+
+def test_a_flag_that_is_neither_boolean_nor_number_is_refused_in_json_terms(ledger, tmp_path):
+    bad = tmp_path / "x.jsonl"
+    bad.write_text('{"id": "bd-1", "title": "x", "pinned": "yes"}\n')
+    with pytest.raises(InvalidInput, match=r'x\.jsonl:1:30: pinned "yes" is not a whole number'):
+        import_backup(ledger, str(bad))

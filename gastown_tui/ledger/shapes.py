@@ -33,6 +33,7 @@ from .schema import (
 FOLDER, FILE = "folder", "file"
 FLAGS = frozenset(("ephemeral", "pinned", "is_template", "crystallizes"))
 JSON_TEXT = frozenset(("metadata", "waiters"))
+_SPECIAL = FLAGS | JSON_TEXT
 NESTED = ("labels", "dependencies", "comments")
 DERIVED = ("dependency_count", "dependent_count", "comment_count")
 # Keys that beads writes even when empty (no ``omitempty`` in its issue JSON).
@@ -103,11 +104,17 @@ def split(table: str, record: Mapping[str, Any], shape: str) -> tuple[dict[str, 
             if not (table == "issues" and shape == FILE and key in _NOT_COLUMNS):
                 extra.fields[key] = value
             continue
-        if column in FLAGS and value is not None:
+        if column not in _SPECIAL or value is None:
+            values[column] = value
+            continue
+        if column in FLAGS:
+            if not isinstance(value, int):  # bool is an int; anything else is for the checks to refuse
+                values[column] = value
+                continue
             if isinstance(value, bool) != (shape == FILE):
                 extra.flipped.append(key)
             value = int(value)
-        elif column in JSON_TEXT and value is not None:
+        else:
             if isinstance(value, str) == (shape == FILE):
                 extra.flipped.append(key)
             if not isinstance(value, str):

@@ -18,7 +18,7 @@ from .backup import FOLDER_FILES, HEADER, Backup, Record
 from .fields import instant
 from .ledger import Ledger
 from .reads import Session
-from .schema import ISSUE_DEFAULTS, ISSUE_FIELDS
+from .schema import DEPENDENCY_FIELDS, ISSUE_DEFAULTS, ISSUE_FIELDS
 from .shapes import FOLDER, TABLE_COLUMNS, record_key
 from .writes import Tx
 
@@ -34,16 +34,22 @@ def import_backup(ledger: Ledger, path: str, actor: str | None = None, dry_run: 
 
     def load(tx: Tx) -> dict[str, Any]:
         ids = [r.values["id"] for r in backup.tables["issues"]]
-        known = len(_existing(tx, ids))
-        left_alone = int(tx.scalar("SELECT COUNT(*) FROM issues") or 0) - known
-        _clear(tx, ids)
+        current = tx.get_many(ids)
+        left_alone = int(tx.scalar("SELECT COUNT(*) FROM issues") or 0) - len(current)
+        same = _unchanged(tx, backup, current)
+        dirty = [i for i in ids if i not in same]
+        _clear(tx, dirty)
         counts: dict[str, Any] = {}
         for table, columns in TABLE_COLUMNS.items():
             records = backup.tables[table]
+            counts[table] = len(records)
             if table in ("comments", "events"):
                 records = _number(tx, table, _fresh(tx, table, records))
+                counts[table] = len(records)
                 rows = [[r.values.get(c) for c in columns] for r in records]
             else:
+                owner = "id" if table == "issues" else "issue_id"
+                records = [r for r in records if r.values.get(owner) not in same]
                 rows = [_row(table, r.values) for r in records]
             _insert(tx, table, columns, rows)
             _insert(
@@ -52,7 +58,6 @@ def import_backup(ledger: Ledger, path: str, actor: str | None = None, dry_run: 
                 ("tbl", "rkey", "body"),
                 [[table, record_key(table, r.values), r.extra.dumps()] for r in records if r.extra],
             )
-            counts[table] = len(records)
         _keep_files(tx, backup)
         counts["left_alone"] = left_alone
         tx.touched.append(f"import of {os.path.basename(os.path.normpath(path))}")
@@ -63,15 +68,10 @@ def import_backup(ledger: Ledger, path: str, actor: str | None = None, dry_run: 
 
 def plan(session: Session, backup: Backup) -> dict[str, Any]:
     """What importing ``backup`` would change, without changing it."""
-    records = backup.tables["issues"]
-    ids = [r.values["id"] for r in records]
+    ids = [r.values["id"] for r in backup.tables["issues"]]
     current = session.get_many(ids)
-    changed = [
-        r.values["id"]
-        for r in records
-        if r.values["id"] in current
-        and [_plain(current[r.values["id"]][c]) for c in ISSUE_FIELDS] != _row("issues", r.values)
-    ]
+    same = _unchanged(session, backup, current)
+    changed = [i for i in ids if i in current and i not in same]
     new_labels = {(r.values["issue_id"], r.values["label"]) for r in backup.tables["labels"]}
     old_labels = {(i, label) for i, labels in session.labels_for(ids).items() for label in labels}
     new_deps = {
@@ -92,6 +92,52 @@ def plan(session: Session, backup: Backup) -> dict[str, Any]:
     }
 
 
+def _unchanged(session: Session, backup: Backup, current: dict[str, dict[str, Any]]) -> set[str]:
+    """Issues of the file the ledger already holds exactly as the file says (row, kept extras,
+    labels, dependencies): a re-import leaves them be, so importing the same file again is cheap."""
+    if not current:
+        return set()
+    wanted = list(current)
+    kept = _kept(session, "issues", wanted)
+    kept_deps = {k: v for k, v in _kept(session, "dependencies").items() if k.split("\n", 1)[0] in current}
+    labels_now = session.labels_for(wanted)
+    deps_now: dict[str, list[tuple]] = {}
+    for d in sorted(_dependencies(session, wanted, "*"), key=lambda d: d["depends_on_id"]):
+        key = record_key("dependencies", d)
+        deps_now.setdefault(d["issue_id"], []).append((*(d[c] for c in DEPENDENCY_FIELDS), kept_deps.get(key, "")))
+    labels_file: dict[str, list[str]] = {}
+    for r in backup.tables["labels"]:
+        labels_file.setdefault(r.values["issue_id"], []).append(r.values["label"])
+    deps_file: dict[str, list[tuple]] = {}
+    for r in sorted(backup.tables["dependencies"], key=lambda r: r.values["depends_on_id"]):
+        body = r.extra.dumps() if r.extra else ""
+        deps_file.setdefault(r.values["issue_id"], []).append((*_row("dependencies", r.values), body))
+    same = set()
+    for r in backup.tables["issues"]:
+        bead = r.values["id"]
+        row = current.get(bead)
+        if (
+            row is not None
+            and [_plain(row[c]) for c in ISSUE_FIELDS] == _row("issues", r.values)
+            and kept.get(bead, "") == (r.extra.dumps() if r.extra else "")
+            and labels_now.get(bead, []) == sorted(labels_file.get(bead, []))
+            and deps_now.get(bead, []) == deps_file.get(bead, [])
+        ):
+            same.add(bead)
+    return same
+
+
+def _kept(session: Session, table: str, keys: list[str] | None = None) -> dict[str, str]:
+    """``gt_extras`` bodies of ``table`` by record key (of ``keys`` only, when given)."""
+    if keys is None:
+        return {r["rkey"]: r["body"] for r in session.rows("SELECT rkey, body FROM gt_extras WHERE tbl = ?", (table,))}
+    found: dict[str, str] = {}
+    for chunk, marks in _chunks(keys):
+        sql = f"SELECT rkey, body FROM gt_extras WHERE tbl = ? AND rkey IN ({marks})"
+        found.update((r["rkey"], r["body"]) for r in session.rows(sql, [table, *chunk]))
+    return found
+
+
 def _row(table: str, values: dict[str, Any]) -> list[Any]:
     if table == "issues":
         return [values.get(c, default) for c, default in ISSUE_DEFAULTS.items()]
@@ -110,19 +156,12 @@ def _chunks(items: list[str]) -> Iterable[tuple[list[str], str]]:
         yield chunk, ", ".join("?" * len(chunk))
 
 
-def _existing(session: Session, ids: list[str]) -> set[str]:
-    found: set[str] = set()
-    for chunk, marks in _chunks(ids):
-        found.update(r["id"] for r in session.rows(f"SELECT id FROM issues WHERE id IN ({marks})", chunk))
-    return found
-
-
-def _dependencies(session: Session, ids: list[str]) -> list[dict[str, Any]]:
+def _dependencies(
+    session: Session, ids: list[str], columns: str = "issue_id, depends_on_id, type"
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for chunk, marks in _chunks(ids):
-        rows += session.rows(
-            f"SELECT issue_id, depends_on_id, type FROM dependencies WHERE issue_id IN ({marks})", chunk
-        )
+        rows += session.rows(f"SELECT {columns} FROM dependencies WHERE issue_id IN ({marks})", chunk)
     return rows
 
 
