@@ -107,3 +107,15 @@ def test_reimport_mirrors_the_newer_file_and_dry_run_writes_nothing(town, gt, tm
         assert gt("bead", "show", "bd-m2", "--json").json()["priority"] == 0
         assert gt("bead", "show", "bd-m3", "--json").json()["title"] == "bd-m3"
         gt("import", newer)
+
+
+def test_gt_export_writes_the_single_file_shape_and_counts_wisps(town, gt, tmp_path):
+    gt("import", str(SHAPES / "single-v1.0.0.jsonl"))
+    out = tmp_path / "issues.jsonl"
+    done = gt("export", str(out), "--format", "jsonl")
+    assert done.code == 0, done.err
+    assert "4 issues" in done.out and "(1 of the issues are wisps)" in done.out
+    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    assert "gt-wisp-q1" in ids and len(ids) == 4
+    refused = gt("export", str(tmp_path), "--format", "jsonl")
+    assert refused.code != 0 and "is a folder" in refused.err
