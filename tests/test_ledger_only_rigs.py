@@ -83,3 +83,10 @@ async def test_the_tui_marks_absent_rigs_and_their_queue(town, tmp_path):
         assert "gt-h00k" in text
         queue = app.screen.query_one(MergeQueueTable)
         assert "1 read-only (rig not on this machine" in str(queue.border_subtitle)
+
+
+def test_the_header_says_no_rig_is_on_this_machine_not_that_there_are_none():
+    from gastown_tui.services.daemon import DaemonStatus
+    from gastown_tui.tui.screens.town import _daemon_state
+
+    assert _daemon_state(DaemonStatus(passes=1)) == "idle (no rigs on this machine)"
