@@ -119,3 +119,32 @@ def test_gt_export_writes_the_single_file_shape_and_counts_wisps(town, gt, tmp_p
     assert "gt-wisp-q1" in ids and len(ids) == 4
     refused = gt("export", str(tmp_path), "--format", "jsonl")
     assert refused.code != 0 and "is a folder" in refused.err
+
+
+def test_convoys_and_the_merge_queue_order_by_instant(town, tmp_path):
+    from gastown_tui.services import convoys, refinery
+
+    mr = (
+        "branch: b/{0}\ntarget: main\nsource_issue: bd-{0}\nrig: gastown\ncommit_sha: abc\nworker: gastown/polecats/nux"
+    )
+    records = [
+        _bead("hq-cv-west", issue_type="convoy", labels=["gt:convoy"], created_at="2026-01-01T10:00:00-08:00"),
+        _bead("hq-cv-east", issue_type="convoy", labels=["gt:convoy"], created_at="2026-01-01T12:00:00+01:00"),
+        _bead(
+            "bd-mr-west",
+            labels=["gt:merge-request"],
+            description=mr.format("w"),
+            created_at="2026-01-01T10:00:00-08:00",
+        ),
+        _bead(
+            "bd-mr-east",
+            labels=["gt:merge-request"],
+            description=mr.format("e"),
+            created_at="2026-01-01T12:00:00+01:00",
+        ),
+    ]
+    from gastown_tui.ledger.transfer import import_backup
+
+    import_backup(town.ledger, _write(tmp_path / "t.jsonl", records))
+    assert [c.id for c in convoys.listing(town)] == ["hq-cv-east", "hq-cv-west"]
+    assert [m.id for m in town.ledger.read(refinery.read_queue)] == ["bd-mr-east", "bd-mr-west"]
