@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -106,16 +107,26 @@ def bench_big_export(tmp: str) -> None:
     town = install(os.path.join(tmp, "bigtown"))
     source = Path(tmp) / "big.jsonl"
     big_export(source)
-    start = time.perf_counter()
+    # Wall time, and CPU time beside it: on a loaded machine the wall clock also counts waiting.
+    start, cpu = time.perf_counter(), time.process_time()
     counts = import_backup(town.ledger, str(source))
-    took = time.perf_counter() - start
-    print(f"[doltlite] import of a {counts['issues']}-bead single-file export: {took:.2f} s   (goal ≤ 1.5 s)")
-    start = time.perf_counter()
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(
+        f"[doltlite] import of a {counts['issues']}-bead single-file export: {wall:.2f} s (cpu {cpu:.2f} s)   (goal ≤ 1.5 s)"
+    )
+    start, cpu = time.perf_counter(), time.process_time()
     export_jsonl(town.ledger, str(Path(tmp) / "out.jsonl"))
-    print(f"[doltlite] export of it as one issues.jsonl:          {time.perf_counter() - start:.2f} s   (goal ≤ 1.5 s)")
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(f"[doltlite] export of it as one issues.jsonl: {wall:.2f} s (cpu {cpu:.2f} s)   (goal ≤ 1.5 s)")
     env = {**os.environ, "GT_TOWN": str(town.root)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     listing = timed(lambda: subprocess.run([GT, "bead", "list"], env=env, check=True, stdout=subprocess.DEVNULL), 10)
-    print(f"[doltlite] gt bead list on it, cold (a new process each): {summary(listing)}   (goal ≤ 150 ms)")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    child_cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 100  # ms per run
+    print(
+        f"[doltlite] gt bead list on it, cold (a new process each): {summary(listing)}, cpu {child_cpu:.0f} ms/run"
+        "   (goal ≤ 150 ms)"
+    )
 
 
 def main() -> None:

@@ -124,13 +124,16 @@ class Session:
                 " AND d.depends_on_id = ? AND d.type = 'parent-child')"
             )
             params.append(parent)
-        sql = f"SELECT {_ISSUE_COLS} FROM issues"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        condition = (" WHERE " + " AND ".join(where)) if where else ""
         if order == "id":
-            return self.rows(sql + " ORDER BY id" + (f" LIMIT {int(limit)}" if limit else ""), params)
-        rows = _in_time_order(self.rows(sql, params), order)
-        return rows[: int(limit)] if limit else rows
+            sql = f"SELECT {_ISSUE_COLS} FROM issues{condition} ORDER BY id" + (f" LIMIT {int(limit)}" if limit else "")
+            return self.rows(sql, params)
+        # Times are compared as instants, in Python: first on the few columns that order, then
+        # the whole rows of those kept (a --limit reads only its own).
+        keys = self.rows(f"SELECT id, priority, created_at, updated_at FROM issues{condition}", params)
+        wanted = [r["id"] for r in _in_time_order(keys, order)][: int(limit) if limit else None]
+        found = self.get_many(wanted)
+        return [found[bead_id] for bead_id in wanted]
 
     def ready(
         self, *, issue_type: str | None = None, parent: str | None = None, id_prefix: str | None = None
