@@ -84,6 +84,7 @@ class Backend:
     dialect = ""
     is_dolt = False
     insert_ignore = ""
+    tables_sql = ""  # the names among {marks} that are tables of this database
     commit_sql = ""
 
     def __init__(self, url: LedgerURL):
@@ -129,6 +130,20 @@ class Backend:
             cur.execute(stmt)
         conn.commit()
 
+    def ensure_project_tables(self, conn) -> None:
+        """A ledger made before one of this project's own tables existed gets it when first opened
+        (beads' tables are never altered; a database without an ``issues`` table is left alone)."""
+        wanted = ("issues", *schema.project_tables(self.dialect))
+        marks = ", ".join("?" * len(wanted))
+        cur = conn.cursor()
+        cur.execute(self.sql(self.tables_sql.format(marks=marks)), wanted)
+        found = {row[0] for row in cur.fetchall()}
+        conn.commit()
+        if "issues" in found and len(found) < len(wanted):
+            for stmt in schema.project_statements(self.dialect):
+                cur.execute(stmt)
+            conn.commit()
+
 
 def _nothing_to_commit(exc: Exception) -> bool:
     """A write unit that changed no row (e.g. re-adding a label) makes no Dolt commit."""
@@ -146,6 +161,7 @@ class DoltliteBackend(Backend):
     dialect = "sqlite"
     is_dolt = True
     insert_ignore = "INSERT OR IGNORE"
+    tables_sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({marks})"
     commit_sql = "SELECT dolt_commit('-A', '-m', ?, '--author', ?)"
 
     def connect(self, create: bool = False):
@@ -243,6 +259,9 @@ class MysqlBackend(Backend):
 
     dialect = "mysql"
     insert_ignore = "INSERT IGNORE"
+    tables_sql = (
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN ({marks})"
+    )
     commit_sql = "CALL DOLT_COMMIT('-A', '-m', ?, '--author', ?)"
 
     def __init__(self, url: LedgerURL):
@@ -314,9 +333,6 @@ class MysqlBackend(Backend):
     def create_schema(self, conn) -> None:
         super().create_schema(conn)
         cur = conn.cursor()
-        cur.execute("CREATE TABLE IF NOT EXISTS write_lock (id INT PRIMARY KEY) ENGINE=InnoDB")
-        cur.execute("INSERT IGNORE INTO write_lock VALUES (1)")
-        conn.commit()
         if self.is_dolt:
             cur.execute("CALL DOLT_COMMIT('-A', '-m', 'gt install: ledger schema', '--allow-empty')")
 
@@ -324,7 +340,7 @@ class MysqlBackend(Backend):
         # One writer at a time: event ids then become visible in the order they were
         # assigned, so followers of the events feed never skip a row.
         cur.execute("START TRANSACTION")
-        cur.execute("SELECT id FROM write_lock WHERE id = 1 FOR UPDATE")
+        cur.execute("SELECT id FROM gt_write_lock WHERE id = 1 FOR UPDATE")
 
     def begin_read(self, cur) -> None:
         cur.execute("START TRANSACTION READ ONLY")

@@ -124,6 +124,32 @@ def _types(dialect: str) -> dict[str, str]:
     }
 
 
+def project_tables(dialect: str) -> tuple[str, ...]:
+    """This project's own tables: beyond beads' tables, and named with a ``gt_`` prefix."""
+    return ("gt_leases", "gt_extras", "gt_write_lock") if dialect == "mysql" else ("gt_leases", "gt_extras")
+
+
+def project_statements(dialect: str) -> list[str]:
+    """DDL of ``project_tables`` (idempotent): also run on a ledger made before one of them existed."""
+    t = _types(dialect)
+    tail = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" if dialect == "mysql" else ""
+    stmts = [
+        # One row per lease (e.g. "refinery:gastown"): who holds it and until when.
+        f"""CREATE TABLE IF NOT EXISTS gt_leases (
+  name {t["key"]}, holder {t["text"]}, expires_at {t["ts"]}){tail}""",
+        # What an imported record held beyond the columns (see ledger/shapes.py), so an export
+        # gives it back: one JSON object per record, keyed by table and the record's key.
+        f"""CREATE TABLE IF NOT EXISTS gt_extras (
+  tbl {t["tag"]}, rkey {t["rkey"]}, body {t["longtext"]}, PRIMARY KEY (tbl, rkey)){tail}""",
+    ]
+    if dialect == "mysql":  # the row every write locks first (see MysqlBackend.begin_write)
+        stmts += [
+            "CREATE TABLE IF NOT EXISTS gt_write_lock (id INT PRIMARY KEY) ENGINE=InnoDB",
+            "INSERT IGNORE INTO gt_write_lock VALUES (1)",
+        ]
+    return stmts
+
+
 def create_statements(dialect: str) -> list[str]:
     """DDL for a fresh ledger. Idempotent (IF NOT EXISTS)."""
     t = _types(dialect)
@@ -145,14 +171,7 @@ def create_statements(dialect: str) -> list[str]:
   actor {t["text"]}, old_value {t["longtext"]}, new_value {t["longtext"]},
   comment {t["longtext"]}, created_at {t["ts"]}){tail}""",
         f"CREATE TABLE IF NOT EXISTS config (`key` {t['key']}, value {t['longtext']}){tail}",
-        # Tables of this project beyond beads' own carry the gt_ prefix.
-        # One row per lease (e.g. "refinery:gastown"): who holds it and until when.
-        f"""CREATE TABLE IF NOT EXISTS gt_leases (
-  name {t["key"]}, holder {t["text"]}, expires_at {t["ts"]}){tail}""",
-        # What an imported record held beyond the columns (see ledger/shapes.py), so an export
-        # gives it back: one JSON object per record, keyed by table and the record's key.
-        f"""CREATE TABLE IF NOT EXISTS gt_extras (
-  tbl {t["tag"]}, rkey {t["rkey"]}, body {t["longtext"]}, PRIMARY KEY (tbl, rkey)){tail}""",
+        *project_statements(dialect),
     ]
     indexes = [
         ("idx_issues_status", "issues", "status"),
