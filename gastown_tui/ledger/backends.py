@@ -125,6 +125,7 @@ class Backend:
         return False
 
     def create_schema(self, conn) -> None:
+        self._tables(conn)  # refuses a database bd made before anything is written
         cur = conn.cursor()
         for stmt in schema.create_statements(self.dialect):
             cur.execute(stmt)
@@ -133,16 +134,27 @@ class Backend:
     def ensure_project_tables(self, conn) -> None:
         """A ledger made before one of this project's own tables existed gets it when first opened
         (beads' tables are never altered; a database without an ``issues`` table is left alone)."""
-        wanted = ("issues", *schema.project_tables(self.dialect))
-        marks = ", ".join("?" * len(wanted))
-        cur = conn.cursor()
-        cur.execute(self.sql(self.tables_sql.format(marks=marks)), wanted)
-        found = {row[0] for row in cur.fetchall()}
-        conn.commit()
-        if "issues" in found and len(found) < len(wanted):
+        found = self._tables(conn)
+        if "issues" in found and not found >= set(schema.project_tables(self.dialect)):
+            cur = conn.cursor()
             for stmt in schema.project_statements(self.dialect):
                 cur.execute(stmt)
             conn.commit()
+
+    def _tables(self, conn) -> set[str]:
+        """Which of the tables that matter here the database has; a bd (beads) database is refused."""
+        wanted = ("issues", *schema.project_tables(self.dialect), *schema.BEADS_ONLY_TABLES)
+        cur = conn.cursor()
+        cur.execute(self.sql(self.tables_sql.format(marks=", ".join("?" * len(wanted)))), wanted)
+        found = {row[0] for row in cur.fetchall()}
+        conn.commit()
+        if found & set(schema.BEADS_ONLY_TABLES):
+            raise LedgerUnavailable(
+                f"{self.describe()} is a database that bd (beads) made: this ledger cannot use beads' own "
+                "schema in place yet, and it was left unchanged",
+                "export it with: bd export --all -o issues.jsonl, then gt import issues.jsonl into a gt ledger",
+            )
+        return found
 
 
 def _nothing_to_commit(exc: Exception) -> bool:

@@ -124,6 +124,10 @@ def _types(dialect: str) -> dict[str, str]:
     }
 
 
+# Tables every database bd (beads) makes has and this ledger does not: how one is recognised.
+BEADS_ONLY_TABLES = ("schema_migrations", "metadata", "child_counters", "wisps")
+
+
 def project_tables(dialect: str) -> tuple[str, ...]:
     """This project's own tables: beyond beads' tables, and named with a ``gt_`` prefix."""
     return ("gt_leases", "gt_extras", "gt_write_lock") if dialect == "mysql" else ("gt_leases", "gt_extras")
