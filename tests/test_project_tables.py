@@ -88,3 +88,22 @@ def test_a_database_bd_made_is_recognised_and_left_unchanged(tmp_path):
     finally:
         cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
         admin.close()
+
+
+def test_a_value_too_long_for_an_older_mysql_ledger_is_one_clear_error(tmp_path):
+    from conftest import MYSQL, _mysql_admin
+    from gastown_tui.errors import InvalidInput
+
+    name = "gt_old_" + uuid.uuid4().hex[:10]
+    old = Ledger.open(f"{MYSQL}/{name}")
+    try:
+        old.create()
+        old.write("downgrade", lambda tx: tx.execute("ALTER TABLE issues MODIFY updated_at VARCHAR(32)"))
+        with pytest.raises(InvalidInput, match="does not fit ledger"):
+            import_backup(old, str(SHAPES / "single-v0.45.jsonl"))  # has a 35-character time
+        assert old.find("bd-a1") is None
+    finally:
+        old.close()
+        admin = _mysql_admin()
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.close()

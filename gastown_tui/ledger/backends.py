@@ -318,6 +318,11 @@ class MysqlBackend(Backend):
                 f"access denied to ledger {self.describe()} ({text})",
                 "check the user and password in the ledger URL (town.toml's [ledger] url)",
             )
+        if code == 1406:  # e.g. a 35-character RFC 3339 time into a ledger made when times had 32
+            return InvalidInput(
+                f"a value does not fit ledger {self.describe()} ({text}); nothing was written",
+                "shorten it, or move the town to a new ledger: gt export DIR, gt install NEW --ledger URL, gt import DIR",
+            )
         return None
 
     def connect(self, create: bool = False):
