@@ -109,7 +109,7 @@ def export_jsonl(ledger: Ledger, path: str) -> dict[str, int]:
             if table == "dependencies":
                 dependents[row["depends_on_id"]] += 1
     lines: list[str] = [extras["file", HEADER]] if ("file", HEADER) in extras else []
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+    dumps = jsonl.DUMPS
     for row, extra, record in _records("issues", tables["issues"], extras, FILE):
         bead = row["id"]
         for key, items in ((k, nested[k].get(bead, [])) for k in nested):
@@ -129,9 +129,7 @@ def export_jsonl(ledger: Ledger, path: str) -> dict[str, int]:
     lines += [dumps({"_type": "memory", "key": r["key"][len(MEMORY_PREFIX) :], "value": r["value"]}) for r in memories]
 
     def write() -> dict[str, int]:
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-        tmp.replace(target)
+        jsonl.write_lines(target, lines)
         counts = _counts(tables)
         counts["memories"] = len(memories)
         del counts["events"], counts["config"]

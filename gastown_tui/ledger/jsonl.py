@@ -72,10 +72,18 @@ def read(path: Path) -> list[Line]:
     return lines
 
 
-def write(path: Path, records: list[dict[str, Any]], sort_keys: bool = True) -> None:
-    """Write ``records`` one per line, through a temporary file so a failed export leaves no half file."""
+DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
+def write(path: Path, records: list[dict[str, Any]]) -> None:
+    """Write ``records`` one per line, keys sorted (a backup folder's files)."""
+    dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode
+    write_lines(path, [dumps(record) for record in records])
+
+
+def write_lines(path: Path, lines: list[str]) -> None:
+    """Write ``lines`` through a temporary file, so a failed export leaves no half file."""
     tmp = path.with_name(f".{path.name}.tmp")
-    dumps = json.JSONEncoder(sort_keys=sort_keys, ensure_ascii=False, separators=(",", ":"), default=str).encode
     with open(tmp, "w", encoding="utf-8") as fh:
-        fh.writelines(dumps(record) + "\n" for record in records)
+        fh.writelines(line + "\n" for line in lines)
     tmp.replace(path)

@@ -128,10 +128,12 @@ class Session:
         if order == "id":
             sql = f"SELECT {_ISSUE_COLS} FROM issues{condition} ORDER BY id" + (f" LIMIT {int(limit)}" if limit else "")
             return self.rows(sql, params)
-        # Times are compared as instants, in Python: first on the few columns that order, then
-        # the whole rows of those kept (a --limit reads only its own).
+        # Times are compared as instants, in Python; with a limit, first on the few columns that
+        # order, then the whole rows of those kept.
+        if not limit:
+            return _in_time_order(self.rows(f"SELECT {_ISSUE_COLS} FROM issues{condition}", params), order)
         keys = self.rows(f"SELECT id, priority, created_at, updated_at FROM issues{condition}", params)
-        wanted = [r["id"] for r in _in_time_order(keys, order)][: int(limit) if limit else None]
+        wanted = [r["id"] for r in _in_time_order(keys, order)][: int(limit)]
         found = self.get_many(wanted)
         return [found[bead_id] for bead_id in wanted]
 
