@@ -118,3 +118,13 @@ def test_a_flag_that_is_neither_boolean_nor_number_is_refused_in_json_terms(ledg
     bad.write_text('{"id": "bd-1", "title": "x", "pinned": "yes"}\n')
     with pytest.raises(InvalidInput, match=r'x\.jsonl:1:30: pinned "yes" is not a whole number'):
         import_backup(ledger, str(bad))
+
+
+def test_a_backup_state_that_is_not_json_goes_back_as_it_came(ledger, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "issues.jsonl").write_text('{"id": "bd-1", "title": "x"}\n')
+    (folder / "backup_state.json").write_text("not json {")
+    import_backup(ledger, str(folder))
+    export_backup(ledger, str(tmp_path / "out"))
+    assert (tmp_path / "out" / "backup_state.json").read_text() == "not json {"

@@ -83,16 +83,28 @@ def export_backup(ledger: Ledger, directory: str) -> dict[str, int]:
         for table, rows in tables.items():
             jsonl.write(target / f"{table}.jsonl", [r for _, _, r in _records(table, rows, extras, FOLDER)])
         counts = {table: len(rows) for table, rows in tables.items()}
-        kept = extras.get(("file", "backup_state.json"))
-        state = json.loads(kept) if kept else {"last_event_id": last_event_id}
-        if "counts" in state or not kept:
-            state["counts"] = counts
-        (target / "backup_state.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
+        (target / "backup_state.json").write_text(
+            _state(extras.get(("file", "backup_state.json")), counts, last_event_id), encoding="utf-8"
+        )
         if ("file", "manifest.json") in extras:
             (target / "manifest.json").write_text(extras["file", "manifest.json"], encoding="utf-8")
         return _counts(tables)
 
     return _writing(target, write)
+
+
+def _state(kept: str | None, counts: dict[str, int], last_event_id: int) -> str:
+    """``backup_state.json``: the imported one with today's counts, else a new one (kept verbatim
+    when it is not a JSON object)."""
+    try:
+        state = json.loads(kept) if kept else {"last_event_id": last_event_id}
+    except json.JSONDecodeError:
+        return kept or ""
+    if not isinstance(state, dict):
+        return kept or ""
+    if "counts" in state or not kept:
+        state["counts"] = counts
+    return json.dumps(state, indent=2)
 
 
 def export_jsonl(ledger: Ledger, path: str) -> dict[str, int]:
