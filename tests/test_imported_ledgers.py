@@ -148,3 +148,15 @@ def test_convoys_and_the_merge_queue_order_by_instant(town, tmp_path):
     import_backup(town.ledger, _write(tmp_path / "t.jsonl", records))
     assert [c.id for c in convoys.listing(town)] == ["hq-cv-east", "hq-cv-west"]
     assert [m.id for m in town.ledger.read(refinery.read_queue)] == ["bd-mr-east", "bd-mr-west"]
+
+
+def test_a_deleted_blocker_blocks_nothing_and_other_towns_statuses_filter(town, gt, tmp_path):
+    records = [
+        _bead("bd-w1", dependencies=[{"depends_on_id": "bd-gone", "type": "blocks"}]),
+        _bead("bd-gone", status="tombstone"),
+        _bead("bd-t1", status="triage"),
+    ]
+    gt("import", _write(tmp_path / "t.jsonl", records))
+    assert "bd-w1" in [b["id"] for b in gt("bead", "ready", "--json").json()]
+    assert [b["id"] for b in gt("bead", "list", "--status", "triage", "--json").json()] == ["bd-t1"]
+    assert "unknown status" in gt("bead", "list", "--status", "opne").err
