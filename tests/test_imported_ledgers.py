@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gastown_tui.services.addressing import rigs as ledger_rigs
 from gastown_tui.services.agents import read_agents, read_rig_prefixes
+from gastown_tui.services.townview import read_town
 
 SHAPES = Path(__file__).resolve().parent / "fixtures" / "beads-shapes"
 
@@ -45,13 +46,15 @@ def test_deleted_agents_and_rigs_are_not_discovered(town, tmp_path):
             description=f"{agent}\n\nrole_type: polecat\nrig: gastown\nagent_state: spawning",
         ),
         _bead("gt-rig-live", issue_type="rig", title="liverig", description="liverig\n\nprefix: lv"),
+        _bead("gt-rig-gastown", issue_type="rig", title="gastown", description="gastown\n\nprefix: gt"),
     ]
     from gastown_tui.ledger.transfer import import_backup
 
     import_backup(town.ledger, _write(tmp_path / "t.jsonl", records))
-    assert town.ledger.read(read_rig_prefixes) == {"liverig": "lv"}
+    assert town.ledger.read(read_rig_prefixes) == {"liverig": "lv", "gastown": "gt"}
     assert town.ledger.read(read_agents) == []
-    assert town.ledger.read(ledger_rigs) == {"liverig"}
+    assert town.ledger.read(ledger_rigs) == {"liverig", "gastown"}
+    assert read_town(town.ledger, town.root).polecats == ()  # the deleted polecat is no "spawning" one
 
 
 def test_show_says_which_way_a_dependency_points(town, gt):
