@@ -76,6 +76,7 @@ def register(sub, common) -> None:
     p = add_verb(sub, common, "export", export_cmd, "export the ledger as a beads backup folder or issues.jsonl")
     p.add_argument("dir", help="a folder (--format folder) or a file (--format jsonl)")
     p.add_argument("--format", choices=("folder", "jsonl"), default="folder", dest="form")
+    p.add_argument("--no-wisps", action="store_true", help="leave wisps (ephemeral beads) out; they are counted")
     p = add_verb(sub, common, "history", history, "the Dolt commits that touched a bead")
     p.add_argument("id")
 
@@ -295,14 +296,14 @@ def _plan_text(plan: dict[str, Any]) -> str:
 def export_cmd(ctx) -> None:
     from ..services import beads
 
-    counts = beads.export_backup(ctx.town, ctx.args.dir, ctx.args.form)
-    wisps = counts.pop("wisps")
-    ctx.emit(
-        {**counts, "wisps": wisps},
-        f"exported to {ctx.args.dir}: "
-        + ", ".join(f"{n} {t}" for t, n in counts.items())
-        + (f" ({wisps} of the issues are wisps)" if wisps else ""),
-    )
+    counts = beads.export_backup(ctx.town, ctx.args.dir, ctx.args.form, wisps=not ctx.args.no_wisps)
+    shown = {t: n for t, n in counts.items() if t not in ("wisps", "wisps_left_out")}
+    text = f"exported to {ctx.args.dir}: " + ", ".join(f"{n} {t}" for t, n in shown.items())
+    if counts["wisps"]:
+        text += f" ({counts['wisps']} of the issues are wisps)"
+    if counts.get("wisps_left_out"):
+        text += f"\n{counts['wisps_left_out']} wisps left out (--no-wisps); export without it to include them"
+    ctx.emit(counts, text)
 
 
 def history(ctx) -> None:

@@ -1,6 +1,6 @@
 """Export of the ledger in beads' shapes: a backup folder, or a single ``issues.jsonl``.
 
-Every record goes out, wisps included, with what its import kept beyond the columns (see
+Every record goes out, wisps included (unless asked not to), with what its import kept beyond the columns (see
 shapes.py), so a round trip gives back the records it was given. Derived counts
 (``dependency_count`` …) are recomputed.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,26 +31,53 @@ _ORDER = {
 }
 
 
-def _dump(session: Session) -> tuple[dict[str, list[dict[str, Any]]], dict[tuple[str, str], str], int]:
-    tables = {
-        table: session.rows(f"SELECT {', '.join(f'`{c}`' for c in columns)} FROM {table} ORDER BY {_ORDER[table]}")
-        for table, columns in TABLE_COLUMNS.items()
-    }
-    extras = {(r["tbl"], r["rkey"]): r["body"] for r in session.rows("SELECT tbl, rkey, body FROM gt_extras")}
-    return tables, extras, session.last_event_id()
+_WISP = f"{WISP_INFIX}-"
+# The columns naming the beads a row belongs to: a wisp's rows stay behind with it.
+_OWNERS = {"issues": ("id",), "dependencies": ("issue_id", "depends_on_id"), "config": ()}
 
 
-def _records(table: str, rows: list[dict[str, Any]], extras: dict[tuple[str, str], str], shape: str):
-    for row in rows:
-        body = extras.get((table, record_key(table, row)))
-        extra = Extra.loads(body) if body else None
-        yield row, extra, join(table, row, extra, shape)
+@dataclass
+class _Dump:
+    """Every row of every table, with what imports kept beyond the columns."""
+
+    tables: dict[str, list[dict[str, Any]]]
+    extras: dict[tuple[str, str], str]
+    last_event_id: int
+    left_out: int | None = None  # wisps not exported (None: all were)
+
+    def counts(self) -> dict[str, int]:
+        counts = {table: len(rows) for table, rows in self.tables.items()}
+        counts["wisps"] = sum(_WISP in r["id"] for r in self.tables["issues"])
+        if self.left_out is not None:
+            counts["wisps_left_out"] = self.left_out
+        return counts
+
+    def records(self, table: str, shape: str):
+        """Each row of ``table`` with its kept extra and the record an export writes for it."""
+        for row in self.tables[table]:
+            body = self.extras.get((table, record_key(table, row)))
+            extra = Extra.loads(body) if body else None
+            yield row, extra, join(table, row, extra, shape)
 
 
-def _counts(tables: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
-    counts = {table: len(rows) for table, rows in tables.items()}
-    counts["wisps"] = sum(f"{WISP_INFIX}-" in r["id"] for r in tables["issues"])
-    return counts
+def _dump(ledger: Ledger, wisps: bool) -> _Dump:
+    """The ledger in one read (without wisps and the rows that belong to them, unless ``wisps``)."""
+
+    def read(session: Session) -> _Dump:
+        tables = {
+            table: session.rows(f"SELECT {', '.join(f'`{c}`' for c in columns)} FROM {table} ORDER BY {_ORDER[table]}")
+            for table, columns in TABLE_COLUMNS.items()
+        }
+        extras = {(r["tbl"], r["rkey"]): r["body"] for r in session.rows("SELECT tbl, rkey, body FROM gt_extras")}
+        return _Dump(tables, extras, session.last_event_id())
+
+    dump = ledger.read(read)
+    if not wisps:
+        dump.left_out = sum(_WISP in r["id"] for r in dump.tables["issues"])
+        for table, rows in dump.tables.items():
+            owners = _OWNERS.get(table, ("issue_id",))
+            dump.tables[table] = [r for r in rows if not any(_WISP in (r[k] or "") for k in owners)]
+    return dump
 
 
 def _target(path: str, folder: bool) -> Path:
@@ -74,21 +102,20 @@ def _writing(target: Path, write) -> dict[str, int]:
         ) from None
 
 
-def export_backup(ledger: Ledger, directory: str) -> dict[str, int]:
+def export_backup(ledger: Ledger, directory: str, wisps: bool = True) -> dict[str, int]:
     """Write the backup-folder shape: one JSONL file per table, keys sorted."""
     target = _target(directory, folder=True)
-    tables, extras, last_event_id = ledger.read(_dump)
+    dump = _dump(ledger, wisps)
 
     def write() -> dict[str, int]:
-        for table, rows in tables.items():
-            jsonl.write(target / f"{table}.jsonl", [r for _, _, r in _records(table, rows, extras, FOLDER)])
-        counts = {table: len(rows) for table, rows in tables.items()}
-        (target / "backup_state.json").write_text(
-            _state(extras.get(("file", "backup_state.json")), counts, last_event_id), encoding="utf-8"
-        )
-        if ("file", "manifest.json") in extras:
-            (target / "manifest.json").write_text(extras["file", "manifest.json"], encoding="utf-8")
-        return _counts(tables)
+        for table in TABLE_COLUMNS:
+            jsonl.write(target / f"{table}.jsonl", [r for _, _, r in dump.records(table, FOLDER)])
+        counts = {table: len(rows) for table, rows in dump.tables.items()}
+        kept = dump.extras.get(("file", "backup_state.json"))
+        (target / "backup_state.json").write_text(_state(kept, counts, dump.last_event_id), encoding="utf-8")
+        if ("file", "manifest.json") in dump.extras:
+            (target / "manifest.json").write_text(dump.extras["file", "manifest.json"], encoding="utf-8")
+        return dump.counts()
 
     return _writing(target, write)
 
@@ -107,22 +134,23 @@ def _state(kept: str | None, counts: dict[str, int], last_event_id: int) -> str:
     return json.dumps(state, indent=2)
 
 
-def export_jsonl(ledger: Ledger, path: str) -> dict[str, int]:
+def export_jsonl(ledger: Ledger, path: str, wisps: bool = True) -> dict[str, int]:
     """Write beads' single-file shape: one issue per line with its labels, dependencies and
     comments (events have no place in it), then memories (``kv.memory.*`` config) as
     ``_type: memory`` lines and any record kept verbatim from a stream."""
     target = _target(path, folder=False)
-    tables, extras, _ = ledger.read(_dump)
+    dump = _dump(ledger, wisps)
+    tables, extras = dump.tables, dump.extras
     nested: dict[str, dict[str, list[Any]]] = {key: defaultdict(list) for key in ("labels", "dependencies", "comments")}
     dependents: dict[str, int] = defaultdict(int)
     for table in nested:
-        for row, _, record in _records(table, tables[table], extras, FILE):
+        for row, _, record in dump.records(table, FILE):
             nested[table][row["issue_id"]].append(row["label"] if table == "labels" else record)
             if table == "dependencies":
                 dependents[row["depends_on_id"]] += 1
     lines: list[str] = [extras["file", HEADER]] if ("file", HEADER) in extras else []
     dumps = jsonl.DUMPS
-    for row, extra, record in _records("issues", tables["issues"], extras, FILE):
+    for row, extra, record in dump.records("issues", FILE):
         bead = row["id"]
         for key, items in ((k, nested[k].get(bead, [])) for k in nested):
             if items or (extra is not None and not file_keys_absent(extra, key)):
@@ -142,7 +170,7 @@ def export_jsonl(ledger: Ledger, path: str) -> dict[str, int]:
 
     def write() -> dict[str, int]:
         jsonl.write_lines(target, lines)
-        counts = _counts(tables)
+        counts = dump.counts()
         counts["memories"] = len(memories)
         del counts["events"], counts["config"]
         return counts

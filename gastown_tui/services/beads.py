@@ -313,9 +313,10 @@ def import_backup(town: Town, path: str, dry_run: bool = False) -> dict[str, Any
     return load(town.ledger, path, dry_run=dry_run)
 
 
-def export_backup(town: Town, target: str, form: str = "folder") -> dict[str, int]:
-    """Write the ledger as a beads backup folder, or (``form="jsonl"``) one issues.jsonl file."""
+def export_backup(town: Town, target: str, form: str = "folder", wisps: bool = True) -> dict[str, int]:
+    """Write the ledger as a beads backup folder, or (``form="jsonl"``) one issues.jsonl file;
+    wisps too unless ``wisps`` is False."""
     from ..ledger.export import export_backup as folder
     from ..ledger.export import export_jsonl
 
-    return (export_jsonl if form == "jsonl" else folder)(town.ledger, target)
+    return (export_jsonl if form == "jsonl" else folder)(town.ledger, target, wisps=wisps)
