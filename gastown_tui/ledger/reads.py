@@ -148,7 +148,7 @@ class Session:
             "i.status = 'open'",
             "i.is_template = 0",
             f"NOT EXISTS (SELECT 1 FROM dependencies d JOIN issues b ON b.id = d.depends_on_id"
-            f" WHERE d.issue_id = i.id AND d.type IN ({blocking}) AND b.{fields.LIVE})",
+            f" WHERE d.issue_id = i.id AND d.type IN ({blocking}) AND b.status NOT IN ('closed', '{fields.TOMBSTONE}'))",
         ]
         params: list[Any] = []
         if issue_type:
