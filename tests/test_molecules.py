@@ -191,15 +191,20 @@ def test_cli_pour_into_a_rig_uses_its_prefix_and_formulas(town, gt):
     assert poured.json()["steps"][-1]["title"] == "Ship from rig"
 
 
-def test_wisps_never_leave_the_ledger_on_export(town, gt, tmp_path):
+def test_wisps_leave_the_ledger_on_export_only_when_asked(town, gt, tmp_path):
     kept = gt("mol", "pour", "release", "--var", "version=1.0", "--json").json()["id"]
     wisp = gt("mol", "pour", "release", "--var", "version=2.0", "--wisp", "--json").json()
     assert "-wisp-" in wisp["id"] and wisp["ephemeral"] == 1
     assert all(st["ephemeral"] == 1 for st in wisp["steps"])
     assert [st["state"] for st in wisp["steps"]][:2] == ["ready", "blocked"]
 
+    everything = tmp_path / "all"
+    assert gt("export", str(everything)).code == 0  # a backup keeps every bead, wisps too (issue 16)
+    assert wisp["id"] in (everything / "issues.jsonl").read_text()
+
     out = tmp_path / "backup"
-    assert gt("export", str(out)).code == 0
+    done = gt("export", str(out), "--no-wisps")
+    assert done.code == 0 and f"{1 + len(wisp['steps'])} wisps left out (--no-wisps)" in done.out
     issues = [json.loads(line)["id"] for line in (out / "issues.jsonl").read_text().splitlines()]
     deps = [json.loads(line) for line in (out / "dependencies.jsonl").read_text().splitlines()]
     assert kept in issues and f"{kept}.6" in issues

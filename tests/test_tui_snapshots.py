@@ -23,6 +23,10 @@ CAPTURE = "\x1b[1;32m❯\x1b[0m gt hook\n\x1b[33mgt-tui-c\x1b[0m Session cookies
 def app(tmp_path):
     town = install(str(tmp_path / "town"))
     populate(town.ledger)
+    (town.root / "gastown").mkdir()  # the rig is on this machine (its rig.toml is all the panes read)
+    (town.root / "gastown" / "rig.toml").write_text(
+        'name = "gastown"\nprefix = "gt"\nsource = "https://example.com/gastown.git"\n'
+    )
     yield GastownApp(town, clock=frozen_clock, follow=False)
     town.ledger.close()
 

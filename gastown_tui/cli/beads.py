@@ -31,7 +31,7 @@ def register(sub, common) -> None:
     p.add_argument("--type", dest="issue_type")
     p.add_argument("--label", action="append", default=[])
     p.add_argument("--assignee")
-    p.add_argument("--all", action="store_true", help="include closed beads")
+    p.add_argument("--all", action="store_true", help="include closed and deleted (tombstone) beads")
     p.add_argument("--limit", type=int)
 
     p = add_verb(bead, common, "update", update, "change fields of a bead")
@@ -68,10 +68,15 @@ def register(sub, common) -> None:
     p = add_verb(bead, common, "ready", ready, "open work beads with no open blockers")
     p.add_argument("--type", dest="issue_type")
 
-    p = add_verb(sub, common, "import", import_cmd, "import a beads backup folder or an issues.jsonl export")
+    p = add_verb(
+        sub, common, "import", import_cmd, "import a beads backup folder or issues.jsonl export (a mirror of it)"
+    )
     p.add_argument("path")
-    p = add_verb(sub, common, "export", export_cmd, "export the ledger as a beads backup folder")
-    p.add_argument("dir")
+    p.add_argument("--dry-run", action="store_true", help="print what would change; write nothing")
+    p = add_verb(sub, common, "export", export_cmd, "export the ledger as a beads backup folder or issues.jsonl")
+    p.add_argument("dir", help="a folder (--format folder) or a file (--format jsonl)")
+    p.add_argument("--format", choices=("folder", "jsonl"), default="folder", dest="form")
+    p.add_argument("--no-wisps", action="store_true", help="leave wisps (ephemeral beads) out; they are counted")
     p = add_verb(sub, common, "history", history, "the Dolt commits that touched a bead")
     p.add_argument("id")
 
@@ -122,14 +127,14 @@ def show(ctx) -> None:
             + (f"  assignee {_shown(b.assignee)}" if b.assignee else ""),
             f"  created {_shown(b.created_at)} by {_shown(b.created_by)}  updated {_shown(b.updated_at)}",
         ]
+        if b.deleted:
+            lines.append(_deleted_line(b.extras or {}))
         if b.closed_at:
             lines.append(f"  closed {_shown(b.closed_at)}: {_shown(b.close_reason or '', multiline=True)}")
         if b.labels:
             lines.append("  labels: " + ", ".join(_shown(label) for label in b.labels))
-        for d in b.dependencies or ():
-            lines.append(f"  {_shown(d.type)} → {_shown(d.depends_on_id)}")
-        for d in b.dependents or ():
-            lines.append(f"  {_shown(d.type)} ← {_shown(d.issue_id)}")
+        lines += [f"  {_edge(d.type, True)} {_shown(d.depends_on_id)}" for d in b.dependencies or ()]
+        lines += [f"  {_edge(d.type, False)} {_shown(d.issue_id)}" for d in b.dependents or ()]
         if b.description:
             lines += ["", _shown(b.description, multiline=True)]
         for c in b.comments or ():
@@ -137,6 +142,35 @@ def show(ctx) -> None:
         return "\n".join(lines)
 
     ctx.emit(bead.as_json(), text)
+
+
+# How an edge reads from the bead shown: (it depends on the other, the other depends on it).
+_EDGES = {
+    "blocks": ("blocked by", "blocks"),
+    "parent-child": ("child of", "parent of"),
+    "tracks": ("tracks", "tracked by"),
+}
+
+
+def _edge(dep_type: str, outgoing: bool) -> str:
+    words = _EDGES.get(dep_type)
+    if words:
+        return words[0 if outgoing else 1]
+    return f"depends on ({_shown(dep_type)})" if outgoing else f"needed by ({_shown(dep_type)})"
+
+
+def _deleted_line(extras: dict[str, Any]) -> str:
+    def part(key: str, text: str) -> str:
+        value = extras.get(key)
+        return text.format(_shown(str(value))) if value not in (None, "") else ""
+
+    return (
+        "  DELETED (tombstone)"
+        + part("deleted_at", " at {}")
+        + part("deleted_by", " by {}")
+        + part("delete_reason", ": {}")
+        + part("original_type", " (was a {})")
+    )
 
 
 def list_beads(ctx) -> None:
@@ -152,9 +186,11 @@ def list_beads(ctx) -> None:
         labels=a.label,
         assignee=a.assignee,
         include_closed=a.all,
+        include_deleted=a.all,
         limit=a.limit,
     )
-    ctx.emit([b.as_json() for b in found], lambda: "\n".join(_line(b) for b in found) or "no beads")
+    data = [b.as_json() for b in found] if ctx.json else None  # 6,000 beads: only build what is printed
+    ctx.emit(data, lambda: "\n".join(_line(b) for b in found) or "no beads")
 
 
 def update(ctx) -> None:
@@ -225,15 +261,49 @@ def ready(ctx) -> None:
 def import_cmd(ctx) -> None:
     from ..services import beads
 
-    counts = beads.import_backup(ctx.town, ctx.args.path)
-    ctx.emit(counts, "imported " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    if ctx.args.dry_run:
+        plan = beads.import_backup(ctx.town, ctx.args.path, dry_run=True)
+        ctx.emit(plan, lambda: _plan_text(plan))
+        return
+    counts = dict(beads.import_backup(ctx.town, ctx.args.path))
+    left = counts.pop("left_alone")
+    ctx.emit(
+        {**counts, "left_alone": left},
+        "imported "
+        + ", ".join(f"{n} {t}" for t, n in counts.items())
+        + (f"; {left} issues not in the file left as they were" if left else ""),
+    )
+
+
+def _plan_text(plan: dict[str, Any]) -> str:
+    def ids(found: list[str]) -> str:
+        shown = ", ".join(_shown(i) for i in found[:10])
+        return f": {shown}" + (f" (+{len(found) - 10} more)" if len(found) > 10 else "") if found else ""
+
+    return "\n".join(
+        [
+            f"would add {len(plan['new'])} issues{ids(plan['new'])}",
+            f"would update {len(plan['changed'])} issues{ids(plan['changed'])}",
+            f"{plan['unchanged']} unchanged; {plan['left_alone']} not in the file left as they are",
+            f"labels +{plan['labels_added']} -{plan['labels_removed']}, "
+            f"dependencies +{plan['dependencies_added']} -{plan['dependencies_removed']}, "
+            f"comments +{plan['comments']}, events +{plan['events']}",
+            "nothing written (dry run)",
+        ]
+    )
 
 
 def export_cmd(ctx) -> None:
     from ..services import beads
 
-    counts = beads.export_backup(ctx.town, ctx.args.dir)
-    ctx.emit(counts, f"exported to {ctx.args.dir}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    counts = beads.export_backup(ctx.town, ctx.args.dir, ctx.args.form, wisps=not ctx.args.no_wisps)
+    shown = {t: n for t, n in counts.items() if t not in ("wisps", "wisps_left_out")}
+    text = f"exported to {ctx.args.dir}: " + ", ".join(f"{n} {t}" for t, n in shown.items())
+    if counts["wisps"]:
+        text += f" ({counts['wisps']} of the issues are wisps)"
+    if counts.get("wisps_left_out"):
+        text += f"\n{counts['wisps_left_out']} wisps left out (--no-wisps); export without it to include them"
+    ctx.emit(counts, text)
 
 
 def history(ctx) -> None:

@@ -58,7 +58,18 @@ def list_cmd(ctx) -> None:
     from ..services.refinery import queue_rows
 
     rows = queue_rows(ctx.town, ctx.args.rig, include_closed=ctx.args.all)
-    ctx.emit([r.to_json() for r in rows], lambda: "\n".join(_line(r) for r in rows) or "merge queue is empty")
+
+    def text() -> str:
+        lines = [_line(r) + ("" if r.local else "  (read-only)") for r in rows]
+        away = sorted({r.mr.rig for r in rows if not r.local})
+        if away:
+            lines.append(
+                f"read-only: rig {', '.join(away)} is not on this machine (known from the ledger), "
+                "so the refinery here cannot merge its merge requests"
+            )
+        return "\n".join(lines) or "merge queue is empty"
+
+    ctx.emit([r.to_json() for r in rows], text)
 
 
 def show_cmd(ctx) -> None:

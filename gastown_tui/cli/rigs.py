@@ -35,8 +35,9 @@ def add(ctx) -> None:
 
 
 def list_rigs(ctx) -> None:
+    from ..display import inert
+    from ..services.rigs import ledger_only_rigs, rig_summary
     from ..services.rigs import list_rigs as all_rigs
-    from ..services.rigs import rig_summary
 
     rows = [rig_summary(ctx.town, config) for config in all_rigs(ctx.town)]
     lines = [
@@ -44,7 +45,13 @@ def list_rigs(ctx) -> None:
         f"polecats {r['polecats']} (working {r['working']})"
         for r in rows
     ]
-    ctx.emit(rows, "\n".join(lines) or "No rigs yet (gt rig add NAME GIT-URL).")
+    remote = ledger_only_rigs(ctx.town)
+    for r in remote:
+        lines.append(f"{inert(r['name']):<16} {inert(r['prefix']):<6} not on this machine (known from the ledger)")
+        for a in r["agents"]:
+            hook = f"  {inert(a['hook_bead'])} {inert(a['hook_title'])}" if a["hook_bead"] else ""
+            lines.append(f"  {inert(a['address']):<30} {inert(a['state']):<9}{hook}")
+    ctx.emit(rows + remote, "\n".join(lines) or "No rigs yet (gt rig add NAME GIT-URL).")
 
 
 def show(ctx) -> None:

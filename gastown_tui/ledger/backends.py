@@ -84,6 +84,7 @@ class Backend:
     dialect = ""
     is_dolt = False
     insert_ignore = ""
+    tables_sql = ""  # the names among {marks} that are tables of this database
     commit_sql = ""
 
     def __init__(self, url: LedgerURL):
@@ -124,10 +125,36 @@ class Backend:
         return False
 
     def create_schema(self, conn) -> None:
+        self._tables(conn)  # refuses a database bd made before anything is written
         cur = conn.cursor()
         for stmt in schema.create_statements(self.dialect):
             cur.execute(stmt)
         conn.commit()
+
+    def ensure_project_tables(self, conn) -> None:
+        """A ledger made before one of this project's own tables existed gets it when first opened
+        (beads' tables are never altered; a database without an ``issues`` table is left alone)."""
+        found = self._tables(conn)
+        if "issues" in found and not found >= set(schema.project_tables(self.dialect)):
+            cur = conn.cursor()
+            for stmt in schema.project_statements(self.dialect):
+                cur.execute(stmt)
+            conn.commit()
+
+    def _tables(self, conn) -> set[str]:
+        """Which of the tables that matter here the database has; a bd (beads) database is refused."""
+        wanted = ("issues", *schema.project_tables(self.dialect), *schema.BEADS_ONLY_TABLES)
+        cur = conn.cursor()
+        cur.execute(self.sql(self.tables_sql.format(marks=", ".join("?" * len(wanted)))), wanted)
+        found = {row[0] for row in cur.fetchall()}
+        conn.commit()
+        if found & set(schema.BEADS_ONLY_TABLES):
+            raise LedgerUnavailable(
+                f"{self.describe()} is a database that bd (beads) made: this ledger cannot use beads' own "
+                "schema in place yet, and it was left unchanged",
+                "export it with: bd export --all -o issues.jsonl, then gt import issues.jsonl into a gt ledger",
+            )
+        return found
 
 
 def _nothing_to_commit(exc: Exception) -> bool:
@@ -146,6 +173,7 @@ class DoltliteBackend(Backend):
     dialect = "sqlite"
     is_dolt = True
     insert_ignore = "INSERT OR IGNORE"
+    tables_sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({marks})"
     commit_sql = "SELECT dolt_commit('-A', '-m', ?, '--author', ?)"
 
     def connect(self, create: bool = False):
@@ -243,6 +271,9 @@ class MysqlBackend(Backend):
 
     dialect = "mysql"
     insert_ignore = "INSERT IGNORE"
+    tables_sql = (
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN ({marks})"
+    )
     commit_sql = "CALL DOLT_COMMIT('-A', '-m', ?, '--author', ?)"
 
     def __init__(self, url: LedgerURL):
@@ -287,6 +318,11 @@ class MysqlBackend(Backend):
                 f"access denied to ledger {self.describe()} ({text})",
                 "check the user and password in the ledger URL (town.toml's [ledger] url)",
             )
+        if code == 1406:  # e.g. a 35-character RFC 3339 time into a ledger made when times had 32
+            return InvalidInput(
+                f"a value does not fit ledger {self.describe()} ({text}); nothing was written",
+                "shorten it, or move the town to a new ledger: gt export DIR, gt install NEW --ledger URL, gt import DIR",
+            )
         return None
 
     def connect(self, create: bool = False):
@@ -314,9 +350,6 @@ class MysqlBackend(Backend):
     def create_schema(self, conn) -> None:
         super().create_schema(conn)
         cur = conn.cursor()
-        cur.execute("CREATE TABLE IF NOT EXISTS write_lock (id INT PRIMARY KEY) ENGINE=InnoDB")
-        cur.execute("INSERT IGNORE INTO write_lock VALUES (1)")
-        conn.commit()
         if self.is_dolt:
             cur.execute("CALL DOLT_COMMIT('-A', '-m', 'gt install: ledger schema', '--allow-empty')")
 
@@ -324,7 +357,7 @@ class MysqlBackend(Backend):
         # One writer at a time: event ids then become visible in the order they were
         # assigned, so followers of the events feed never skip a row.
         cur.execute("START TRANSACTION")
-        cur.execute("SELECT id FROM write_lock WHERE id = 1 FOR UPDATE")
+        cur.execute("SELECT id FROM gt_write_lock WHERE id = 1 FOR UPDATE")
 
     def begin_read(self, cur) -> None:
         cur.execute("START TRANSACTION READ ONLY")

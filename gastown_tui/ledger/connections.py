@@ -40,6 +40,13 @@ class Connections:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self.backend.connect(create)
+            if not create:
+                try:
+                    self.backend.ensure_project_tables(conn)
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        conn.close()
+                    raise
             self._local.conn = conn
             with self._lock:
                 self._open.append(conn)

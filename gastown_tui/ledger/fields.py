@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import re
 from typing import Any
@@ -22,6 +23,11 @@ STATUSES = (
     "staged_ready",
     "staged_warnings",
 )
+
+# A deleted bead, as beads before v0.50 kept them (with deleted_at/by, delete_reason, original_type).
+TOMBSTONE = "tombstone"
+# SQL condition on ``status``: neither closed nor deleted (what lists and discovery show).
+LIVE = "status NOT IN ('closed', 'tombstone')"
 
 BUILTIN_TYPES = (
     "task",
@@ -113,6 +119,14 @@ def parse_stamp(text: str | None) -> _dt.datetime | None:
     except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=_dt.UTC)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def instant(text: str | None) -> float:
+    """A stored time as seconds since the epoch, for ordering: offsets and precision compared as
+    the instants they are (unreadable or empty: before everything)."""
+    when = parse_stamp(text) if text else None
+    return when.timestamp() if when else float("-inf")
 
 
 def clean_field(column: str, value):

@@ -6,6 +6,7 @@ keyed by the ``issues`` columns (``services.beads.Bead`` is the typed record bui
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -81,13 +82,15 @@ class Session:
         labels: Sequence[str] = (),
         assignee: str | None = None,
         include_closed: bool = False,
+        include_deleted: bool = False,
         include_infra: bool = True,
         id_prefix: str | None = None,
         parent: str | None = None,
         limit: int | None = None,
         order: str = "priority",
     ) -> list[Row]:
-        """Beads matching every filter given. Without ``status``, closed beads only with ``include_closed``."""
+        """Beads matching every filter given. Without ``status``, closed beads only with ``include_closed``
+        and deleted ones (tombstones) only with ``include_deleted`` too."""
         where: list[str] = []
         params: list[Any] = []
         if isinstance(status, str):
@@ -97,7 +100,9 @@ class Session:
             where.append(f"status IN ({', '.join('?' * len(status))})")
             params.extend(status)
         elif not include_closed:
-            where.append("status <> 'closed'")
+            where.append(fields.LIVE)
+        elif not include_deleted:
+            where.append(f"status <> '{fields.TOMBSTONE}'")
         if issue_type:
             where.append("issue_type = ?")
             params.append(issue_type)
@@ -119,18 +124,18 @@ class Session:
                 " AND d.depends_on_id = ? AND d.type = 'parent-child')"
             )
             params.append(parent)
-        sql = f"SELECT {_ISSUE_COLS} FROM issues"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += {
-            "priority": " ORDER BY priority, created_at, id",
-            "created": " ORDER BY created_at, id",
-            "updated": " ORDER BY updated_at DESC, id",
-            "id": " ORDER BY id",
-        }[order]
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        return self.rows(sql, params)
+        condition = (" WHERE " + " AND ".join(where)) if where else ""
+        if order == "id":
+            sql = f"SELECT {_ISSUE_COLS} FROM issues{condition} ORDER BY id" + (f" LIMIT {int(limit)}" if limit else "")
+            return self.rows(sql, params)
+        # Times are compared as instants, in Python; with a limit, first on the few columns that
+        # order, then the whole rows of those kept.
+        if not limit:
+            return _in_time_order(self.rows(f"SELECT {_ISSUE_COLS} FROM issues{condition}", params), order)
+        keys = self.rows(f"SELECT id, priority, created_at, updated_at FROM issues{condition}", params)
+        wanted = [r["id"] for r in _in_time_order(keys, order)][: int(limit)]
+        found = self.get_many(wanted)
+        return [found[bead_id] for bead_id in wanted]
 
     def ready(
         self, *, issue_type: str | None = None, parent: str | None = None, id_prefix: str | None = None
@@ -143,7 +148,7 @@ class Session:
             "i.status = 'open'",
             "i.is_template = 0",
             f"NOT EXISTS (SELECT 1 FROM dependencies d JOIN issues b ON b.id = d.depends_on_id"
-            f" WHERE d.issue_id = i.id AND d.type IN ({blocking}) AND b.status <> 'closed')",
+            f" WHERE d.issue_id = i.id AND d.type IN ({blocking}) AND b.status NOT IN ('closed', '{fields.TOMBSTONE}'))",
         ]
         params: list[Any] = []
         if issue_type:
@@ -161,10 +166,7 @@ class Session:
             where.append("i.id LIKE ?")
             params.append(id_prefix + "%")
         cols = ", ".join(f"i.{c}" for c in ISSUE_FIELDS)
-        return self.rows(
-            f"SELECT {cols} FROM issues i WHERE {' AND '.join(where)} ORDER BY i.priority, i.created_at, i.id",
-            params,
-        )
+        return _in_time_order(self.rows(f"SELECT {cols} FROM issues i WHERE {' AND '.join(where)}", params), "priority")
 
     def count_with_prefix(self, prefix: str) -> int:
         return int(self.scalar("SELECT COUNT(*) FROM issues WHERE id LIKE ?", (prefix + "-%",)) or 0)
@@ -185,21 +187,20 @@ class Session:
 
     def dependencies(self, bead_id: str, dep_type: str | None = None) -> list[Row]:
         """Edges from ``bead_id`` (what it depends on / tracks / is a child of)."""
-        if dep_type:
-            return self.rows(
-                "SELECT * FROM dependencies WHERE issue_id = ? AND type = ? ORDER BY created_at, depends_on_id",
-                (bead_id, dep_type),
-            )
-        return self.rows("SELECT * FROM dependencies WHERE issue_id = ? ORDER BY created_at, depends_on_id", (bead_id,))
+        typed = " AND type = ?" if dep_type else ""
+        rows = self.rows(
+            f"SELECT * FROM dependencies WHERE issue_id = ?{typed}", (bead_id, dep_type) if dep_type else (bead_id,)
+        )
+        return sorted(rows, key=lambda r: (fields.instant(r["created_at"]), r["depends_on_id"]))
 
     def dependents(self, bead_id: str, dep_type: str | None = None) -> list[Row]:
         """Edges into ``bead_id`` (who depends on / tracks / is a child of it)."""
-        if dep_type:
-            return self.rows(
-                "SELECT * FROM dependencies WHERE depends_on_id = ? AND type = ? ORDER BY created_at, issue_id",
-                (bead_id, dep_type),
-            )
-        return self.rows("SELECT * FROM dependencies WHERE depends_on_id = ? ORDER BY created_at, issue_id", (bead_id,))
+        typed = " AND type = ?" if dep_type else ""
+        rows = self.rows(
+            f"SELECT * FROM dependencies WHERE depends_on_id = ?{typed}",
+            (bead_id, dep_type) if dep_type else (bead_id,),
+        )
+        return sorted(rows, key=lambda r: (fields.instant(r["created_at"]), r["issue_id"]))
 
     def comments(self, bead_id: str) -> list[Row]:
         return self.rows("SELECT * FROM comments WHERE issue_id = ? ORDER BY id", (bead_id,))
@@ -222,5 +223,19 @@ class Session:
         custom = [t.strip() for t in (self.config("types.custom") or "").split(",") if t.strip()]
         return tuple(dict.fromkeys((*fields.BUILTIN_TYPES, *fields.GASTOWN_TYPES, *custom)))
 
+    def extras(self, table: str, key: str) -> dict[str, Any]:
+        """Fields an imported record had beyond the ledger's columns (``deleted_at`` …), verbatim."""
+        body = self.scalar("SELECT body FROM gt_extras WHERE tbl = ? AND rkey = ?", (table, key))
+        return json.loads(body).get("fields", {}) if body else {}
+
     def lease_holder(self, name: str) -> Row | None:
-        return self.row("SELECT name, holder, expires_at FROM leases WHERE name = ?", (name,))
+        return self.row("SELECT name, holder, expires_at FROM gt_leases WHERE name = ?", (name,))
+
+
+def _in_time_order(rows: list[Row], order: str) -> list[Row]:
+    """Rows sorted by the instants their times name (text of mixed offsets does not sort as text)."""
+    if order == "updated":
+        return sorted(rows, key=lambda r: (-fields.instant(r["updated_at"]), r["id"]))
+    if order == "created":
+        return sorted(rows, key=lambda r: (fields.instant(r["created_at"]), r["id"]))
+    return sorted(rows, key=lambda r: (r["priority"], fields.instant(r["created_at"]), r["id"]))

@@ -103,9 +103,11 @@ def _types(dialect: str) -> dict[str, str]:
             "longtext": "LONGTEXT",
             "int": "BIGINT",
             "real": "DOUBLE",
-            "ts": "VARCHAR(32)",
+            "ts": "VARCHAR(40)",
             "autoid": "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
             "name": "VARCHAR(255) NOT NULL",
+            "tag": "VARCHAR(32) NOT NULL",
+            "rkey": "VARCHAR(600) NOT NULL",
         }
     return {
         "key": "TEXT NOT NULL PRIMARY KEY",
@@ -117,7 +119,39 @@ def _types(dialect: str) -> dict[str, str]:
         "ts": "TEXT",
         "autoid": "INTEGER PRIMARY KEY AUTOINCREMENT",
         "name": "TEXT NOT NULL",
+        "tag": "TEXT NOT NULL",
+        "rkey": "TEXT NOT NULL",
     }
+
+
+# Tables every database bd (beads) makes has and this ledger does not: how one is recognised.
+BEADS_ONLY_TABLES = ("schema_migrations", "metadata", "child_counters", "wisps")
+
+
+def project_tables(dialect: str) -> tuple[str, ...]:
+    """This project's own tables: beyond beads' tables, and named with a ``gt_`` prefix."""
+    return ("gt_leases", "gt_extras", "gt_write_lock") if dialect == "mysql" else ("gt_leases", "gt_extras")
+
+
+def project_statements(dialect: str) -> list[str]:
+    """DDL of ``project_tables`` (idempotent): also run on a ledger made before one of them existed."""
+    t = _types(dialect)
+    tail = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" if dialect == "mysql" else ""
+    stmts = [
+        # One row per lease (e.g. "refinery:gastown"): who holds it and until when.
+        f"""CREATE TABLE IF NOT EXISTS gt_leases (
+  name {t["key"]}, holder {t["text"]}, expires_at {t["ts"]}){tail}""",
+        # What an imported record held beyond the columns (see ledger/shapes.py), so an export
+        # gives it back: one JSON object per record, keyed by table and the record's key.
+        f"""CREATE TABLE IF NOT EXISTS gt_extras (
+  tbl {t["tag"]}, rkey {t["rkey"]}, body {t["longtext"]}, PRIMARY KEY (tbl, rkey)){tail}""",
+    ]
+    if dialect == "mysql":  # the row every write locks first (see MysqlBackend.begin_write)
+        stmts += [
+            "CREATE TABLE IF NOT EXISTS gt_write_lock (id INT PRIMARY KEY) ENGINE=InnoDB",
+            "INSERT IGNORE INTO gt_write_lock VALUES (1)",
+        ]
+    return stmts
 
 
 def create_statements(dialect: str) -> list[str]:
@@ -141,9 +175,7 @@ def create_statements(dialect: str) -> list[str]:
   actor {t["text"]}, old_value {t["longtext"]}, new_value {t["longtext"]},
   comment {t["longtext"]}, created_at {t["ts"]}){tail}""",
         f"CREATE TABLE IF NOT EXISTS config (`key` {t['key']}, value {t['longtext']}){tail}",
-        # One row per lease (e.g. "refinery:gastown"): who holds it and until when.
-        f"""CREATE TABLE IF NOT EXISTS leases (
-  name {t["key"]}, holder {t["text"]}, expires_at {t["ts"]}){tail}""",
+        *project_statements(dialect),
     ]
     indexes = [
         ("idx_issues_status", "issues", "status"),

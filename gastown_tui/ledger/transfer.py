@@ -1,228 +1,219 @@
-"""Import and export of beads backups.
+"""Import of beads exports (every shape: see backup.py), as a mirror of what the file says.
 
-Two input shapes: a backup folder (one JSONL file per table, like
-``shared/fixtures/gastown-ledger``) and a single beads ``issues.jsonl`` export
-whose lines carry their own ``labels``, ``dependencies`` and ``comments``.
-Everything is parsed and checked before anything is written; the write is one
-transaction, so a bad line means nothing is imported.
+Everything is read and checked before anything is written; the write is one transaction, so a
+bad line means nothing is imported. An issue in the file replaces its row, its labels and its
+dependencies (labels or dependencies the newer file dropped go too); issues the file does not
+name are left alone. Comments and events are logs: rows already present are not added again.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import json
 import os
-from pathlib import Path
+from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
-from ..errors import GtError, InvalidInput
-from . import fields
-from .ids import WISP_INFIX
+from . import backup as backups
+from .backup import FOLDER_FILES, HEADER, Backup, Record
+from .fields import instant
 from .ledger import Ledger
 from .reads import Session
-from .schema import BACKUP_TABLES, ISSUE_COLUMNS, ISSUE_DEFAULTS, ISSUE_FIELDS
+from .schema import DEPENDENCY_FIELDS, ISSUE_DEFAULTS, ISSUE_FIELDS
+from .shapes import FOLDER, TABLE_COLUMNS, record_key
 from .writes import Tx
 
-# Keys a per-issue export nests inside each issue object, and what each element must be.
-_NESTED = {"labels": str, "dependencies": dict, "comments": dict}
-_NOTHING = "fix the record; nothing was imported"
-_REQUIRED = {
-    "issues": ("id", "title"),
-    "dependencies": ("issue_id", "depends_on_id"),
-    "labels": ("issue_id", "label"),
-    "comments": ("issue_id", "text"),
-    "events": ("issue_id", "event_type"),
-    "config": ("key", "value"),
-}
-# A record and where it came from ("path:line"), so every complaint can point at its line.
-Located = tuple[str, dict[str, Any]]
+_CHUNK = 500
 
 
-def _read_jsonl(path: Path) -> list[Located]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}", "check the file's permissions") from None
-    records = []
-    for number, raw in enumerate(data.split(b"\n"), 1):
-        where = f"{path}:{number}"
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidInput(f"{where}: not UTF-8 text", "save the file as UTF-8; nothing was imported") from None
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(
-                f"{where}: malformed JSON ({exc.msg})", "fix or remove that line; nothing was imported"
-            ) from None
-        if not isinstance(record, dict):
-            raise InvalidInput(f"{where}: expected a JSON object", "nothing was imported")
-        records.append((where, record))
-    return records
+def import_backup(ledger: Ledger, path: str, actor: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+    """Load a backup folder or export file. Returns rows imported per table and ``left_alone``
+    (ledger issues the file does not name); with ``dry_run``, what would change (see ``plan``)."""
+    backup = backups.read(path)
+    if dry_run:
+        return ledger.read(lambda session: plan(session, backup))
 
-
-def _check(table: str, records: list[Located]) -> None:
-    """Every record has its keys, and values a ledger can hold (data from other towns is kept as it is)."""
-    for where, record in records:
-        missing = [k for k in _REQUIRED[table] if record.get(k) in (None, "")]
-        if missing:
-            raise InvalidInput(f"{where}: record has no {', '.join(missing)}", _NOTHING)
-        try:
-            _check_values(table, record)
-        except GtError as exc:
-            raise InvalidInput(f"{where}: {exc.message}", _NOTHING) from None
-
-
-def _check_values(table: str, record: dict[str, Any]) -> None:
-    if table == "issues":
-        fields.check_bead_id(record["id"])
-        for column, kind, _ in ISSUE_COLUMNS[1:]:
-            value = record.get(column)
-            if value is None or column == "metadata":
-                continue
-            if kind == "int" and (not isinstance(value, int) or isinstance(value, bool)):
-                raise InvalidInput(f"{column} {value!r} is not a whole number")
-            if kind == "real" and (not isinstance(value, int | float) or isinstance(value, bool)):
-                raise InvalidInput(f"{column} {value!r} is not a number")
-            if kind in ("key", "text", "longtext", "short", "ts") and not isinstance(value, str):
-                raise InvalidInput(f"{column} {value!r} is not a string")
-            if kind == "ts" and value:
-                _check_time(column, value)
-        if "priority" in record:
-            fields.check_priority(record["priority"])
-        for column in ("status", "issue_type"):
-            if column in record:
-                _check_word(column, record[column])
-    elif table == "config":
-        for column in ("key", "value"):
-            if not isinstance(record[column], str):
-                raise InvalidInput(f"config {column} {record[column]!r} is not a string")
-    else:
-        fields.check_bead_id(record["issue_id"])
-        word = {"dependencies": "depends_on_id", "labels": "label", "events": "event_type"}.get(table)
-        if word:
-            _check_word(word, record[word])
-        if table == "dependencies" and "type" in record:
-            _check_word("type", record["type"])
-        if table == "comments" and not isinstance(record["text"], str):
-            raise InvalidInput(f"comment text {record['text']!r} is not a string")
-
-
-def _check_word(column: str, value: Any) -> None:
-    """Statuses, types, labels: names another town may have that we do not know; still one short line."""
-    if not isinstance(value, str) or not value or len(value) > 255 or fields.clean_text(value) != value:
-        raise InvalidInput(f"bad {column} {value!r}", "use a short text without control characters")
-
-
-def _check_time(column: str, value: str) -> None:
-    try:
-        _dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{column} {value!r} is not an ISO-8601 time", "e.g. 2026-02-28T05:33:08Z") from None
-
-
-def _split_dependency(record: dict[str, Any]) -> dict[str, Any]:
-    """Accept both the legacy ``depends_on_id`` and beads ≥ 1.0.5's typed target columns."""
-    if "depends_on_id" not in record:
-        for key in ("depends_on_issue_id", "depends_on_wisp_id", "depends_on_external"):
-            if record.get(key):
-                record = {**record, "depends_on_id": record[key]}
-                break
-    return record
-
-
-def _unnest(where: str, issue: dict[str, Any], tables: dict[str, list[Located]]) -> None:
-    """Move an export line's own labels, dependencies and comments into their tables."""
-    for key, kind in _NESTED.items():
-        nested = issue.pop(key, None)
-        if nested is None:
-            continue
-        if not isinstance(nested, list) or not all(isinstance(item, kind) for item in nested):
-            shape = "texts" if kind is str else "objects"
-            raise InvalidInput(f"{where}: {key} must be a list of {shape}, not {nested!r}"[:300], _NOTHING)
-        for item in nested:
-            owner = {"issue_id": issue.get("id")}
-            tables[key].append((where, {**owner, "label": item} if kind is str else {**owner, **item}))
-
-
-def read_backup(path: str) -> dict[str, list[dict[str, Any]]]:
-    """All records of a backup folder or single export file, checked, by table."""
-    source = Path(path)
-    tables: dict[str, list[Located]] = {name: [] for name in BACKUP_TABLES}
-    if source.is_dir():
-        found = False
-        for name in BACKUP_TABLES:
-            file = source / f"{name}.jsonl"
-            if file.is_file():
-                found = True
-                tables[name] = _read_jsonl(file)
-        if not found:
-            raise InvalidInput(
-                f"{source} holds no beads backup (no issues.jsonl …)", "point at a backup folder or file"
-            )
-    elif source.is_file():
-        for where, issue in _read_jsonl(source):
-            _unnest(where, issue, tables)
-            tables["issues"].append((where, issue))
-    else:
-        raise InvalidInput(f"{source} does not exist", "give a backup folder or an issues.jsonl file")
-    tables["dependencies"] = [(where, _split_dependency(d)) for where, d in tables["dependencies"]]
-    for name, records in tables.items():
-        _check(name, records)
-    return {name: [record for _, record in records] for name, records in tables.items()}
-
-
-def import_backup(ledger: Ledger, path: str, actor: str | None = None) -> dict[str, int]:
-    """Load a backup into the ledger (rows with existing keys are replaced). Returns counts."""
-    tables = read_backup(path)
-
-    def load(tx: Tx) -> dict[str, int]:
-        counts = {}
-        for table, columns in BACKUP_TABLES.items():
-            records = tables[table]
-            if table == "issues":
-                rows = [[_issue_value(r, c) for c in columns] for r in records]
-            elif table in ("comments", "events"):
-                counts[table] = _append_log(tx, table, columns, records)
-                continue
-            else:
-                rows = [[r.get(c) for c in columns] for r in records]
-            _insert(tx, table, columns, rows)
+    def load(tx: Tx) -> dict[str, Any]:
+        ids = [r.values["id"] for r in backup.tables["issues"]]
+        current = tx.get_many(ids)
+        left_alone = int(tx.scalar("SELECT COUNT(*) FROM issues") or 0) - len(current)
+        same = _unchanged(tx, backup, current)
+        dirty = [i for i in ids if i not in same]
+        _clear(tx, dirty)
+        counts: dict[str, Any] = {}
+        for table, columns in TABLE_COLUMNS.items():
+            records = backup.tables[table]
             counts[table] = len(records)
+            if table in ("comments", "events"):
+                records = _number(tx, table, _fresh(tx, table, records))
+                counts[table] = len(records)
+                rows = [[r.values.get(c) for c in columns] for r in records]
+            else:
+                owner = "id" if table == "issues" else "issue_id"
+                records = [r for r in records if r.values.get(owner) not in same]
+                rows = [_row(table, r.values) for r in records]
+            _insert(tx, table, columns, rows)
+            _insert(
+                tx,
+                "gt_extras",
+                ("tbl", "rkey", "body"),
+                [[table, record_key(table, r.values), r.extra.dumps()] for r in records if r.extra],
+            )
+        _keep_files(tx, backup)
+        counts["left_alone"] = left_alone
         tx.touched.append(f"import of {os.path.basename(os.path.normpath(path))}")
         return counts
 
     return ledger.write("import", load, actor=actor)
 
 
-def _append_log(tx: Tx, table: str, columns: tuple[str, ...], records: list[dict[str, Any]]) -> int:
-    """Comments and events keep their backup ids when they all follow the ledger's own rows.
+def plan(session: Session, backup: Backup) -> dict[str, Any]:
+    """What importing ``backup`` would change, without changing it."""
+    ids = [r.values["id"] for r in backup.tables["issues"]]
+    current = session.get_many(ids)
+    same = _unchanged(session, backup, current)
+    changed = [i for i in ids if i in current and i not in same]
+    new_labels = {(r.values["issue_id"], r.values["label"]) for r in backup.tables["labels"]}
+    old_labels = {(i, label) for i, labels in session.labels_for(ids).items() for label in labels}
+    new_deps = {
+        (r.values["issue_id"], r.values["depends_on_id"], r.values.get("type")) for r in backup.tables["dependencies"]
+    }
+    old_deps = {(d["issue_id"], d["depends_on_id"], d["type"]) for d in _dependencies(session, ids)}
+    return {
+        "new": [i for i in ids if i not in current],
+        "changed": changed,
+        "unchanged": len(current) - len(changed),
+        "left_alone": int(session.scalar("SELECT COUNT(*) FROM issues") or 0) - len(current),
+        "labels_added": len(new_labels - old_labels),
+        "labels_removed": len({x for x in old_labels - new_labels if x[0] in current}),
+        "dependencies_added": len(new_deps - old_deps),
+        "dependencies_removed": len(old_deps - new_deps),
+        "comments": len(_fresh(session, "comments", backup.tables["comments"])),
+        "events": len(_fresh(session, "events", backup.tables["events"])),
+    }
 
-    Otherwise they are renumbered after them, oldest first, so the events feed
-    stays monotonic; rows identical to ones already present are skipped, so
-    importing the same backup twice adds nothing.
-    """
-    rest = columns[1:]
-    present = {tuple(r[c] for c in rest) for r in tx.rows(f"SELECT * FROM {table}")}
-    fresh = [r for r in records if tuple(r.get(c) for c in rest) not in present]
-    top = int(tx.scalar(f"SELECT MAX(id) FROM {table}") or 0)
-    keep_ids = all(isinstance(r.get("id"), int) and r["id"] > top for r in fresh)
-    if keep_ids:
-        _insert(tx, table, columns, [[r.get(c) for c in columns] for r in fresh])
-    else:
-        fresh.sort(key=lambda r: (r.get("created_at") or "", r.get("id") or 0))
-        _insert(tx, table, rest, [[r.get(c) for c in rest] for r in fresh])
-    return len(fresh)
+
+def _unchanged(session: Session, backup: Backup, current: dict[str, dict[str, Any]]) -> set[str]:
+    """Issues of the file the ledger already holds exactly as the file says (row, kept extras,
+    labels, dependencies): a re-import leaves them be, so importing the same file again is cheap."""
+    if not current:
+        return set()
+    wanted = list(current)
+    kept = _kept(session, "issues", wanted)
+    kept_deps = {k: v for k, v in _kept(session, "dependencies").items() if k.split("\n", 1)[0] in current}
+    labels_now = session.labels_for(wanted)
+    deps_now: dict[str, list[tuple]] = {}
+    for d in sorted(_dependencies(session, wanted, "*"), key=lambda d: d["depends_on_id"]):
+        key = record_key("dependencies", d)
+        deps_now.setdefault(d["issue_id"], []).append((*(d[c] for c in DEPENDENCY_FIELDS), kept_deps.get(key, "")))
+    labels_file: dict[str, list[str]] = {}
+    for r in backup.tables["labels"]:
+        labels_file.setdefault(r.values["issue_id"], []).append(r.values["label"])
+    deps_file: dict[str, list[tuple]] = {}
+    for r in sorted(backup.tables["dependencies"], key=lambda r: r.values["depends_on_id"]):
+        body = r.extra.dumps() if r.extra else ""
+        deps_file.setdefault(r.values["issue_id"], []).append((*_row("dependencies", r.values), body))
+    same = set()
+    for r in backup.tables["issues"]:
+        bead = r.values["id"]
+        row = current.get(bead)
+        if (
+            row is not None
+            and [_plain(row[c]) for c in ISSUE_FIELDS] == _row("issues", r.values)
+            and kept.get(bead, "") == (r.extra.dumps() if r.extra else "")
+            and labels_now.get(bead, []) == sorted(labels_file.get(bead, []))
+            and deps_now.get(bead, []) == deps_file.get(bead, [])
+        ):
+            same.add(bead)
+    return same
 
 
-def _issue_value(record: dict[str, Any], column: str) -> Any:
-    value = record.get(column, ISSUE_DEFAULTS[column])
-    if column == "metadata" and not isinstance(value, str):
-        value = json.dumps(value or {}, sort_keys=True)
+def _kept(session: Session, table: str, keys: list[str] | None = None) -> dict[str, str]:
+    """``gt_extras`` bodies of ``table`` by record key (of ``keys`` only, when given)."""
+    if keys is None:
+        return {r["rkey"]: r["body"] for r in session.rows("SELECT rkey, body FROM gt_extras WHERE tbl = ?", (table,))}
+    found: dict[str, str] = {}
+    for chunk, marks in _chunks(keys):
+        sql = f"SELECT rkey, body FROM gt_extras WHERE tbl = ? AND rkey IN ({marks})"
+        found.update((r["rkey"], r["body"]) for r in session.rows(sql, [table, *chunk]))
+    return found
+
+
+def _row(table: str, values: dict[str, Any]) -> list[Any]:
+    if table == "issues":
+        return [values.get(c, default) for c, default in ISSUE_DEFAULTS.items()]
+    return [values.get(c) for c in TABLE_COLUMNS[table]]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
     return value
+
+
+def _chunks(items: list[str]) -> Iterable[tuple[list[str], str]]:
+    for start in range(0, len(items), _CHUNK):
+        chunk = items[start : start + _CHUNK]
+        yield chunk, ", ".join("?" * len(chunk))
+
+
+def _dependencies(
+    session: Session, ids: list[str], columns: str = "issue_id, depends_on_id, type"
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for chunk, marks in _chunks(ids):
+        rows += session.rows(f"SELECT {columns} FROM dependencies WHERE issue_id IN ({marks})", chunk)
+    return rows
+
+
+def _clear(tx: Tx, ids: list[str]) -> None:
+    """The labels, dependencies and kept extras of the issues about to be replaced."""
+    for chunk, marks in _chunks(ids):
+        for table in ("labels", "dependencies"):
+            tx.execute(f"DELETE FROM {table} WHERE issue_id IN ({marks})", chunk)
+        tx.execute(f"DELETE FROM gt_extras WHERE tbl = 'issues' AND rkey IN ({marks})", chunk)
+    wanted = set(ids)
+    stale = [
+        (r["tbl"], r["rkey"])
+        for r in tx.rows("SELECT tbl, rkey FROM gt_extras WHERE tbl IN ('labels', 'dependencies')")
+        if r["rkey"].split("\n", 1)[0] in wanted
+    ]
+    if stale:
+        tx.cur.executemany(tx.ledger.backend.sql("DELETE FROM gt_extras WHERE tbl = ? AND rkey = ?"), stale)
+
+
+def _fresh(session: Session, table: str, records: list[Record]) -> list[Record]:
+    """Log rows (comments, events) not already in the ledger: same content, whatever the id."""
+    rest = TABLE_COLUMNS[table][1:]
+    names = ", ".join(rest)
+    present = {tuple(r.values()) for r in session.rows(f"SELECT {names} FROM {table}")}
+    return [r for r in records if tuple(r.values.get(c) for c in rest) not in present]
+
+
+def _number(tx: Tx, table: str, records: list[Record]) -> list[Record]:
+    """Ids for new log rows: the file's own when they are whole numbers after the ledger's,
+    else new ones after them, oldest first (so the events feed stays in order), with the
+    file's id (a UUID, or a number taken) kept to be written back on export."""
+    top = int(tx.scalar(f"SELECT MAX(id) FROM {table}") or 0)
+    given = [r.values.get("id") for r in records]
+    if all(isinstance(i, int) and not isinstance(i, bool) and i > top for i in given) and len(set(given)) == len(given):
+        return records
+    ordered = sorted(enumerate(records), key=lambda p: (instant(p[1].values.get("created_at")), p[0]))
+    for number, (_, record) in enumerate(ordered, top + 1):
+        original = record.values.get("id")
+        if original is not None and original != number:
+            record.extra.fields["id"] = original
+        record.values["id"] = number
+    return [record for _, record in ordered]
+
+
+def _keep_files(tx: Tx, backup: Backup) -> None:
+    """Whole files (a folder's manifest) and lines (a stream's header) to give back on export."""
+    if backup.shape == FOLDER:
+        marks = ", ".join("?" * len(FOLDER_FILES))
+        tx.execute(f"DELETE FROM gt_extras WHERE tbl = 'file' AND rkey IN ({marks})", FOLDER_FILES)
+    else:
+        tx.execute("DELETE FROM gt_extras WHERE tbl = 'file' AND (rkey = ? OR rkey LIKE 'record:%')", (HEADER,))
+    _insert(tx, "gt_extras", ("tbl", "rkey", "body"), [["file", k, v] for k, v in backup.files.items()])
 
 
 def _insert(tx: Tx, table: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
@@ -231,68 +222,3 @@ def _insert(tx: Tx, table: str, columns: tuple[str, ...], rows: list[list[Any]])
     names = ", ".join(f"`{c}`" for c in columns)
     marks = ", ".join("?" * len(columns))
     tx.cur.executemany(tx.ledger.backend.sql(f"REPLACE INTO {table} ({names}) VALUES ({marks})"), rows)
-
-
-def export_backup(ledger: Ledger, directory: str) -> dict[str, int]:
-    """Write the backup-folder format: one JSONL file per table, keys sorted.
-
-    Wisps (ids with ``-wisp-``, made by ``create(ephemeral=1)``) stay behind; imported
-    rows flagged ephemeral under ordinary ids are the backup's own data and go out again.
-    """
-    target = Path(directory)
-    if target.exists() and not target.is_dir():
-        raise InvalidInput(f"{target} is a file, not a folder", "give a new or existing folder to export into")
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InvalidInput(f"cannot create {target}: {exc.strerror}", "give a folder you can write to") from None
-
-    def dump(session: Session) -> dict[str, list[dict[str, Any]]]:
-        wisp = f"SELECT id FROM issues WHERE id LIKE '%{WISP_INFIX}-%'"
-        order = {
-            "issues": "id",
-            "dependencies": "issue_id, depends_on_id",
-            "labels": "issue_id, label",
-            "comments": "id",
-            "events": "id",
-            "config": "`key`",
-        }
-        out = {}
-        for table, columns in BACKUP_TABLES.items():
-            names = ", ".join(f"`{c}`" for c in columns)
-            key = "id" if table == "issues" else "issue_id"
-            where = "" if table == "config" else f" WHERE {key} NOT IN ({wisp})"
-            out[table] = session.rows(f"SELECT {names} FROM {table}{where} ORDER BY {order[table]}")
-        return out
-
-    tables = ledger.read(dump)
-    try:
-        return _write_backup(target, tables, ledger.read(lambda session: session.last_event_id()))
-    except OSError as exc:
-        raise InvalidInput(
-            f"cannot write {exc.filename or target}: {exc.strerror}", "give a folder you can write to"
-        ) from None
-
-
-def _write_backup(target: Path, tables: dict[str, list[dict[str, Any]]], last_event_id: int) -> dict[str, int]:
-    counts = {}
-    for table, rows in tables.items():
-        tmp = target / f".{table}.jsonl.tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            for row in rows:
-                if table == "issues":
-                    row = {k: _plain(row[k], k) for k in ISSUE_FIELDS}
-                fh.write(json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str) + "\n")
-        tmp.replace(target / f"{table}.jsonl")
-        counts[table] = len(rows)
-    with open(target / "backup_state.json", "w", encoding="utf-8") as fh:
-        json.dump({"counts": counts, "last_event_id": last_event_id}, fh, indent=2)
-    return counts
-
-
-def _plain(value: Any, column: str) -> Any:
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value

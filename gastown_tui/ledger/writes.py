@@ -274,11 +274,11 @@ class Tx(Session):
         ):
             return False
         expires = time.strftime(fields.STAMP_FORMAT, time.gmtime(time.time() + seconds))
-        self.execute("REPLACE INTO leases (name, holder, expires_at) VALUES (?, ?, ?)", (name, holder, expires))
+        self.execute("REPLACE INTO gt_leases (name, holder, expires_at) VALUES (?, ?, ?)", (name, holder, expires))
         return True
 
     def release_lease(self, name: str, holder: str) -> None:
-        self.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
+        self.execute("DELETE FROM gt_leases WHERE name = ? AND holder = ?", (name, holder))
 
 
 def _summary(bead: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from .. import addresses
 from ..errors import InvalidInput
 from ..fieldlines import find_fields
-from ..ledger.fields import NAME_PATTERN
+from ..ledger.fields import LIVE, NAME_PATTERN
 from ..ledger.reads import Row
 from . import scope
 
@@ -36,7 +36,7 @@ HINT = (
 _TOWN_ROLES = {"mayor": addresses.MAYOR, "deacon": addresses.DEACON}
 _AGENT_SQL = (
     "SELECT id, title, description, agent_state, role_type, rig FROM issues"
-    " WHERE status <> 'closed' AND (issue_type = 'agent'"
+    f" WHERE {LIVE} AND (issue_type = 'agent'"
     " OR id IN (SELECT issue_id FROM labels WHERE label = 'gt:agent'))"
 )
 
@@ -75,7 +75,7 @@ def agents(session, address: str | None = None) -> list[Agent]:
 def rigs(session) -> set[str]:
     """Rig names known to the ledger: rig beads' titles."""
     rows = session.rows(
-        "SELECT title FROM issues WHERE status <> 'closed' AND (issue_type = 'rig'"
+        f"SELECT title FROM issues WHERE {LIVE} AND (issue_type = 'rig'"
         " OR id IN (SELECT issue_id FROM labels WHERE label = 'gt:rig'))"
     )
     return {r["title"] for r in rows}

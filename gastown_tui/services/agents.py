@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .. import addresses
 from ..fieldlines import find_fields
+from ..ledger.fields import LIVE
 
 ROLE_ORDER = ("witness", "refinery", "polecat", "crew")
 _IS = "(issues.issue_type = ? OR EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = issues.id AND l.label = ?))"
@@ -31,9 +32,7 @@ class Agent:
 
 
 def _kind_rows(session, kind: str, columns: str = "id, title, description") -> list:
-    return session.rows(
-        f"SELECT {columns} FROM issues WHERE {_IS} AND status <> 'closed' ORDER BY id", (kind, f"gt:{kind}")
-    )
+    return session.rows(f"SELECT {columns} FROM issues WHERE {_IS} AND {LIVE} ORDER BY id", (kind, f"gt:{kind}"))
 
 
 def read_rig_prefixes(session) -> dict[str, str]:
@@ -68,6 +67,7 @@ def read_agents(session) -> list[Agent]:
         hook = hooked.get(address)
         hook_bead, hook_title = (hook["id"], hook["title"]) if hook else (hook_id, titles.get(hook_id, ""))
         session_name = fields.get("session") or (addresses.session_name(rig, name) if role == "polecat" else "")
+        hooked.pop(address, None)
         agents.append(
             Agent(
                 id=row["id"],
@@ -81,4 +81,18 @@ def read_agents(session) -> list[Agent]:
                 session=session_name,
             )
         )
-    return agents
+    return agents + _hook_only_agents(hooked)
+
+
+def _hook_only_agents(hooked: dict) -> list[Agent]:
+    """Agents known only as the assignee of hooked work (``RIG/polecats/NAME``, ``RIG/crew/NAME``),
+    as in a rig ledger imported without its agent beads: keyed by their address, state unknown."""
+    found = []
+    for address, hook in sorted(hooked.items()):
+        parts = address.split("/")
+        if len(parts) != 3 or parts[1] not in ("polecats", "crew") or not all(parts):
+            continue
+        rig, role, name = parts[0], parts[1].rstrip("s"), parts[2]
+        session = addresses.session_name(rig, name) if role == "polecat" else ""
+        found.append(Agent(address, address, rig, role, name, "unknown", hook["id"], hook["title"], session))
+    return found

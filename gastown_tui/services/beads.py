@@ -123,6 +123,8 @@ class Bead:
     dependencies: tuple[Dependency, ...] | None = None
     dependents: tuple[Dependency, ...] | None = None
     comments: tuple[Comment, ...] | None = None
+    # What an imported record had beyond the columns (a tombstone's deleted_at/by, delete_reason…).
+    extras: Mapping[str, Any] | None = None
 
     @classmethod
     def from_row(
@@ -133,6 +135,7 @@ class Bead:
         dependencies: Iterable[Mapping[str, Any]] | None = None,
         dependents: Iterable[Mapping[str, Any]] | None = None,
         comments: Iterable[Mapping[str, Any]] | None = None,
+        extras: Mapping[str, Any] | None = None,
     ) -> Bead:
         """The record of a ledger row (and of the edge and comment rows read with it)."""
         return cls(
@@ -141,7 +144,12 @@ class Bead:
             dependencies=None if dependencies is None else tuple(map(Dependency.from_row, dependencies)),
             dependents=None if dependents is None else tuple(map(Dependency.from_row, dependents)),
             comments=None if comments is None else tuple(map(Comment.from_row, comments)),
+            extras=extras,
         )
+
+    @property
+    def deleted(self) -> bool:
+        return self.status == fields.TOMBSTONE
 
     def as_json(self) -> JsonObject:
         """The bead as ``--json`` gives it: its columns by name, then what was read with it."""
@@ -154,6 +162,8 @@ class Bead:
             out["dependents"] = [d.as_json() for d in self.dependents]
         if self.comments is not None:
             out["comments"] = [c.as_json() for c in self.comments]
+        if self.extras:
+            out["extras"] = dict(self.extras)
         return out
 
 
@@ -164,6 +174,7 @@ def _read_in_full(session: Session, bead_id: str) -> Bead:
         dependencies=session.dependencies(bead_id),
         dependents=session.dependents(bead_id),
         comments=session.comments(bead_id),
+        extras=session.extras("issues", bead_id),
     )
 
 
@@ -185,20 +196,27 @@ def list_beads(
     labels: Iterable[str] = (),
     assignee: str | None = None,
     include_closed: bool = False,
+    include_deleted: bool = False,
     limit: int | None = None,
 ) -> list[Bead]:
-    """Beads with every filter given (all labels); open ones unless ``status`` or ``include_closed``."""
-    if status:
-        fields.check_status(status)
+    """Beads with every filter given (all labels); open ones unless ``status`` or ``include_closed``,
+    deleted ones (tombstones) only by ``status`` or ``include_deleted``."""
+    if status and status != fields.TOMBSTONE and not _status_in_use(town, status):
+        fields.check_status(status)  # a status of another town's that some bead has is a fine filter
     rows = town.ledger.list_beads(
         status=status,
         issue_type=issue_type,
         labels=list(labels),
         assignee=assignee,
         include_closed=include_closed,
+        include_deleted=include_deleted,
         limit=limit,
     )
     return [Bead.from_row(row) for row in rows]
+
+
+def _status_in_use(town: Town, status: str) -> bool:
+    return town.ledger.read(lambda s: s.scalar("SELECT 1 FROM issues WHERE status = ? LIMIT 1", (status,))) is not None
 
 
 def ready(town: Town, issue_type: str | None = None) -> list[Bead]:
@@ -287,15 +305,18 @@ def comment(town: Town, bead_id: str, text: str) -> int:
 
 
 # -- backups -----------------------------------------------------------------------------------
-def import_backup(town: Town, path: str) -> dict[str, int]:
-    """Load a beads backup folder or an issues.jsonl export; rows imported per table."""
+def import_backup(town: Town, path: str, dry_run: bool = False) -> dict[str, Any]:
+    """Load a beads backup folder or an issues.jsonl export as a mirror; rows imported per table
+    (with ``dry_run``: what would change, nothing written)."""
     from ..ledger.transfer import import_backup as load
 
-    return load(town.ledger, path)
+    return load(town.ledger, path, dry_run=dry_run)
 
 
-def export_backup(town: Town, directory: str) -> dict[str, int]:
-    """Write the ledger as a beads backup folder; rows written per table."""
-    from ..ledger.transfer import export_backup as dump
+def export_backup(town: Town, target: str, form: str = "folder", wisps: bool = True) -> dict[str, int]:
+    """Write the ledger as a beads backup folder, or (``form="jsonl"``) one issues.jsonl file;
+    wisps too unless ``wisps`` is False."""
+    from ..ledger.export import export_backup as folder
+    from ..ledger.export import export_jsonl
 
-    return dump(town.ledger, directory)
+    return (export_jsonl if form == "jsonl" else folder)(town.ledger, target, wisps=wisps)

@@ -200,3 +200,28 @@ def remove_rig(town: Town, name: str, force: bool = False) -> None:
 
     town.ledger.write("rig remove", unregister, actor=addresses.MAYOR)
     shutil.rmtree(rig_paths(town, name).root, ignore_errors=True)
+
+
+def ledger_only_rigs(town: Town) -> list[JsonObject]:
+    """Rigs the ledger knows (rig beads, agents, hooked work of ``RIG/polecats/NAME``) that have no
+    folder on this machine, as an imported town has them: each with its agents' states and hooks."""
+    from .agents import read_agents, read_rig_prefixes
+
+    here = {config.name for config in list_rigs(town)}
+    prefixes, agents = town.ledger.read(lambda s: (read_rig_prefixes(s), read_agents(s)))
+    for agent in agents:
+        prefixes.setdefault(agent.rig, "")
+    return [
+        {
+            "name": name,
+            "prefix": prefix,
+            "local": False,
+            "agents": [
+                {"address": a.address, "state": a.agent_state, "hook_bead": a.hook_bead, "hook_title": a.hook_title}
+                for a in agents
+                if a.rig == name
+            ],
+        }
+        for name, prefix in sorted(prefixes.items())
+        if name not in here
+    ]

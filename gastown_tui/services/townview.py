@@ -67,6 +67,7 @@ class RigView:
     name: str
     prefix: str
     agents: tuple[AgentView, ...]
+    local: bool = True  # False: known only from the ledger (no rig.toml on this machine)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class MergeRequestView:
     diffstat: str = ""
     state: str = "pending"  # the refinery's view (refinery.MergeRequest.state)
     gates: tuple[tuple[str, bool], ...] = ()  # (name, passed) of the last gate run
+    local: bool = True  # False: its rig is not on this machine, so the refinery here cannot merge it
 
     @property
     def gate_summary(self) -> str:
@@ -145,7 +147,8 @@ def read_town(
     the town's tmux activity map (``Tmux.activity()``) the polecats' states are judged against."""
     local = _local_rigs(root)
     live, now = dict(live or {}), time.time() if now is None else now
-    return ledger.read(lambda s: _read(s, local, recipient, live, now))
+    here = set(local) if root is not None else None  # None: no folder to judge by, all count as here
+    return ledger.read(lambda s: _read(s, local, here, recipient, live, now))
 
 
 def _local_rigs(root: Path | None) -> dict[str, RigConfig | None]:
@@ -163,7 +166,9 @@ def _local_rigs(root: Path | None) -> dict[str, RigConfig | None]:
     return found
 
 
-def _read(s, local: dict[str, RigConfig | None], recipient: str, live: dict[str, int], now: float) -> TownSnapshot:
+def _read(
+    s, local: dict[str, RigConfig | None], here: set[str] | None, recipient: str, live: dict[str, int], now: float
+) -> TownSnapshot:
     from ..config import RigConfig
 
     last_id = s.last_event_id()
@@ -177,15 +182,18 @@ def _read(s, local: dict[str, RigConfig | None], recipient: str, live: dict[str,
     configs = [local.get(n) or RigConfig.model_construct(name=n, prefix=p, source="") for n, p in prefixes.items()]
     found = tuple(polecats.read_polecats(s, [c for c in configs if c.prefix], live, now))
     stall_after = {c.name: c.stall_after for c in configs}
-    rigs = _rig_views(prefixes, agents, {p.agent_id: p for p in found})
-    mrs = tuple(_mr_view(mr) for mr in refinery.read_queue(s))
+    rigs = _rig_views(prefixes, agents, {p.agent_id: p for p in found}, here)
+    mrs = tuple(_mr_view(mr, here is None or mr.rig in here) for mr in refinery.read_queue(s))
     return TownSnapshot(
         rigs, tuple(convoys.listing(s)), mrs, tuple(mail.inbox(s, recipient)), last_id, found, stall_after
     )
 
 
 def _rig_views(
-    prefixes: dict[str, str], agents: list[Agent], found: dict[str, polecats.Polecat]
+    prefixes: dict[str, str],
+    agents: list[Agent],
+    found: dict[str, polecats.Polecat],
+    here: set[str] | None,
 ) -> tuple[RigView, ...]:
     """Rigs by name, each with its agents in role order (witness, refinery, polecats, crew), a polecat
     in the state ``gt polecat list`` gives it."""
@@ -206,12 +214,17 @@ def _rig_views(
         view = _as_polecat(view, found.get(agent.id))
         by_rig.setdefault(agent.rig, []).append(view)
     return tuple(
-        RigView(name, prefixes[name], tuple(sorted(by_rig.get(name, []), key=lambda a: (order[a.role], a.name))))
+        RigView(
+            name,
+            prefixes[name],
+            tuple(sorted(by_rig.get(name, []), key=lambda a: (order[a.role], a.name))),
+            here is None or name in here,
+        )
         for name in sorted(prefixes)
     )
 
 
-def _mr_view(mr: MergeRequest) -> MergeRequestView:
+def _mr_view(mr: MergeRequest, local: bool = True) -> MergeRequestView:
     results = mr.gate_run.results if mr.gate_run else ()
     stat = mr.diffstat
     diffstat = ""
@@ -233,4 +246,5 @@ def _mr_view(mr: MergeRequest) -> MergeRequestView:
         diffstat=diffstat,
         state=mr.state,
         gates=tuple((r.name, r.ok) for r in results),
+        local=local,
     )

@@ -156,7 +156,7 @@ def convoy_beads(s, include_closed: bool) -> list[Row]:
     found = {b["id"]: b for b in s.list_beads(label=LABEL, include_closed=include_closed, order="created")}
     for bead in s.list_beads(issue_type="convoy", include_closed=include_closed, order="created"):
         found.setdefault(bead["id"], bead)
-    return sorted(found.values(), key=lambda b: (b["created_at"] or "", b["id"]))
+    return sorted(found.values(), key=lambda b: (fields.instant(b["created_at"]), b["id"]))
 
 
 def read_convoys(s, convoys: Sequence[Row], now: dt.datetime | None, stall_seconds: float | None) -> list[Convoy]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ...display import JsonObject
 from ...fieldlines import find_fields
+from ...ledger.fields import instant
 from ...ledger.reads import Row
 from ..rigpaths import list_rigs, load_rig, rig_paths
 from .records import Polecat, WorkBead, build
@@ -38,7 +39,7 @@ def read_polecats(
     starts = [f"{c.prefix}-{c.name}-polecat-" for c in configs]
     owners = [f"{c.name}/polecats/" for c in configs]
     agents = session.rows(
-        "SELECT id, description, updated_at FROM issues WHERE issue_type = 'agent'"
+        "SELECT id, description, updated_at FROM issues WHERE issue_type = 'agent' AND status <> 'tombstone'"
         f" AND ({' OR '.join(['id LIKE ?'] * len(starts))}) ORDER BY id",
         [start + "%" for start in starts],
     )
@@ -91,9 +92,8 @@ def json_rows(town: Town, polecats: Sequence[Polecat]) -> list[JsonObject]:
 def hooked_bead(session, address: str) -> Row | None:
     """The row (every column) of the bead hooked to ``address``, or None: what ``gt hook --json`` shows
     (``prime.OnHook``). Code that works on the bead takes ``hooked`` (a ``WorkBead``)."""
-    return session.row(
-        "SELECT * FROM issues WHERE status = 'hooked' AND assignee = ? ORDER BY updated_at LIMIT 1", (address,)
-    )
+    rows = session.rows("SELECT * FROM issues WHERE status = 'hooked' AND assignee = ?", (address,))
+    return min(rows, key=lambda r: (instant(r["updated_at"]), r["id"]), default=None)
 
 
 def hooked(session, address: str) -> WorkBead | None:

@@ -159,21 +159,21 @@ class QueueRow:
 
     mr: MergeRequest
     ready: bool
+    local: bool = True  # False: its rig is not on this machine (an imported ledger's): read-only here
 
     def to_json(self) -> dict[str, object]:
-        return {**self.mr.to_json(), "ready": self.ready}
+        return {**self.mr.to_json(), "ready": self.ready, "local": self.local}
 
 
 def queue_rows(town: Town, rig: str | None = None, *, include_closed: bool = False) -> list[QueueRow]:
     """``read_queue``, with each MR's readiness (its rig's merge policy) and, for an open MR the
     refinery has not measured yet, its diff stat from git. An unknown ``rig`` is an error."""
+    from ..rigpaths import RIG_FILE, load_rig
     from .repo import measure, rig_repo, target_tip
 
-    if rig is not None:
-        from ..rigpaths import load_rig
-
-        load_rig(town, rig)  # an unknown rig is an error, not an empty queue
     mrs = town.ledger.read(lambda s: read_queue(s, rig, include_closed=include_closed))
+    if rig is not None and not mrs:
+        load_rig(town, rig)  # an unknown rig is an error, not an empty queue
     repos: dict[str, tuple[RigConfig, MergeWorktree] | None] = {}
     rows = []
     for mr in mrs:
@@ -187,7 +187,7 @@ def queue_rows(town: Town, rig: str | None = None, *, include_closed: bool = Fal
         if mr.diffstat is None and found and not mr.closed:
             config, repo = found
             mr = dataclasses.replace(mr, diffstat=measure(repo, mr, target_tip(repo, mr, config)))
-        rows.append(QueueRow(mr, ready))
+        rows.append(QueueRow(mr, ready, (town.root / mr.rig / RIG_FILE).is_file()))
     return rows
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 
-from ...ledger.fields import parse_stamp
+from ...ledger.fields import instant, parse_stamp
 from .records import MergeRequest
 
 BASE_SCORE = 1000
@@ -47,7 +47,7 @@ def in_score_order(session, mrs: list[MergeRequest]) -> list[MergeRequest]:
         convoy_age = hours_since(created, now) if created else 0.0
         value = score(mr.priority, hours_since(mr.created_at, now), convoy_age, mr.retries)
         scored.append(dataclasses.replace(mr, score=value))
-    return sorted(scored, key=lambda m: (-m.score, m.created_at, m.id))
+    return sorted(scored, key=lambda m: (-m.score, instant(m.created_at), m.id))
 
 
 def creation_order(session, mr_ids: list[str]) -> dict[str, int]:

@@ -298,7 +298,7 @@ def _daemon_state(status) -> str:
         parts.append("elsewhere: " + ", ".join(status.elsewhere))
     if status.last_error:
         parts.append("⚠ " + status.last_error[:60])
-    return " · ".join(parts) or ("idle (no rigs)" if status.passes else "starting")
+    return " · ".join(parts) or ("idle (no rigs on this machine)" if status.passes else "starting")
 
 
 def _describe(error: BaseException | None) -> str:

@@ -12,6 +12,8 @@ from .ages import age
 from .badges import badge
 from .keyed_table import Column, KeyedTable
 
+AWAY = "rig not on this machine: the refinery here cannot merge them"
+
 
 class MergeQueueTable(actions.ScreenActions, KeyedTable):
     BINDINGS = actions.bindings("queue")
@@ -40,7 +42,9 @@ class MergeQueueTable(actions.ScreenActions, KeyedTable):
     def show(self, snapshot: TownSnapshot, now: dt.datetime) -> None:
         self.requests = {mr.id: mr for mr in snapshot.merge_requests}
         self.sync({mr.id: self._cells(mr, now) for mr in snapshot.merge_requests})
-        self.border_subtitle = (f"{len(self.requests)} waiting" if self.requests else "empty") + self.filter_note
+        away = sum(not mr.local for mr in snapshot.merge_requests)
+        note = f" · {away} read-only ({AWAY})" if away else ""
+        self.border_subtitle = (f"{len(self.requests)} waiting" if self.requests else "empty") + note + self.filter_note
 
     def tick(self, now: dt.datetime) -> None:
         self.refresh_column("Age", lambda key: age(self.requests[key].created_at, now))
@@ -49,7 +53,7 @@ class MergeQueueTable(actions.ScreenActions, KeyedTable):
         return (
             Text(mr.id, style="bold"),
             f"P{mr.priority}",
-            mr.rig,
+            mr.rig if mr.local else Text(mr.rig, style="dim italic"),
             mr.source,
             mr.source_title,
             mr.worker.rsplit("/", 1)[-1],

@@ -17,6 +17,7 @@ from .keyed_tree import KeyedTree
 from .needs_you import needs_you
 
 _GROUPS = {"polecat": "polecats", "crew": "crew"}
+NOT_HERE = "(not on this machine)"
 
 
 class RigTree(actions.ScreenActions, KeyedTree):
@@ -51,7 +52,10 @@ class RigTree(actions.ScreenActions, KeyedTree):
         self.root.expand()
         seen: set[str] = set()
         for rig in snapshot.rigs:
-            rig_node = self.put(f"rig:{rig.name}", self.root, Text(rig.name, style="bold"), expand=True)
+            label = Text(rig.name, style="bold")
+            if not rig.local:
+                label.append(f" {NOT_HERE}", style="dim italic")
+            rig_node = self.put(f"rig:{rig.name}", self.root, label, expand=True)
             seen.add(f"rig:{rig.name}")
             for agent in rig.agents:
                 parent = rig_node

@@ -1,0 +1,162 @@
+"""How a record of a beads export maps onto the ledger's columns, and back, without loss.
+
+Two shapes of record: ``FOLDER`` (a backup folder: raw table rows, flags as 0/1, ``metadata``
+and ``waiters`` as JSON text) and ``FILE`` (a single ``issues.jsonl``: beads' issue JSON, flags
+as true/false, ``metadata`` an object, ``waiters`` a list, the gate's ``timeout`` in
+nanoseconds, keys left out when empty). What a record holds beyond the columns is kept as an
+``Extra`` (stored in the ``gt_extras`` table, never as new columns in beads' tables):
+
+- ``fields``: keys the ledger has no column for, verbatim (``started_at``, ``no_history``,
+  ``deleted_at``, a dependency's ``metadata``, ``_type``, a comment's UUID id …);
+- ``absent``: keys of the shape the record did not have (so they are not added on export);
+- ``flipped``: keys whose JSON kind is not the shape's usual one (``"pinned": 1`` in a FILE).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .schema import (
+    COMMENT_FIELDS,
+    CONFIG_FIELDS,
+    DEPENDENCY_FIELDS,
+    EVENT_FIELDS,
+    ISSUE_DEFAULTS,
+    ISSUE_FIELDS,
+    LABEL_FIELDS,
+)
+
+FOLDER, FILE = "folder", "file"
+FLAGS = frozenset(("ephemeral", "pinned", "is_template", "crystallizes"))
+JSON_TEXT = frozenset(("metadata", "waiters"))
+_SPECIAL = FLAGS | JSON_TEXT
+NESTED = ("labels", "dependencies", "comments")
+DERIVED = ("dependency_count", "dependent_count", "comment_count")
+# Keys that beads writes even when empty (no ``omitempty`` in its issue JSON).
+_ALWAYS = frozenset(("id", "title", "priority", "created_at", "updated_at", *DERIVED))
+
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "issues": ISSUE_FIELDS,
+    "dependencies": DEPENDENCY_FIELDS,
+    "labels": LABEL_FIELDS,
+    "comments": COMMENT_FIELDS,
+    "events": EVENT_FIELDS,
+    "config": CONFIG_FIELDS,
+}
+# Record key → column, per table and shape.
+_KEYS: dict[tuple[str, str], dict[str, str]] = {
+    (table, shape): {c: c for c in columns} for table, columns in TABLE_COLUMNS.items() for shape in (FOLDER, FILE)
+}
+_KEYS["issues", FILE] = {("timeout" if c == "timeout_ns" else c): c for c in ISSUE_FIELDS}
+# Keys of a FILE issue line that are not columns but are part of the shape.
+_NOT_COLUMNS = frozenset((*NESTED, *DERIVED))
+_FILE_ISSUE_KEYS = (*_KEYS["issues", FILE], *NESTED, *DERIVED)
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+@dataclass
+class Extra:
+    fields: dict[str, Any] = field(default_factory=dict)
+    absent: list[str] = field(default_factory=list)
+    flipped: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.absent or self.flipped)
+
+    def dumps(self) -> str:
+        """JSON; key lists as one space-separated text (keys hold no spaces), cheap for 6,000 records."""
+        body: dict[str, Any] = {"fields": self.fields} if self.fields else {}
+        if self.absent:
+            body["absent"] = " ".join(self.absent)
+        if self.flipped:
+            body["flipped"] = " ".join(self.flipped)
+        return _ENCODE(body)
+
+    @classmethod
+    def loads(cls, text: str | None) -> Extra:
+        body = json.loads(text) if text else {}
+        return cls(body.get("fields", {}), body.get("absent", "").split(), body.get("flipped", "").split())
+
+
+def record_key(table: str, row: Mapping[str, Any]) -> str:
+    """The key of a row in ``gt_extras`` (ids hold no newline, so it joins composite keys)."""
+    if table == "dependencies":
+        return f"{row['issue_id']}\n{row['depends_on_id']}"
+    if table == "labels":
+        return f"{row['issue_id']}\n{row['label']}"
+    return str(row["key"] if table == "config" else row["id"])
+
+
+def split(table: str, record: Mapping[str, Any], shape: str) -> tuple[dict[str, Any], Extra]:
+    """A record as column values (those it has) and what the columns cannot hold."""
+    keys = _KEYS[table, shape]
+    values: dict[str, Any] = {}
+    extra = Extra()
+    for key, value in record.items():
+        column = keys.get(key)
+        if column is None:
+            if not (table == "issues" and shape == FILE and key in _NOT_COLUMNS):
+                extra.fields[key] = value
+            continue
+        if column not in _SPECIAL or value is None:
+            values[column] = value
+            continue
+        if column in FLAGS:
+            if not isinstance(value, int):  # bool is an int; anything else is for the checks to refuse
+                values[column] = value
+                continue
+            if isinstance(value, bool) != (shape == FILE):
+                extra.flipped.append(key)
+            value = int(value)
+        else:
+            if isinstance(value, str) == (shape == FILE):
+                extra.flipped.append(key)
+            if not isinstance(value, str):
+                value = _ENCODE(value)
+        values[column] = value
+    known = _FILE_ISSUE_KEYS if (table, shape) == ("issues", FILE) else keys
+    extra.absent = [k for k in known if k not in record]
+    return values, extra
+
+
+def join(table: str, row: Mapping[str, Any], extra: Extra | None, shape: str) -> dict[str, Any]:
+    """The record an export writes for ``row``: the inverse of ``split``."""
+    out: dict[str, Any] = {}
+    flipped = extra.flipped if extra else ()
+    absent = set(extra.absent) if extra else set()
+    for key, column in _KEYS[table, shape].items():
+        value = row.get(column)
+        if key in absent and (table != "issues" or value == ISSUE_DEFAULTS[column]):
+            continue  # not in the record it came from, and not set since
+        out[key] = _shown(column, value, (shape == FILE) != (key in flipped))
+    if table == "issues" and shape == FILE and extra is None:
+        out = {k: v for k, v in out.items() if k in _ALWAYS or v not in (None, "", 0, False, [], {})}
+    if extra:
+        out.update(extra.fields)
+    return out
+
+
+def _shown(column: str, value: Any, json_kind: bool) -> Any:
+    if isinstance(value, Decimal):
+        value = int(value) if value == value.to_integral_value() else float(value)
+    if value is None:
+        return None
+    if column in FLAGS:
+        return bool(value) if json_kind else int(value)
+    if column in JSON_TEXT and json_kind and isinstance(value, str):
+        try:
+            return json.loads(value) if value else ({} if column == "metadata" else [])
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def file_keys_absent(extra: Extra | None, key: str) -> bool:
+    """Did a FILE line leave ``key`` (``labels``, ``comment_count`` …) out?"""
+    return extra is not None and key in extra.absent

@@ -1,0 +1,109 @@
+"""This project's own tables are ``gt_``-prefixed, beside beads' tables; a ledger made before one
+of them existed gets it when opened, and a database without beads' tables is left untouched."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from gastown_tui.errors import LedgerUnavailable
+from gastown_tui.ledger import Ledger
+from gastown_tui.ledger.schema import project_tables
+from gastown_tui.ledger.transfer import import_backup
+
+SHAPES = Path(__file__).resolve().parent / "fixtures" / "beads-shapes"
+
+
+def test_a_ledger_from_before_the_project_tables_gets_them_on_open(ledger_url):
+    old = Ledger.open(ledger_url)
+    old.create()
+    tables = project_tables(old.backend.dialect)
+    assert all(name.startswith("gt_") for name in tables)
+
+    def drop(tx):
+        for name in tables:
+            tx.execute(f"DROP TABLE {name}")
+
+    old.write("downgrade", drop)
+    old.close()
+
+    reopened = Ledger.open(ledger_url)
+    assert reopened.write("lease", lambda tx: tx.take_lease("refinery:x", "me:h:1:n", 30))
+    assert import_backup(reopened, str(SHAPES / "single-v1.0.0.jsonl"))["issues"] == 4
+    reopened.close()
+
+
+def test_a_database_without_beads_tables_is_not_written_to(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "other.db"
+    sqlite3.connect(path).execute("CREATE TABLE notes (x TEXT)").connection.commit()
+    other = Ledger.open(f"doltlite://{path}")
+    with pytest.raises(LedgerUnavailable, match="has no schema"):
+        other.list_beads()
+    other.close()
+    names = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert names == {"notes"}
+
+
+def _schema_of(cur, name: str) -> list:
+    cur.execute(f"USE `{name}`")
+    cur.execute("SHOW TABLES")
+    tables = sorted(row[0] for row in cur.fetchall())
+    shape = []
+    for table in tables:
+        cur.execute(f"SHOW CREATE TABLE `{table}`")
+        shape.append(cur.fetchone()[1])
+    return shape
+
+
+def test_a_database_bd_made_is_recognised_and_left_unchanged(tmp_path):
+    from conftest import MYSQL, _mysql_admin, run_gt
+
+    name = "gt_bd_" + uuid.uuid4().hex[:10]
+    admin = _mysql_admin()
+    cur = admin.cursor()
+    try:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        cur.execute(f"USE `{name}`")
+        cur.execute(
+            "CREATE TABLE schema_migrations (version INT PRIMARY KEY, applied_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+        )
+        for number, sql in enumerate(sorted((SHAPES / "schema-v1.0.5").glob("*.up.sql")), 1):
+            cur.execute(sql.read_text())
+            cur.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (number,))
+        cur.execute(
+            "INSERT INTO issues (id, title, description, design, acceptance_criteria, notes) VALUES ('bd-1', 'x', '', '', '', '')"
+        )
+        before = _schema_of(cur, name)
+
+        done = run_gt("install", str(tmp_path / "town"), "--ledger", f"{MYSQL}/{name}")
+        assert done.code == 3, done.out + done.err
+        assert "is a database that bd (beads) made" in done.err and "bd export --all" in done.err
+        assert "Traceback" not in done.err
+        assert _schema_of(cur, name) == before
+        assert not (tmp_path / "town").exists()  # no half-made town either
+    finally:
+        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.close()
+
+
+def test_a_value_too_long_for_an_older_mysql_ledger_is_one_clear_error(tmp_path):
+    from conftest import MYSQL, _mysql_admin
+    from gastown_tui.errors import InvalidInput
+
+    name = "gt_old_" + uuid.uuid4().hex[:10]
+    old = Ledger.open(f"{MYSQL}/{name}")
+    try:
+        old.create()
+        old.write("downgrade", lambda tx: tx.execute("ALTER TABLE issues MODIFY updated_at VARCHAR(32)"))
+        with pytest.raises(InvalidInput, match="does not fit ledger"):
+            import_backup(old, str(SHAPES / "single-v0.45.jsonl"))  # has a 35-character time
+        assert old.find("bd-a1") is None
+    finally:
+        old.close()
+        admin = _mysql_admin()
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.close()
