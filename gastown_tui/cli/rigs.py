@@ -16,6 +16,8 @@ def register(sub, common) -> None:
     add_verb(rig, common, "list", list_rigs, "the town's rigs")
     p = add_verb(rig, common, "show", show, "one rig's settings and polecats")
     p.add_argument("name")
+    p = add_verb(rig, common, "sync", sync, "push the town's merged work to the rig's origin now (after a held push)")
+    p.add_argument("name")
     p = add_verb(rig, common, "remove", remove, "kill a rig's sessions and delete its folder (beads are kept)")
     p.add_argument("name")
     p.add_argument("--force", action="store_true", help="even with hooked work (it goes back to open)")
@@ -67,6 +69,16 @@ def show(ctx) -> None:
         return "\n".join(lines)
 
     ctx.emit(data, text)
+
+
+def sync(ctx) -> None:
+    from ..services.refinery.sync import sync as sync_rig
+
+    landing = sync_rig(ctx.town, ctx.args.name)
+    if landing is None:
+        ctx.emit({"rig": ctx.args.name, "landing": None}, "Nothing to push.")
+        return
+    ctx.emit({"rig": ctx.args.name, "landing": landing.to_json()}, f"{ctx.args.name}: {landing.text()}")
 
 
 def remove(ctx) -> None:

@@ -20,7 +20,7 @@ from ..errors import Conflict, InvalidInput
 from ..fieldlines import parse_fields, with_fields
 from ..ledger import fields
 from .polecats import list_polecats
-from .rigpaths import list_rigs, load_rig, rig_paths
+from .rigpaths import list_rigs, load_rig, rig_bead_id, rig_paths
 
 if TYPE_CHECKING:
     from ..config import RigConfig
@@ -30,10 +30,6 @@ if TYPE_CHECKING:
 RESERVED = frozenset({"hq", "mayor", "deacon", "settings", "polecats", "refinery", "witness", "crew", "town"})
 RIG_ROLES = ("witness", "refinery")
 _COMPOUND_SUFFIXES = ("town", "ville", "port", "place", "land", "field", "wood", "ford")
-
-
-def rig_bead_id(town: Town, name: str) -> str:
-    return f"{town.prefix}-rig-{name}"
 
 
 def derive_prefix(name: str) -> str:
