@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
+
+from ..vcs.remote import redact
 from .main import add_group, add_verb
 
 
@@ -13,6 +16,13 @@ def register(sub, common) -> None:
     p.add_argument("--prefix", help="bead prefix of the rig (default: derived from the name, gastown → gt)")
     p.add_argument("--branch", help="target branch (default: the repository's default branch)")
     p.add_argument("--runtime", help="default agent runtime of the rig (default: the town's)")
+    p.add_argument(
+        "--merge-strategy",
+        choices=("merge", "pr"),
+        default="merge",
+        help="merge: push the gated target to the origin; pr: push each branch and open a pull request (gh)",
+    )
+    p.add_argument("--no-gates", action="store_true", help="do not propose a gate from the repository's test layout")
     add_verb(rig, common, "list", list_rigs, "the town's rigs")
     p = add_verb(rig, common, "show", show, "one rig's settings and polecats")
     p.add_argument("name")
@@ -24,14 +34,26 @@ def register(sub, common) -> None:
 
 
 def add(ctx) -> None:
+    from ..services.refinery.push import lands_at
     from ..services.rigs import add_rig, rig_paths
 
     a = ctx.args
-    config = add_rig(ctx.town, a.name, a.source, prefix=a.prefix, branch=a.branch, runtime=a.runtime)
+    config = add_rig(
+        ctx.town, a.name, a.source, prefix=a.prefix, branch=a.branch, runtime=a.runtime,
+        merge_strategy=a.merge_strategy, gates=not a.no_gates,
+    )  # fmt: skip
+    paths = rig_paths(ctx.town, config.name)
+    if config.gates:
+        gate = config.gates[0]
+        gates = (f"  gate {gate.name}: {shlex.join(gate.command)} — proposed from the repository; "
+                 f"change or remove its [[gates]] in {paths.config}")  # fmt: skip
+    else:
+        gates = f"  no gate: anything merges — add a [[gates]] test command to {paths.config}"
+    data = {**config.model_dump(), "source": redact(config.source)}
     ctx.emit(
-        config.model_dump(),
+        data,
         f"Rig {config.name} added (prefix {config.prefix}, branch {config.default_branch}, "
-        f"runtime {config.runtime})\n  at {rig_paths(ctx.town, config.name).root}\n"
+        f"runtime {config.runtime})\n  at {paths.root}\n{gates}\n  merged work goes to {lands_at(config)}\n"
         f"  next: gt sling BEAD {config.name}",
     )
 
@@ -51,19 +73,26 @@ def list_rigs(ctx) -> None:
 
 def show(ctx) -> None:
     from ..services.polecats import json_rows, list_polecats
+    from ..services.refinery.push import forge_problem, lands_at, rig_push
     from ..services.rigs import load_rig, rig_summary
 
     config = load_rig(ctx.town, ctx.args.name)
     data = rig_summary(ctx.town, config)
+    data["push_problem"] = forge_problem(config) or ctx.town.ledger.read(
+        lambda s: rig_push(s, ctx.town, config.name)
+    ).banner(config.name)
     data["polecat_list"] = json_rows(ctx.town, list_polecats(ctx.town, config.name))
 
     def text() -> str:
         lines = [
             f"{config.name}  (prefix {config.prefix}, bead {data['bead']})",
-            f"  source {config.source}  branch {config.default_branch}  runtime {config.runtime}",
+            f"  source {redact(config.source)}  branch {config.default_branch}  runtime {config.runtime}",
             f"  merge policy {config.merge_policy}, batch {config.batch_size}, max polecats {config.max_polecats}",
             "  gates: " + (", ".join(g.name for g in config.gates) or "none"),
+            f"  merged work goes to {lands_at(config)}",
         ]
+        if data["push_problem"]:
+            lines.append(f"  ! {data['push_problem']}")
         for p in data["polecat_list"]:
             lines.append(f"  {p['name']:<12} {p['state']:<9} {p['hook_bead']}")
         return "\n".join(lines)

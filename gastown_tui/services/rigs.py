@@ -19,6 +19,7 @@ from ..display import JsonObject
 from ..errors import Conflict, InvalidInput
 from ..fieldlines import parse_fields, with_fields
 from ..ledger import fields
+from ..vcs.remote import redact
 from .polecats import list_polecats
 from .rigpaths import list_rigs, load_rig, rig_bead_id, rig_paths
 
@@ -84,10 +85,14 @@ def add_rig(
     prefix: str | None = None,
     branch: str | None = None,
     runtime: str | None = None,
+    merge_strategy: str = "merge",
+    gates: bool = True,
 ) -> RigConfig:
-    """Clone SOURCE into a new rig and register it; nothing is left behind on failure."""
-    from ..config import RigConfig
+    """Clone SOURCE into a new rig and register it; nothing is left behind on failure. With ``gates``
+    its gate is proposed from the repository's layout (``gatedefaults``)."""
+    from ..config import Gate, RigConfig
     from ..vcs import git
+    from .gatedefaults import propose
 
     fields.check_name(name, "rig name")
     if name.lower() in RESERVED:
@@ -113,10 +118,14 @@ def add_rig(
         source=source,
         default_branch=default_branch,
         runtime=runtime or getattr(town.config, "default_runtime", "claude"),
+        merge_strategy=merge_strategy,
     )
     from ..runtime.presets import resolve
+    from .refinery.push import forge_problem
 
     resolve(town, config.runtime)
+    if problem := forge_problem(config):
+        raise InvalidInput(problem, "or add the rig with --merge-strategy merge")
     paths.root.mkdir(parents=True)
     try:
         git.clone_bare(source, paths.repo)
@@ -124,6 +133,9 @@ def add_rig(
             raise InvalidInput(f"{source} has no branch {default_branch!r}", "give an existing branch with --branch")
         paths.polecats.mkdir()
         git.worktree_add_detached(paths.repo, paths.refinery, default_branch)
+        proposal = propose(paths.repo, default_branch) if gates else None
+        if proposal:
+            config = config.model_copy(update={"gates": [Gate(**proposal.gate())]})
         tmp = paths.config.with_suffix(".tmp")
         tmp.write_text(render_rig_toml(config))
         tmp.replace(paths.config)
@@ -136,7 +148,8 @@ def add_rig(
 
 def _register(tx, town: Town, config: RigConfig) -> None:
     bead_id = rig_bead_id(town, config.name)
-    description = with_fields("", prefix=config.prefix, source=config.source, default_branch=config.default_branch)
+    source = redact(config.source)  # a URL's credentials stay in rig.toml, out of the ledger
+    description = with_fields("", prefix=config.prefix, source=source, default_branch=config.default_branch)
     if tx.exists(bead_id):  # a rig of that name was removed earlier: bring its bead back
         tx.update(bead_id, status="open", description=description, close_reason="")
     else:
@@ -163,6 +176,7 @@ def rig_summary(town: Town, config: RigConfig) -> JsonObject:
     polecats = list_polecats(town, config.name)
     return {
         **config.model_dump(),
+        "source": redact(config.source),
         "bead": rig_bead_id(town, config.name),
         "path": str(rig_paths(town, config.name).root),
         "polecats": len(polecats),

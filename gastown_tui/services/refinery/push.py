@@ -58,6 +58,12 @@ def forge_problem(config: RigConfig) -> str:
     return NO_GH if config.merge_strategy == "pr" and shutil.which("gh") is None else ""
 
 
+def lands_at(config: RigConfig) -> str:
+    """Where the rig's merged work goes, in words."""
+    dest = f"origin/{config.landing_branch}"
+    return f"pull requests (gh) against {dest}" if config.merge_strategy == "pr" else dest
+
+
 @dataclass(frozen=True)
 class RigPush:
     """A rig's push state (its rig bead's metadata ``push``): ``ok``, ``waiting`` (a push failed; retried
@@ -230,6 +236,18 @@ def _tell_overseer(tx, town: Town, rig: str, state: RigPush, line: str) -> None:
     to = str(town.raw.get("escalate_to") or addresses.OVERSEER)
     with contextlib.suppress(GtError):  # a push is never held up by mail
         send_in(tx, sender=addresses.refinery(rig), to=to, subject=subject, body=body, priority=1)
+
+
+def refresh(town: Town, config: RigConfig) -> str:
+    """Before a sling: take in the origin's latest commits, so new work branches from what the person
+    has now. A warning when the origin cannot be read (offline is not a failure), else ""."""
+    from .repo import rig_repo
+
+    try:
+        Outbound(town, config, rig_repo(town, config.name)[1]).follow()
+    except GtError as exc:
+        return f"origin not fetched ({exc.message}); the polecat starts from the town's {config.default_branch}"
+    return ""
 
 
 # -- the refinery's calls (engine.py and batch.py) ---------------------------------------------------
