@@ -107,7 +107,9 @@ def test_a_dirty_checkout_holds_the_push_tells_the_overseer_once_and_rig_sync_ta
     assert (source / "VERSION").read_text() == "1\nmy local edit\n"  # and their edit is untouched
     state = push_state(rig)
     assert state.state == "held" and "VERSION" in state.error
-    assert "gt rig sync gastown" in state.banner(rig.name)
+    assert state.banner(rig.name) == "push held: gt rig sync gastown"
+    shown = gt("rig", "show", rig.name).out
+    assert "! push to origin/main held: uncommitted changes in" in shown and "VERSION" in shown
     assert landing(rig, rig.mrs[0]).state == "held"
     told = mail_to(town, addresses.OVERSEER, "gastown: merged work waits")
     assert len(told) == 1 and "gt rig sync gastown" in told[0]["description"]

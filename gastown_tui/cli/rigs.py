@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shlex
 
-from ..vcs.remote import redact
 from .main import add_group, add_verb
 
 
@@ -36,6 +35,7 @@ def register(sub, common) -> None:
 def add(ctx) -> None:
     from ..services.refinery.push import lands_at
     from ..services.rigs import add_rig, rig_paths
+    from ..vcs.remote import redact
 
     a = ctx.args
     config = add_rig(
@@ -80,13 +80,13 @@ def show(ctx) -> None:
     data = rig_summary(ctx.town, config)
     data["push_problem"] = forge_problem(config) or ctx.town.ledger.read(
         lambda s: rig_push(s, ctx.town, config.name)
-    ).banner(config.name)
+    ).explain(config.name)
     data["polecat_list"] = json_rows(ctx.town, list_polecats(ctx.town, config.name))
 
     def text() -> str:
         lines = [
             f"{config.name}  (prefix {config.prefix}, bead {data['bead']})",
-            f"  source {redact(config.source)}  branch {config.default_branch}  runtime {config.runtime}",
+            f"  source {data['source']}  branch {config.default_branch}  runtime {config.runtime}",
             f"  merge policy {config.merge_policy}, batch {config.batch_size}, max polecats {config.max_polecats}",
             "  gates: " + (", ".join(g.name for g in config.gates) or "none"),
             f"  merged work goes to {lands_at(config)}",

@@ -19,7 +19,6 @@ from ..display import JsonObject
 from ..errors import Conflict, InvalidInput
 from ..fieldlines import parse_fields, with_fields
 from ..ledger import fields
-from ..vcs.remote import redact
 from .polecats import list_polecats
 from .rigpaths import list_rigs, load_rig, rig_bead_id, rig_paths
 
@@ -148,6 +147,8 @@ def add_rig(
 
 def _register(tx, town: Town, config: RigConfig) -> None:
     bead_id = rig_bead_id(town, config.name)
+    from ..vcs.remote import redact
+
     source = redact(config.source)  # a URL's credentials stay in rig.toml, out of the ledger
     description = with_fields("", prefix=config.prefix, source=source, default_branch=config.default_branch)
     if tx.exists(bead_id):  # a rig of that name was removed earlier: bring its bead back
@@ -173,6 +174,8 @@ def _register(tx, town: Town, config: RigConfig) -> None:
 
 def rig_summary(town: Town, config: RigConfig) -> JsonObject:
     """What ``gt rig list/show`` print: the config plus its polecats and agent beads."""
+    from ..vcs.remote import redact
+
     polecats = list_polecats(town, config.name)
     return {
         **config.model_dump(),

@@ -22,6 +22,7 @@ from .agents import ROLE_ORDER, Agent, read_agents, read_rig_prefixes
 from .convoys import Convoy
 from .mail import Message
 from .refinery import MergeRequest
+from .refinery.push import read_banners
 
 if TYPE_CHECKING:
     from ..config import RigConfig
@@ -45,6 +46,7 @@ class RigView:
     name: str
     prefix: str
     agents: tuple[AgentView, ...]
+    banner: str = ""  # its landed work is held or failing to reach the origin: what to do
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ class MergeRequestView:
     diffstat: str = ""
     state: str = "pending"  # the refinery's view (refinery.MergeRequest.state)
     gates: tuple[tuple[str, bool], ...] = ()  # (name, passed) of the last gate run
+    landing: str = ""  # where it went once merged: "pushed abc1234 to origin/main", a pull request…
+    url: str = ""  # its pull request (merge_strategy "pr")
 
     @property
     def gate_summary(self) -> str:
@@ -152,14 +156,18 @@ def _read(s, local: dict[str, RigConfig | None], recipient: str, live: dict[str,
     configs = [local.get(n) or RigConfig.model_construct(name=n, prefix=p, source="") for n, p in prefixes.items()]
     found = tuple(polecats.read_polecats(s, [c for c in configs if c.prefix], live, now))
     stall_after = {c.name: c.stall_after for c in configs}
-    rigs = _rig_views(prefixes, agents, {p.agent_id: p.state for p in found})
-    mrs = tuple(_mr_view(mr) for mr in refinery.read_queue(s))
+    rigs = _rig_views(prefixes, agents, {p.agent_id: p.state for p in found}, read_banners(s))
+    # open MRs, then merged ones not landed on the origin yet (pull requests, held or failing pushes)
+    unlanded = refinery.read_queue(s, include_closed=True, labelled=refinery.UNLANDED_LABEL)
+    mrs = tuple(_mr_view(mr) for mr in refinery.read_queue(s) + [m for m in unlanded if m.state == "merged"])
     return TownSnapshot(
         rigs, tuple(convoys.listing(s)), mrs, tuple(mail.inbox(s, recipient)), last_id, found, stall_after
     )
 
 
-def _rig_views(prefixes: dict[str, str], agents: list[Agent], states: dict[str, str]) -> tuple[RigView, ...]:
+def _rig_views(
+    prefixes: dict[str, str], agents: list[Agent], states: dict[str, str], banners: dict[str, str]
+) -> tuple[RigView, ...]:
     """Rigs by name, each with its agents in role order (witness, refinery, polecats, crew), a polecat
     in the state ``gt polecat list`` gives it."""
     order = {role: index for index, role in enumerate(ROLE_ORDER)}
@@ -178,7 +186,12 @@ def _rig_views(prefixes: dict[str, str], agents: list[Agent], states: dict[str, 
         )
         by_rig.setdefault(agent.rig, []).append(view)
     return tuple(
-        RigView(name, prefixes[name], tuple(sorted(by_rig.get(name, []), key=lambda a: (order[a.role], a.name))))
+        RigView(
+            name,
+            prefixes[name],
+            tuple(sorted(by_rig.get(name, []), key=lambda a: (order[a.role], a.name))),
+            banners.get(name, ""),
+        )
         for name in sorted(prefixes)
     )
 
@@ -205,4 +218,6 @@ def _mr_view(mr: MergeRequest) -> MergeRequestView:
         diffstat=diffstat,
         state=mr.state,
         gates=tuple((r.name, r.ok) for r in results),
+        landing=mr.landing.text() if mr.landing else "",
+        url=mr.landing.url if mr.landing else "",
     )

@@ -14,6 +14,8 @@ A push that fails leaves the MRs merged in the town: each MR says why (metadata 
 when it is tried again), the overseer is mailed once per kind of trouble, and later passes retry
 with back-off. A local checkout with uncommitted edits on the branch holds the push
 (``gt rig sync RIG`` pushes once they are committed or stashed).
+
+``vcs.remote`` is imported where it is used: ``gt hook`` loads this package and must stay a ledger read.
 """
 
 from __future__ import annotations
@@ -30,16 +32,17 @@ from typing import TYPE_CHECKING
 from ... import addresses
 from ...errors import GtError
 from ...ledger import load_metadata
-from ...vcs import remote
 from ..rigpaths import rig_bead_id
 from .gates import run_gate
 from .queue import read_queue
 from .records import Landing, MergeRequest
+from .verdicts import note_landing
 
 if TYPE_CHECKING:
     from ...config import RigConfig
     from ...town import Town
     from ...vcs.merge import MergeWorktree
+    from ...vcs.remote import Pushed
     from .engine import Pass
 
 BACKOFF = (30.0, 1800.0)  # seconds before the first retry of a failed push, and the most it grows to
@@ -91,18 +94,33 @@ class RigPush:
         return {k: v for k, v in vars(self).items() if v}
 
     def banner(self, rig: str) -> str:
-        """The rig's banner in the TUI ("" when all landed work reached the origin)."""
+        """The rig's banner in the TUI's rig tree ("" when all landed work reached the origin)."""
         if self.state == "held":
-            return f"push to {self.to} held: {self.error} — gt rig sync {rig} when ready"
+            return f"push held: gt rig sync {rig}"
         if self.state == "waiting":
-            return f"push to {self.to} failing: {self.error} (retried; gt rig sync {rig} to try now)"
+            return f"push failing ({self.kind}): gt rig sync {rig}"
+        return ""
+
+    def explain(self, rig: str) -> str:
+        """``gt rig show``'s line: what waits, why, and what to run."""
+        if self.state == "held":
+            return f"push to {self.to} held: {self.error}; commit or stash them, then: gt rig sync {rig}"
+        if self.state == "waiting":
+            return f"push to {self.to} failing: {self.error} (retried with back-off; now: gt rig sync {rig})"
         return ""
 
 
 def rig_push(session, town: Town, rig: str) -> RigPush:
-    """THE reader of a rig's push state."""
+    """A rig's push state (see ``read_banners`` for every rig's at once)."""
     bead_id = rig_bead_id(town, rig)
     return RigPush.from_json(load_metadata(session.get(bead_id)).get("push")) if session.exists(bead_id) else RigPush()
+
+
+def read_banners(session) -> dict[str, str]:
+    """Rig name → its banner, for each rig whose landed work is held or failing (the TUI's rig tree)."""
+    rows = session.rows("SELECT title, metadata FROM issues WHERE issue_type = 'rig' AND status <> 'closed'")
+    banners = {r["title"]: RigPush.from_json(load_metadata(r).get("push")).banner(r["title"]) for r in rows}
+    return {rig: text for rig, text in banners.items() if text}
 
 
 class Outbound:
@@ -118,6 +136,8 @@ class Outbound:
         return self.repo.resolve(f"refs/heads/{self.config.default_branch}")
 
     def fetch(self) -> str | None:
+        from ...vcs import remote
+
         return remote.fetch_branch(self.repo.repo, self.config.source, self.branch, self.origin_ref)
 
     def follow(self) -> bool:
@@ -128,7 +148,9 @@ class Outbound:
             return False  # nothing new, or diverged (reconciled when pushing)
         return self.repo.advance(self.config.default_branch, origin, tip, f"origin moved: {self.dest} {origin[:10]}")
 
-    def push(self, sha: str) -> remote.Pushed:
+    def push(self, sha: str) -> Pushed:
+        from ...vcs import remote
+
         checkout = remote.checkout_of(self.config.source, self.branch)
         if checkout and checkout.dirty:
             files = ", ".join(checkout.dirty[:3]) + (", …" if len(checkout.dirty) > 3 else "")
@@ -136,7 +158,7 @@ class Outbound:
         return remote.push(self.repo.repo, self.config.source, sha, self.branch)
 
     # -- the ledger's side --------------------------------------------------------------------
-    def settle(self, result: remote.Pushed, tip: str) -> Landing:
+    def settle(self, result: Pushed, tip: str) -> Landing:
         """Record a push of the town's target at ``tip``: the rig's state, the MRs it took out (or
         that still wait), and mail to the overseer the first time a kind of trouble shows."""
         waiting = self.town.ledger.read(
@@ -155,7 +177,7 @@ class Outbound:
         self._write(state, tell, waiting, landing)
         return landing
 
-    def _next_state(self, result: remote.Pushed, tip: str) -> tuple[RigPush, str | None]:
+    def _next_state(self, result: Pushed, tip: str) -> tuple[RigPush, str | None]:
         """The rig's push state after ``result``, and the line to mail the overseer (None: told already)."""
         before = self.town.ledger.read(lambda s: rig_push(s, self.town, self.config.name))
         if result.ok:
@@ -179,9 +201,7 @@ class Outbound:
             if tx.exists(bead_id):
                 tx.set_metadata(bead_id, push=state.to_json())
             for mr in mrs:
-                tx.set_metadata(mr.id, push=landing.to_json())
-                if landing and landing.state == "pushed":
-                    tx.add_comment(mr.id, landing.text())
+                note_landing(tx, mr.id, landing)
             if tell:
                 _tell_overseer(tx, self.town, rig, state, tell)
 
@@ -189,6 +209,8 @@ class Outbound:
 
     def note_prs(self, landings: list[Landing]) -> None:
         """The rig's state after pull requests were opened (or not)."""
+        from ...vcs import remote
+
         trouble = next((lg for lg in landings if lg.state != "pr"), None)
         result = remote.Pushed(False, "pr", trouble.error) if trouble else remote.Pushed(True)
         self._write(*self._next_state(result, ""))
@@ -196,6 +218,8 @@ class Outbound:
     # -- pull-request mode ------------------------------------------------------------------------
     def open_pr(self, mr: MergeRequest, sha: str) -> Landing:
         """Push the MR's branch to the origin and open a pull request for it (``gh pr create``)."""
+        from ...vcs import remote
+
         if problem := forge_problem(self.config):
             return Landing("waiting", self.dest, sha, error=problem, at=_stamp())
         result = remote.push(self.repo.repo, self.config.source, sha, mr.branch)
@@ -282,6 +306,8 @@ def land(p: Pass, mrs: list[MergeRequest], tip: str, commits: Mapping[str, str])
 def catch_up(p: Pass, force: bool = False) -> Landing | None:
     """End of a pass (and ``gt rig sync``): retry what did not get out, when its back-off is over (at
     once with ``force``). Takes the refinery's lease only when there is something to do."""
+    from ...vcs import remote
+
     out = Outbound(p.town, p.config, p.repo)
     state = p.ledger.read(lambda s: rig_push(s, p.town, p.rig))
     tip = out.tip()
@@ -339,7 +365,7 @@ def _retry_prs(p: Pass, out: Outbound) -> Landing | None:
     for mr in mrs:
         if mr.landing and mr.landing.state == "waiting":
             landing = out.open_pr(mr, mr.landing.commit or mr.commit_sha)
-            p.write("refinery push", lambda tx, m=mr, lg=landing: tx.set_metadata(m.id, push=lg.to_json()))
+            p.write("refinery push", lambda tx, m=mr, lg=landing: note_landing(tx, m.id, lg))
             landings.append(landing)
     out.note_prs(landings)
     return landings[-1] if landings else None

@@ -55,6 +55,7 @@ def _int(value: object, default: int = 0) -> int:
 
 # MR states that send the work back, and the witness's name for each (see services/rework.py).
 SENT_BACK = {"failed": "merge-failed", "rework": "merge-rework", "rejected": "merge-rejected"}
+UNLANDED_LABEL = "unlanded"  # merged in the town, not (yet) on the origin's branch: a PR, or a push waiting
 ESCALATED_LABEL = "escalated"  # the witness stopped sending it back and told a person
 SETTLED_LABEL = "rework-none"  # nothing to rework: its source bead is closed or gone
 
@@ -211,7 +212,7 @@ class Landing:
         if self.state == "pushed":
             return f"pushed {self.commit[:7]} to {self.to}"
         if self.state == "pr":
-            return f"pull request {self.url or '(no URL)'} ({self.to})"
+            return f"pull request {self.url or '(no URL)'}"
         if self.state == "held":
             return f"push to {self.to} held: {self.error}"
         return f"not pushed to {self.to} yet: {self.error}"

@@ -10,7 +10,7 @@ from ... import addresses
 from ...errors import InvalidInput
 from ...fieldlines import with_fields
 from .queue import get, set_state
-from .records import Failure, GateRun, Landing, MergeRequest
+from .records import UNLANDED_LABEL, Failure, GateRun, Landing, MergeRequest
 
 
 def post(tx, message, to: str, fallback: str) -> list[str]:
@@ -59,9 +59,7 @@ def record_merged(
     if run is not None:
         tx.set_metadata(mr.id, gates=dataclasses.replace(run, merge_commit=merge_commit).to_json())
     if landing is not None:
-        tx.set_metadata(mr.id, push=landing.to_json())
-        if landing.state in ("pushed", "pr"):
-            tx.add_comment(mr.id, landing.text())
+        note_landing(tx, mr.id, landing)
     set_state(tx, mr.id, "merged", description=desc, assignee=None)
     message = Merged(
         polecat=mr.polecat,
@@ -77,6 +75,18 @@ def record_merged(
     if mr.source and tx.exists(mr.source):
         close_beads(tx, [mr.source], f"Merged in {mr.id}")
     return True
+
+
+def note_landing(tx, mr_id: str, landing: Landing) -> None:
+    """Where a merged MR went (metadata ``push``); labelled ``unlanded`` while it is a pull request or
+    waits to be pushed, so the TUI's queue keeps showing it; a comment once it is out."""
+    tx.set_metadata(mr_id, push=landing.to_json())
+    if landing.state == "pushed":
+        tx.remove_label(mr_id, UNLANDED_LABEL)
+    else:
+        tx.add_label(mr_id, UNLANDED_LABEL)
+    if landing.state in ("pushed", "pr"):
+        tx.add_comment(mr_id, landing.text())
 
 
 def record_failed(tx, mr: MergeRequest, failure: Failure) -> None:

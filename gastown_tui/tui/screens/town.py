@@ -232,6 +232,9 @@ class TownScreen(TownActions, Screen):
             return True
         if action in ("approve", "reject", "diff", "details"):
             return self.query_one(MergeQueueTable).selected is not None
+        if action == "open_pr":
+            mr = self.query_one(MergeQueueTable).selected
+            return mr is not None and bool(mr.url)
         if action == "retry":
             mr = self.query_one(MergeQueueTable).selected
             return mr is not None and mr.state in ("failed", "rework")

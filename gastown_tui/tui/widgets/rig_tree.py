@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import Tree
 
-from ...services.townview import AgentView, TownSnapshot
+from ...services.townview import AgentView, RigView, TownSnapshot
 from .. import actions
 from .badges import badge
 from .inert import inert_text
@@ -48,7 +48,7 @@ class RigTree(actions.ScreenActions, KeyedTree):
         self.root.expand()
         seen: set[str] = set()
         for rig in snapshot.rigs:
-            rig_node = self.put(f"rig:{rig.name}", self.root, Text(rig.name, style="bold"), expand=True)
+            rig_node = self.put(f"rig:{rig.name}", self.root, self._rig_label(rig), expand=True)
             seen.add(f"rig:{rig.name}")
             for agent in rig.agents:
                 parent = rig_node
@@ -77,6 +77,13 @@ class RigTree(actions.ScreenActions, KeyedTree):
         for agent in self._agents.values():
             if agent.session in changed:
                 self._by_key[agent.id].set_label(inert_text(self._label(agent)))
+
+    def _rig_label(self, rig: RigView) -> Text:
+        """The rig's name, and its banner when its landed work is held or failing."""
+        text = Text(rig.name, style="bold")
+        if rig.banner:
+            text.append(f"  ⚠ {rig.banner}", style=self.get_component_rich_style("badge--warn", partial=True))
+        return text
 
     def _label(self, agent: AgentView) -> Text:
         live = agent.session in self.live
