@@ -12,7 +12,7 @@ from refinery_support import feature, git, mail_to, make_rig, mr_states
 
 from gastown_tui import addresses
 from gastown_tui.services import refinery
-from gastown_tui.services.refinery.push import rig_push
+from gastown_tui.services.refinery.pushstate import rig_push
 from gastown_tui.services.rigs import load_rig, render_rig_toml, rig_paths
 
 doltlite_only = pytest.mark.parametrize("ledger_url", ["doltlite"], indirect=True)

@@ -33,7 +33,7 @@ def register(sub, common) -> None:
 
 
 def add(ctx) -> None:
-    from ..services.refinery.push import lands_at
+    from ..services.refinery.pushstate import lands_at
     from ..services.rigs import add_rig, rig_paths
     from ..vcs.remote import redact
 
@@ -73,7 +73,7 @@ def list_rigs(ctx) -> None:
 
 def show(ctx) -> None:
     from ..services.polecats import json_rows, list_polecats
-    from ..services.refinery.push import forge_problem, lands_at, rig_push
+    from ..services.refinery.pushstate import forge_problem, lands_at, rig_push
     from ..services.rigs import load_rig, rig_summary
 
     config = load_rig(ctx.town, ctx.args.name)

@@ -120,7 +120,7 @@ def add_rig(
         merge_strategy=merge_strategy,
     )
     from ..runtime.presets import resolve
-    from .refinery.push import forge_problem
+    from .refinery.pushstate import forge_problem
 
     resolve(town, config.runtime)
     if problem := forge_problem(config):

@@ -22,7 +22,7 @@ from .agents import ROLE_ORDER, Agent, read_agents, read_rig_prefixes
 from .convoys import Convoy
 from .mail import Message
 from .refinery import MergeRequest
-from .refinery.push import read_banners
+from .refinery.pushstate import read_banners
 
 if TYPE_CHECKING:
     from ..config import RigConfig

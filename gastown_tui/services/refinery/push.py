@@ -22,20 +22,18 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
 import subprocess
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ... import addresses
 from ...errors import GtError
-from ...ledger import load_metadata
 from ..rigpaths import rig_bead_id
 from .gates import run_gate
+from .pushstate import RigPush, forge_problem, rig_push, tell_overseer
 from .queue import read_queue
-from .records import Landing, MergeRequest
+from .records import UNLANDED_LABEL, Landing, MergeRequest
 from .verdicts import note_landing
 
 if TYPE_CHECKING:
@@ -47,80 +45,12 @@ if TYPE_CHECKING:
 
 BACKOFF = (30.0, 1800.0)  # seconds before the first retry of a failed push, and the most it grows to
 GH_SECONDS = 60.0
-NO_GH = 'merge_strategy = "pr" needs the GitHub CLI: gh is not on PATH (install it, or set merge_strategy = "merge")'
 _URL = re.compile(r"https?://\S+")
 
 
 class OriginMoved(Exception):
     """The origin's branch gained commits while a batch was gated: the target took them in, and the
     batch must be stacked and gated again on top of them."""
-
-
-def forge_problem(config: RigConfig) -> str:
-    """What stops the rig's merge strategy from working here ("" when nothing does)."""
-    return NO_GH if config.merge_strategy == "pr" and shutil.which("gh") is None else ""
-
-
-def lands_at(config: RigConfig) -> str:
-    """Where the rig's merged work goes, in words."""
-    dest = f"origin/{config.landing_branch}"
-    return f"pull requests (gh) against {dest}" if config.merge_strategy == "pr" else dest
-
-
-@dataclass(frozen=True)
-class RigPush:
-    """A rig's push state (its rig bead's metadata ``push``): ``ok``, ``waiting`` (a push failed; retried
-    at ``retry_at``) or ``held`` (the origin's checkout has uncommitted edits)."""
-
-    state: str = "ok"
-    to: str = ""
-    pushed: str = ""  # the last commit the origin took
-    kind: str = ""
-    error: str = ""
-    attempts: int = 0
-    retry_at: float = 0.0
-    told: str = ""  # the trouble the overseer was mailed about (once per kind)
-
-    @classmethod
-    def from_json(cls, data: object) -> RigPush:
-        if not isinstance(data, Mapping):
-            return cls()
-        text = {k: str(data.get(k) or "") for k in ("state", "to", "pushed", "kind", "error", "told")}
-        with contextlib.suppress(TypeError, ValueError):
-            return cls(**text, attempts=int(data.get("attempts") or 0), retry_at=float(data.get("retry_at") or 0))
-        return cls(**text)
-
-    def to_json(self) -> dict[str, object]:
-        return {k: v for k, v in vars(self).items() if v}
-
-    def banner(self, rig: str) -> str:
-        """The rig's banner in the TUI's rig tree ("" when all landed work reached the origin)."""
-        if self.state == "held":
-            return f"push held: gt rig sync {rig}"
-        if self.state == "waiting":
-            return f"push failing ({self.kind}): gt rig sync {rig}"
-        return ""
-
-    def explain(self, rig: str) -> str:
-        """``gt rig show``'s line: what waits, why, and what to run."""
-        if self.state == "held":
-            return f"push to {self.to} held: {self.error}; commit or stash them, then: gt rig sync {rig}"
-        if self.state == "waiting":
-            return f"push to {self.to} failing: {self.error} (retried with back-off; now: gt rig sync {rig})"
-        return ""
-
-
-def rig_push(session, town: Town, rig: str) -> RigPush:
-    """A rig's push state (see ``read_banners`` for every rig's at once)."""
-    bead_id = rig_bead_id(town, rig)
-    return RigPush.from_json(load_metadata(session.get(bead_id)).get("push")) if session.exists(bead_id) else RigPush()
-
-
-def read_banners(session) -> dict[str, str]:
-    """Rig name → its banner, for each rig whose landed work is held or failing (the TUI's rig tree)."""
-    rows = session.rows("SELECT title, metadata FROM issues WHERE issue_type = 'rig' AND status <> 'closed'")
-    banners = {r["title"]: RigPush.from_json(load_metadata(r).get("push")).banner(r["title"]) for r in rows}
-    return {rig: text for rig, text in banners.items() if text}
 
 
 class Outbound:
@@ -144,9 +74,29 @@ class Outbound:
         """Take in commits pushed to the origin that the town lacks (fast-forward only). True when
         the town's target moved. GtError when the origin cannot be read."""
         origin, tip = self.fetch(), self.tip()
+        if origin and self.config.merge_strategy == "pr":
+            self._forget_merged_prs(origin)
         if not origin or not tip or self.repo.is_ancestor(origin, tip) or not self.repo.is_ancestor(tip, origin):
             return False  # nothing new, or diverged (reconciled when pushing)
         return self.repo.advance(self.config.default_branch, origin, tip, f"origin moved: {self.dest} {origin[:10]}")
+
+    def _forget_merged_prs(self, origin: str) -> None:
+        """Pull requests the forge merged (their commit is on the origin's branch) leave the TUI's queue.
+        (A squash merge makes a new commit: those stay until closed by hand.)"""
+        mrs = self.town.ledger.read(
+            lambda s: read_queue(s, self.config.name, include_closed=True, labelled=UNLANDED_LABEL)
+        )
+        done = [
+            m.id
+            for m in mrs
+            if m.landing and m.landing.state == "pr" and self.repo.resolve(m.landing.commit)
+            and self.repo.is_ancestor(m.landing.commit, origin)
+        ]  # fmt: skip
+        if done:
+            rig = addresses.refinery(self.config.name)
+            self.town.ledger.write(
+                "refinery pr merged", lambda tx: [tx.remove_label(i, UNLANDED_LABEL) for i in done], actor=rig
+            )
 
     def push(self, sha: str) -> Pushed:
         from ...vcs import remote
@@ -203,7 +153,7 @@ class Outbound:
             for mr in mrs:
                 note_landing(tx, mr.id, landing)
             if tell:
-                _tell_overseer(tx, self.town, rig, state, tell)
+                tell_overseer(tx, self.town, rig, state, tell)
 
         self.town.ledger.write("refinery push", apply, actor=addresses.refinery(rig))
 
@@ -244,22 +194,6 @@ class Outbound:
 
 def _stamp() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def _tell_overseer(tx, town: Town, rig: str, state: RigPush, line: str) -> None:
-    from ..mail import send_in
-
-    if state.state == "held":
-        subject = f"{rig}: merged work waits for {state.to}"
-        body = (f"{line}.\n\nMerged work stays in the town's {state.to.split('/', 1)[1]} and merging goes on; your "
-                f"edits are untouched. Commit or stash them, then run: gt rig sync {rig}")  # fmt: skip
-    else:
-        subject = f"{rig}: push to {state.to} failed ({state.kind})"
-        body = (f"{line}\n\nThe merge requests stay merged in the town; the push is retried with back-off "
-                f"(or now: gt rig sync {rig}). Nothing is force-pushed.")  # fmt: skip
-    to = str(town.raw.get("escalate_to") or addresses.OVERSEER)
-    with contextlib.suppress(GtError):  # a push is never held up by mail
-        send_in(tx, sender=addresses.refinery(rig), to=to, subject=subject, body=body, priority=1)
 
 
 def refresh(town: Town, config: RigConfig) -> str:
