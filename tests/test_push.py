@@ -234,3 +234,43 @@ def test_push_branch_sends_landed_work_to_a_branch_of_its_own(town, tmp_path):
     assert git(source, "rev-parse", "gastown/main") == rig.main()
     assert git(source, "rev-parse", "main") == start
     assert landing(rig, rig.mrs[0]).text() == f"pushed {rig.main()[:7]} to origin/gastown/main"
+
+
+@doltlite_only
+def test_a_protected_branch_then_a_person_pushing_is_merged_in_gated_and_pushed_without_force(town, tmp_path, gt):
+    rig = make_rig(town, tmp_path)
+    bare = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(source_of(rig)), str(bare))
+    configure(rig, source=str(bare))
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'error: GH006: Protected branch update failed for refs/heads/main.' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    rig.submit("cat0", feature(0))
+
+    refinery.run_once(town, rig.name)
+
+    town_tip = rig.main()
+    assert mr_states(town, rig.mrs) == ["merged"]
+    state = push_state(rig)
+    assert state.state == "waiting" and state.kind == "protected" and "Protected branch" in state.error
+    assert "not pushed to origin/main yet: protected" in gt("mq", "show", rig.mrs[0]).out
+    assert len(mail_to(town, addresses.OVERSEER, "gastown: push to origin/main failed (protected)")) == 1
+
+    hook.unlink()  # the person lifts the protection, and pushes a commit of their own meanwhile
+    person = tmp_path / "person"
+    git(tmp_path, "clone", "-q", str(bare), str(person))
+    (person / "PERSON.txt").write_text("by hand\n")
+    git(person, "add", "-A")
+    git(person, "commit", "-q", "-m", "a person's commit")
+    git(person, "push", "-q", "origin", "HEAD:main")
+    theirs = git(person, "rev-parse", "HEAD")
+
+    out = gt("rig", "sync", rig.name)
+
+    assert out.code == 0, out.err
+    main = rig.main()
+    assert git(bare, "rev-parse", "main") == main
+    for kept in (town_tip, theirs):  # neither the town's merge nor the person's commit is lost
+        assert git(bare, "merge-base", "--is-ancestor", kept, "main") == ""
+    assert "Merge origin/main into main" in git(bare, "log", "-1", "--format=%s", "main")
+    assert landing(rig, rig.mrs[0]).state == "pushed" and push_state(rig).state == "ok"

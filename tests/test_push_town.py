@@ -148,12 +148,15 @@ def test_pull_request_mode_pushes_the_branch_and_records_the_url_from_gh(
         assert call[call.index("--base") + 1] == "main" and call[call.index("--head") + 1] == mr.branch
     show = gt("mq", "show", mrs[0]).out
     assert "pull request https://github.com/example/calc/pull/7" in show
-    unlanded = lambda: {
-        m.id
-        for m in town.ledger.read(  # noqa: E731
-            lambda s: refinery.read_queue(s, "calc", include_closed=True, labelled=refinery.UNLANDED_LABEL)
-        )
-    }
+
+    def unlanded():
+        return {
+            m.id
+            for m in town.ledger.read(
+                lambda s: refinery.read_queue(s, "calc", include_closed=True, labelled=refinery.UNLANDED_LABEL)
+            )
+        }
+
     assert unlanded() == set(mrs)  # the TUI's queue keeps showing them while their PRs are open
 
     first = town.ledger.read(lambda s: refinery.get(s, mrs[0]))

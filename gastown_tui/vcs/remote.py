@@ -113,10 +113,14 @@ def push(repo: Path, url: str, sha: str, branch: str, timeout: float = PUSH_SECO
 
 
 def _reason(text: str, code: int) -> str:
-    """The line of git's output that says what went wrong."""
+    """The line of git's output that says what went wrong: the origin's own error, else the ref's
+    verdict (``--porcelain``'s ``!`` line, without the commit ids), else git's fatal/error line."""
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith(("To ", "Done"))]
-    for marker in ("!", "fatal:", "error:", "remote: error:"):
-        found = next((line for line in lines if line.startswith(marker)), None)
-        if found:
-            return " ".join(found.split())
-    return lines[-1] if lines else f"exit {code}"
+    said = next((line[len("remote:") :].strip() for line in lines if re.match(r"remote:\s*(error|fatal)", line)), "")
+    if said:
+        return " ".join(said.split())
+    verdict = next((line.split("\t")[-1] for line in lines if line.startswith("!") and "\t" in line), "")
+    if verdict:
+        return " ".join(verdict.replace("[", "").replace("]", "").split())
+    found = next((line for line in lines if line.startswith(("fatal:", "error:"))), "")
+    return " ".join(found.split()) if found else (lines[-1] if lines else f"exit {code}")
