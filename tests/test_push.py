@@ -122,6 +122,8 @@ def test_a_dirty_checkout_holds_the_push_tells_the_overseer_once_and_rig_sync_ta
     assert still.code != 0 and "uncommitted" in still.err and "Traceback" not in still.err
 
     git(source, "stash", "-q")
+    refinery.run_once(town, rig.name)
+    assert git(source, "rev-parse", "main") == start  # held until the person says: gt rig sync
     done = gt("rig", "sync", rig.name)
     assert f"pushed {rig.main()[:7]} to origin/main" in done.out
     git(source, "stash", "pop", "-q")

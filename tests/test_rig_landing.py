@@ -11,7 +11,7 @@ from polecat_support import git, lite_town_fixture, make_source  # noqa: F401 (f
 
 from gastown_tui.services.gatedefaults import propose
 from gastown_tui.services.rigs import load_rig, render_rig_toml, rig_paths
-from gastown_tui.vcs.remote import redact
+from gastown_tui.vcs.git import redact
 
 LAYOUTS = [
     ({"pyproject.toml": "[tool.pytest.ini_options]\n", "src/a.py": ""}, ["python3", "-m", "pytest", "-q"]),
@@ -104,3 +104,10 @@ def test_credentials_are_cut_from_urls_and_nothing_else():
     )
     assert redact("ssh://git@host/r.git and /home/me/src") == "ssh://host/r.git and /home/me/src"
     assert redact("git@github.com:o/r.git") == "git@github.com:o/r.git"  # a user name, no secret
+
+
+def test_a_url_with_a_token_that_cannot_be_read_is_refused_without_showing_the_token(lite_town, gt):
+    out = gt("rig", "add", "calc", "https://me:s3cret@127.0.0.1:9/calc.git", "--runtime", "scripted")
+    assert out.code != 0 and "Traceback" not in out.err
+    assert "https://127.0.0.1:9/calc.git is not a git repository I can read" in out.err
+    assert "s3cret" not in out.err + out.out

@@ -61,6 +61,7 @@ async def test_a_pull_request_mr_stays_in_the_queue_shows_its_url_and_o_opens_it
         await pilot.press("4")
         queue = app.screen.query_one(MergeQueueTable)
         assert queue.selected.id == mr and queue.selected.url == URL
+        assert app.screen.check_action("open_pr", ()) and not app.screen.check_action("approve", ())
         await pilot.press("enter")
         await settle(pilot)
         assert f"pull request {URL}" in screen_text(app)

@@ -35,7 +35,7 @@ def register(sub, common) -> None:
 def add(ctx) -> None:
     from ..services.refinery.pushstate import lands_at
     from ..services.rigs import add_rig, rig_paths
-    from ..vcs.remote import redact
+    from ..vcs.git import redact
 
     a = ctx.args
     config = add_rig(

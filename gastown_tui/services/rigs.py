@@ -147,7 +147,7 @@ def add_rig(
 
 def _register(tx, town: Town, config: RigConfig) -> None:
     bead_id = rig_bead_id(town, config.name)
-    from ..vcs.remote import redact
+    from ..vcs.git import redact
 
     source = redact(config.source)  # a URL's credentials stay in rig.toml, out of the ledger
     description = with_fields("", prefix=config.prefix, source=source, default_branch=config.default_branch)
@@ -174,7 +174,7 @@ def _register(tx, town: Town, config: RigConfig) -> None:
 
 def rig_summary(town: Town, config: RigConfig) -> JsonObject:
     """What ``gt rig list/show`` print: the config plus its polecats and agent beads."""
-    from ..vcs.remote import redact
+    from ..vcs.git import redact
 
     polecats = list_polecats(town, config.name)
     return {

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import git as g
-from .git import GitError, check_branch, check_source
+from .git import GitError, check_branch, check_source, redact
 
 FETCH_SECONDS = 20.0  # a fetch before slinging or stacking: offline must not stall the town
 PUSH_SECONDS = 120.0
-_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
 _UPDATE_INSTEAD = "git -c receive.denyCurrentBranch=updateInstead receive-pack"
 # git's words for each way a push fails, in the order they are checked.
 _KINDS = (
@@ -30,11 +29,6 @@ _KINDS = (
     ("unreachable", ("could not resolve", "unable to access", "connection", "does not appear to be a git",
                      "not a git repository", "timed out", "took longer", "no such file")),
 )  # fmt: skip
-
-
-def redact(text: str) -> str:
-    """``text`` with the credentials of any URL in it removed (``https://tok@host`` → ``https://host``)."""
-    return _USERINFO.sub(r"\g<scheme>", text or "")
 
 
 def local_path(url: str) -> Path | None:
@@ -64,7 +58,8 @@ def checkout_of(url: str, branch: str) -> Checkout | None:
         lines = dict(line.split(" ", 1) for line in block.splitlines() if " " in line)
         if lines.get("branch") == f"refs/heads/{branch}" and "worktree" in lines:
             tree = Path(lines["worktree"])
-            status = g.git(["status", "--porcelain", "--untracked-files=no"], tree, check=False)
+            # --no-optional-locks: never take the person's index lock (they may be running git right now)
+            status = g.git(["--no-optional-locks", "status", "--porcelain", "--untracked-files=no"], tree, check=False)
             return Checkout(tree, tuple(line[3:] for line in status.splitlines() if line))
     return None
 

@@ -228,12 +228,17 @@ def before_advance(p: Pass, base: str) -> None:
 def land(p: Pass, mrs: list[MergeRequest], tip: str, commits: Mapping[str, str]) -> dict[str, Landing]:
     """The target just moved to ``tip`` (gated), bringing ``mrs``: send them out. Returns each MR's
     landing, for its MERGED record. ``commits`` are the MRs' own commits (pull-request mode)."""
+    from ...vcs.remote import Pushed
+
     out = Outbound(p.town, p.config, p.repo)
     if p.config.merge_strategy == "pr":
         landings = {m.id: out.open_pr(m, commits[m.id]) for m in mrs}
         out.note_prs(list(landings.values()))
         return landings
-    landing = out.settle(out.push(tip), tip)
+    state = p.ledger.read(lambda s: rig_push(s, p.town, p.rig))
+    # a held push stays held until gt rig sync: the person's checkout moves only when they say so
+    result = Pushed(False, "dirty", state.error) if state.state == "held" else out.push(tip)
+    landing = out.settle(result, tip)
     return dict.fromkeys((m.id for m in mrs), landing)
 
 
@@ -247,7 +252,9 @@ def catch_up(p: Pass, force: bool = False) -> Landing | None:
     tip = out.tip()
     pr = p.config.merge_strategy == "pr"
     behind = bool(not pr and state.pushed and tip and not p.repo.is_ancestor(tip, state.pushed))
-    if not tip or (state.state == "ok" and not (behind or force)) or (not force and time.time() < state.retry_at):
+    if not force and (state.state == "held" or time.time() < state.retry_at):
+        return None  # held until gt rig sync; a failing push waits for its back-off
+    if not tip or (state.state == "ok" and not (behind or force)):
         return None
     p.take_lease()
     try:
