@@ -163,3 +163,34 @@ def test_pull_request_mode_pushes_the_branch_and_records_the_url_from_gh(
     git(src, "merge", "-q", "--no-ff", "-m", "Merge pull request #7", first.branch)  # the forge merges one
     assert refresh(town, load_rig(town, "calc")) == ""
     assert unlanded() == set(mrs[1:])
+
+
+def test_a_person_commits_to_the_origin_between_sling_and_merge_their_work_is_kept(lite_town, tmp_path, tmux, gt):
+    town = lite_town
+    src = make_source(tmp_path / "src" / "calc")
+    assert gt("rig", "add", "calc", str(src), "--runtime", FAST).code == 0
+    prefix = load_rig(town, "calc").prefix
+    beads = [town.ledger.write("t", lambda tx, n=n: tx.create(f"Feature {n}", prefix=prefix)) for n in range(3)]
+    for bead in beads:
+        assert gt("sling", bead, "calc").code == 0
+    mrs = wait_for(lambda: _mrs_of(town, beads), timeout=60, what="three merge requests")
+    # meanwhile the person commits: one file of their own, and one the first polecat also wrote
+    (src / "scripted").mkdir()
+    (src / "scripted" / f"{beads[0]}.md").write_text("the person's version\n")
+    (src / "mine.txt").write_text("by hand\n")
+    git(src, "add", "-A")
+    git(src, "commit", "-q", "-m", "the person's commit")
+    theirs = git(src, "rev-parse", "HEAD")
+    for mr in mrs:
+        assert gt("mq", "approve", mr).code == 0
+
+    summary = refinery.run_once(town, "calc")
+
+    assert summary["rework"] == [mrs[0]]  # conflicts with the person's commit: back to its polecat
+    assert sorted(summary["merged"]) == sorted(mrs[1:])
+    assert git(src, "merge-base", "--is-ancestor", theirs, "main") == ""  # never lost, never forced over
+    assert (src / "scripted" / f"{beads[0]}.md").read_text() == "the person's version\n"
+    merges = git(src, "log", "--merges", "--format=%s", "main").splitlines()
+    assert len(merges) == 2 and git(src, "status", "--porcelain") == ""
+    rework = town.ledger.list_beads(issue_type="message", assignee="calc/polecats/furiosa", include_closed=True)
+    assert any(m["title"].startswith("REWORK_REQUEST") for m in rework)

@@ -81,7 +81,7 @@ def sling(town, bead_id: str, rig: str) -> str:
     from ..services import polecats
 
     done = polecats.sling(town, bead_id, rig)
-    return f"{bead_id} is on {done['address']}'s hook"
+    return f"{bead_id} is on {done['address']}'s hook" + (f" ({done['warning']})" if done["warning"] else "")
 
 
 def nudge(town, address: str, text: str) -> str:
