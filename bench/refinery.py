@@ -121,7 +121,8 @@ def push_figures(n: int, batches: list[int]) -> None:
         for moved in (False, True):
             runs, wall, merges = push_run(n, batch, moved)
             origin = "moves once" if moved else "still"
-            print(f"{'batch ' + str(batch) + ' + bisect':<18} {origin:<14} {runs:>9} {wall:>15.2f} {merges:>16}")
+            name = "one at a time" if batch == 1 else f"batch {batch} + bisect"
+            print(f"{name:<18} {origin:<14} {runs:>9} {wall:>15.2f} {merges:>16}")
 
 
 def main() -> None:
@@ -138,7 +139,7 @@ def main() -> None:
             runs, wall, merged, failed = one_run(args.mrs, bad, batch, args.gate_sleep)
             name = "one at a time" if batch == 1 else f"batch {batch} + bisect"
             print(f"{bad:>3} {name:<18} {runs:>9} {wall:>8.2f} {merged:>6} {failed:>6}")
-    push_figures(args.mrs, args.batch)  # issue 12's section: before the summary line
+    push_figures(args.mrs, [1, *args.batch])  # issue 12's section: before the summary line
 
 
 if __name__ == "__main__":

@@ -276,3 +276,28 @@ def test_a_protected_branch_then_a_person_pushing_is_merged_in_gated_and_pushed_
         assert git(bare, "merge-base", "--is-ancestor", kept, "main") == ""
     assert "Merge origin/main into main" in git(bare, "log", "-1", "--format=%s", "main")
     assert landing(rig, rig.mrs[0]).state == "pushed" and push_state(rig).state == "ok"
+
+
+@doltlite_only
+def test_pull_request_mode_without_gh_leaves_the_mr_merged_and_says_why_once(town, tmp_path, gt, monkeypatch):
+    import os
+
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for tool in ("git", "tmux", "sh"):
+        target = next(Path(d) / tool for d in os.environ["PATH"].split(":") if (Path(d) / tool).exists())
+        (tools / tool).symlink_to(target)
+    rig = make_rig(town, tmp_path)
+    configure(rig, merge_strategy="pr")
+    monkeypatch.setenv("PATH", str(tools))
+    rig.submit("cat0", feature(0))
+
+    refinery.run_once(town, rig.name)
+
+    assert mr_states(town, rig.mrs) == ["merged"]
+    lg = landing(rig, rig.mrs[0])
+    assert lg.state == "waiting" and "gh is not on PATH" in lg.error
+    assert "gh is not on PATH" in gt("mq", "show", rig.mrs[0]).out
+    assert push_state(rig).banner(rig.name) == "push failing (pr): gt rig sync gastown"
+    told = mail_to(town, addresses.OVERSEER, "gastown: pull requests not opened")
+    assert len(told) == 1 and "gh is not on PATH" in told[0]["description"]

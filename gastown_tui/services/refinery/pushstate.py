@@ -91,15 +91,17 @@ def read_banners(session) -> dict[str, str]:
 
 
 def tell_overseer(tx, town: Town, rig: str, state: RigPush, line: str) -> None:
+    """Mail the overseer (town.toml's ``escalate_to``) what waits, why, and what to run."""
     from ..mail import send_in
 
     if state.state == "held":
         subject = f"{rig}: merged work waits for {state.to}"
-        body = (f"{line}.\n\nMerged work stays in the town's {state.to.split('/', 1)[1]} and merging goes on; your "
-                f"edits are untouched. Commit or stash them, then run: gt rig sync {rig}")  # fmt: skip
+        body = (f"{line}.\n\nMerged work stays in the town and merging goes on; your edits are untouched. "
+                f"Commit or stash them, then run: gt rig sync {rig}")  # fmt: skip
     else:
-        subject = f"{rig}: push to {state.to} failed ({state.kind})"
-        body = (f"{line}\n\nThe merge requests stay merged in the town; the push is retried with back-off "
+        what = "pull requests not opened" if state.kind == "pr" else f"push to {state.to} failed ({state.kind})"
+        subject = f"{rig}: {what}"
+        body = (f"{line}\n\nThe merge requests stay merged in the town; this is retried with back-off "
                 f"(or now: gt rig sync {rig}). Nothing is force-pushed.")  # fmt: skip
     to = str(town.raw.get("escalate_to") or addresses.OVERSEER)
     with contextlib.suppress(GtError):  # a push is never held up by mail
