@@ -28,7 +28,7 @@ from . import push, verdicts
 from .batch import BatchRun
 from .gates import PIDFILE, kill_orphan_gate
 from .queue import get, read_queue, set_state
-from .records import GateRun, MergeRequest
+from .records import GateRun, Landing, MergeRequest
 from .repo import measure, rig_repo
 from .score import creation_order
 
@@ -122,7 +122,7 @@ class Pass:
             finally:
                 self.release_lease()
             queue = self.ledger.read(lambda s: read_queue(s, self.rig))  # as the batches left it
-        push.catch_up(self)  # issue 12: retry a push that failed or was held, once its back-off is over
+        push.catch_up(self)  # issue 12: retry a failed push once its back-off is over
         self.summary.after = self.tip(self.config.default_branch) or ""
         self.summary.before = self.summary.before or self.summary.after
         if self.config.merge_policy == "approve":
@@ -217,7 +217,12 @@ class Pass:
                 set_state(tx, mr.id, "approved", assignee=None)
 
     def record_merged(
-        self, tx, mrs: list[MergeRequest], merges: dict[str, str], runs: dict[str, GateRun], landed=None
+        self,
+        tx,
+        mrs: list[MergeRequest],
+        merges: dict[str, str],
+        runs: dict[str, GateRun],
+        landed: dict[str, Landing] | None = None,
     ) -> None:
         for mr in mrs:
             landing = (landed or {}).get(mr.id)  # issue 12: where it went (push.land)

@@ -111,10 +111,10 @@ class Outbound:
     def settle(self, result: Pushed, tip: str) -> Landing:
         """Record a push of the town's target at ``tip``: the rig's state, the MRs it took out (or
         that still wait), and mail to the overseer the first time a kind of trouble shows."""
-        waiting = self.town.ledger.read(
-            lambda s: read_queue(s, self.config.name, include_closed=True, states=["merged"])
+        unlanded = self.town.ledger.read(
+            lambda s: read_queue(s, self.config.name, include_closed=True, labelled=UNLANDED_LABEL)
         )
-        waiting = [m for m in waiting if m.landing and m.landing.state in ("waiting", "held")]
+        waiting = [m for m in unlanded if m.state == "merged" and m.landing and m.landing.state in ("waiting", "held")]
         if result.ok:
             landing = Landing("pushed", self.dest, tip, at=_stamp())
             done = [m for m in waiting if m.merge_commit and self.repo.is_ancestor(m.merge_commit, tip)]
@@ -301,10 +301,10 @@ def _reconcile(p: Pass, out: Outbound, tip: str) -> bool:
 
 
 def _retry_prs(p: Pass, out: Outbound) -> Landing | None:
-    mrs = p.ledger.read(lambda s: read_queue(s, p.rig, include_closed=True, states=["merged"]))
+    mrs = p.ledger.read(lambda s: read_queue(s, p.rig, include_closed=True, labelled=UNLANDED_LABEL))
     landings = []
     for mr in mrs:
-        if mr.landing and mr.landing.state == "waiting":
+        if mr.state == "merged" and mr.landing and mr.landing.state == "waiting":
             landing = out.open_pr(mr, mr.landing.commit or mr.commit_sha)
             p.write("refinery push", lambda tx, m=mr, lg=landing: note_landing(tx, m.id, lg))
             landings.append(landing)
