@@ -301,3 +301,23 @@ def test_pull_request_mode_without_gh_leaves_the_mr_merged_and_says_why_once(tow
     assert push_state(rig).banner(rig.name) == "push failing (pr): gt rig sync gastown"
     told = mail_to(town, addresses.OVERSEER, "gastown: pull requests not opened")
     assert len(told) == 1 and "gh is not on PATH" in told[0]["description"]
+
+
+@doltlite_only
+def test_an_mr_for_another_branch_merges_in_the_town_and_pushes_nothing_to_origin_main(town, tmp_path):
+    from gastown_tui.fieldlines import with_fields
+
+    rig = make_rig(town, tmp_path)
+    source = source_of(rig)
+    start = git(source, "rev-parse", "main")
+    git(rig.bare, "branch", "release", "main")
+    mr = rig.submit("cat0", feature(0))
+    town.ledger.write(
+        "t", lambda tx: tx.update(mr, description=with_fields(tx.get(mr)["description"], target="release"))
+    )
+
+    refinery.run_once(town, rig.name)
+
+    assert mr_states(town, [mr]) == ["merged"]
+    assert git(rig.bare, "rev-parse", "release") != rig.main()
+    assert git(source, "rev-parse", "main") == start and landing(rig, mr) is None

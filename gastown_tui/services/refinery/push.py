@@ -220,8 +220,11 @@ def follow_origin(p: Pass) -> None:
 
 def before_advance(p: Pass, base: str) -> None:
     """Just before the target moves: raise OriginMoved when the origin gained commits (now taken in)."""
+    out = Outbound(p.town, p.config, p.repo)
+    if base != out.tip():
+        return  # a batch for another branch (only the default branch goes out), or the target moved
     with contextlib.suppress(GtError):
-        if Outbound(p.town, p.config, p.repo).follow():
+        if out.follow():
             raise OriginMoved(base)
 
 
@@ -231,6 +234,8 @@ def land(p: Pass, mrs: list[MergeRequest], tip: str, commits: Mapping[str, str])
     from ...vcs.remote import Pushed
 
     out = Outbound(p.town, p.config, p.repo)
+    if not mrs or p.target_of(mrs[0]) != p.config.default_branch:
+        return {}  # only the rig's default branch goes out
     if p.config.merge_strategy == "pr":
         landings = {m.id: out.open_pr(m, commits[m.id]) for m in mrs}
         out.note_prs(list(landings.values()))
