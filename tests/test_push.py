@@ -321,3 +321,24 @@ def test_an_mr_for_another_branch_merges_in_the_town_and_pushes_nothing_to_origi
     assert mr_states(town, [mr]) == ["merged"]
     assert git(rig.bare, "rev-parse", "release") != rig.main()
     assert git(source, "rev-parse", "main") == start and landing(rig, mr) is None
+
+
+@doltlite_only
+def test_killed_between_moving_the_target_and_pushing_the_next_pass_pushes_and_records_it(town, tmp_path):
+    import signal
+
+    from conftest import run_gt
+
+    rig = make_rig(town, tmp_path)
+    source = source_of(rig)
+    rig.submit("cat0", feature(0))
+    rig.submit("cat1", feature(1))
+
+    crashed = run_gt("refinery", "run", rig.name, "--once", env={refinery.CRASH_ENV: "advanced"})
+
+    assert crashed.code == -signal.SIGKILL
+    assert git(source, "rev-parse", "main") != rig.main()  # the town moved; the push never happened
+    refinery.run_once(town, rig.name)
+    assert mr_states(town, rig.mrs) == ["merged", "merged"]
+    assert git(source, "rev-parse", "main") == rig.main()
+    assert [landing(rig, m).text() for m in rig.mrs] == [f"pushed {rig.main()[:7]} to origin/main"] * 2

@@ -135,26 +135,30 @@ def add_rig(
         proposal = propose(paths.repo, default_branch) if gates else None
         if proposal:
             config = config.model_copy(update={"gates": [Gate(**proposal.gate())]})
+        start = git.git(["rev-parse", f"refs/heads/{default_branch}"], paths.repo)  # what the origin has now
         tmp = paths.config.with_suffix(".tmp")
         tmp.write_text(render_rig_toml(config))
         tmp.replace(paths.config)
-        town.ledger.write("rig add", lambda tx: _register(tx, town, config), actor=addresses.MAYOR)
+        town.ledger.write("rig add", lambda tx: _register(tx, town, config, start), actor=addresses.MAYOR)
     except BaseException:
         shutil.rmtree(paths.root, ignore_errors=True)
         raise
     return config
 
 
-def _register(tx, town: Town, config: RigConfig) -> None:
-    bead_id = rig_bead_id(town, config.name)
+def _register(tx, town: Town, config: RigConfig, start: str) -> None:
+    """The rig bead (its push state starts at ``start``, what the origin has) and its role agents."""
     from ..vcs.git import redact
+    from .refinery.pushstate import RigPush
 
+    bead_id = rig_bead_id(town, config.name)
     source = redact(config.source)  # a URL's credentials stay in rig.toml, out of the ledger
     description = with_fields("", prefix=config.prefix, source=source, default_branch=config.default_branch)
     if tx.exists(bead_id):  # a rig of that name was removed earlier: bring its bead back
         tx.update(bead_id, status="open", description=description, close_reason="")
     else:
         tx.create(config.name, bead_id=bead_id, issue_type="rig", labels=["gt:rig"], description=description)
+    tx.set_metadata(bead_id, push=RigPush(to=f"origin/{config.landing_branch}", pushed=start).to_json())
     for role in RIG_ROLES:
         agent_id = addresses.agent_bead_id(config.prefix, config.name, role)
         address = addresses.witness(config.name) if role == "witness" else addresses.refinery(config.name)

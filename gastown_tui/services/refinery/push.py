@@ -32,7 +32,7 @@ from ...errors import GtError
 from ..rigpaths import rig_bead_id
 from .gates import run_gate
 from .pushstate import RigPush, forge_problem, rig_push, tell_overseer
-from .queue import read_queue
+from .queue import get, read_queue
 from .records import UNLANDED_LABEL, Landing, MergeRequest
 from .verdicts import note_landing
 
@@ -111,6 +111,7 @@ class Outbound:
     def settle(self, result: Pushed, tip: str) -> Landing:
         """Record a push of the town's target at ``tip``: the rig's state, the MRs it took out (or
         that still wait), and mail to the overseer the first time a kind of trouble shows."""
+        before = self.town.ledger.read(lambda s: rig_push(s, self.town, self.config.name))
         unlanded = self.town.ledger.read(
             lambda s: read_queue(s, self.config.name, include_closed=True, labelled=UNLANDED_LABEL)
         )
@@ -118,6 +119,7 @@ class Outbound:
         if result.ok:
             landing = Landing("pushed", self.dest, tip, at=_stamp())
             done = [m for m in waiting if m.merge_commit and self.repo.is_ancestor(m.merge_commit, tip)]
+            done += self._unrecorded(before.pushed, tip, {m.id for m in done})
             self._write(*self._next_state(result, tip), done, landing)
             return landing
         state, tell = self._next_state(result, tip)
@@ -126,6 +128,27 @@ class Outbound:
         )
         self._write(state, tell, waiting, landing)
         return landing
+
+    def _unrecorded(self, pushed: str, tip: str, known: set[str]) -> list[MergeRequest]:
+        """Merged MRs this push took out that have no landing yet (a refinery killed between moving the
+        target and pushing): found by the refinery's merge commits ("Merge ID: …") since the last push."""
+        if not pushed or not self.repo.resolve(pushed):
+            return []
+        commits = self.repo.commits(pushed, tip)
+        ids = [
+            c["subject"].split(":", 1)[0].removeprefix("Merge ") for c in commits if c["subject"].startswith("Merge ")
+        ]
+
+        def read(s) -> list[MergeRequest]:
+            found = []
+            for mr_id in dict.fromkeys(i for i in ids if i not in known):
+                with contextlib.suppress(GtError):
+                    mr = get(s, mr_id)
+                    if mr.state == "merged" and mr.landing is None and mr.rig == self.config.name:
+                        found.append(mr)
+            return found
+
+        return self.town.ledger.read(read)
 
     def _next_state(self, result: Pushed, tip: str) -> tuple[RigPush, str | None]:
         """The rig's push state after ``result``, and the line to mail the overseer (None: told already)."""
