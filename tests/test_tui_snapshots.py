@@ -106,7 +106,7 @@ def _landing_fixtures(town) -> None:
     """A rig whose push is held, and an MR that became a pull request (what ``push.py`` writes)."""
     from tui_support import MR_SECOND, RIG
 
-    from gastown_tui.services.refinery import UNLANDED_LABEL
+    from gastown_tui.services.refinery import UNLANDED_LABEL, set_state
     from gastown_tui.services.refinery.records import Landing
 
     held = {"state": "held", "to": "origin/main", "kind": "dirty", "error": "uncommitted changes in /src (VERSION)"}
@@ -118,6 +118,7 @@ def _landing_fixtures(town) -> None:
         tx.set_metadata(f"hq-rig-{RIG}", push=held)
         tx.set_metadata(MR_SECOND, push=pr.to_json())
         tx.add_label(MR_SECOND, UNLANDED_LABEL)
+        set_state(tx, MR_SECOND, "merged", close_reason="merged")
 
     town.ledger.write("snapshot fixtures", write)
 
