@@ -4,8 +4,8 @@ A push never forces: git itself refuses a push that is not a fast-forward, and t
 result (``Pushed.kind == "rejected"``), not an exception. Into a local non-bare checkout whose
 branch is checked out, the push asks the receiving side for git's ``updateInstead``: a clean
 working tree is moved with the branch, a dirty one makes git refuse (``kind == "dirty"``), so the
-person's uncommitted edits are never touched. Every line that may reach the ledger or a screen
-goes through ``redact`` first: a URL's ``user:password@`` never leaves this module.
+person's uncommitted edits are never touched. Every line of git's that may reach the ledger or a
+screen goes through ``git.redact`` first: a URL's ``user:password@`` is never shown or stored.
 """
 
 from __future__ import annotations

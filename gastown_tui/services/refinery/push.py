@@ -237,15 +237,16 @@ def refresh(town: Town, config: RigConfig) -> str:
 def follow_origin(p: Pass) -> None:
     """At the start of a busy pass: take in what a person pushed, so the batch stacks on it. Offline is
     not an error (the pass merges in the town; the push waits)."""
-    with contextlib.suppress(GtError):
-        Outbound(p.town, p.config, p.repo).follow()
+    if not _backing_off(p, "unreachable"):
+        with contextlib.suppress(GtError):
+            Outbound(p.town, p.config, p.repo).follow()
 
 
 def before_advance(p: Pass, base: str) -> None:
     """Just before the target moves: raise OriginMoved when the origin gained commits (now taken in)."""
     out = Outbound(p.town, p.config, p.repo)
-    if base != out.tip():
-        return  # a batch for another branch (only the default branch goes out), or the target moved
+    if base != out.tip() or _backing_off(p, "unreachable"):
+        return  # a batch for another branch (only the default branch goes out), the target moved, or offline
     with contextlib.suppress(GtError):
         if out.follow():
             raise OriginMoved(base)
@@ -264,6 +265,9 @@ def land(p: Pass, mrs: list[MergeRequest], tip: str, commits: Mapping[str, str])
         out.note_prs(list(landings.values()))
         return landings
     state = p.ledger.read(lambda s: rig_push(s, p.town, p.rig))
+    if state.state == "waiting" and time.time() < state.retry_at:  # failing: waits for its retry, untried
+        landing = Landing("waiting", out.dest, tip, error=state.error, at=_stamp())
+        return dict.fromkeys((m.id for m in mrs), landing)
     # a held push stays held until gt rig sync: the person's checkout moves only when they say so
     result = Pushed(False, "dirty", state.error) if state.state == "held" else out.push(tip)
     landing = out.settle(result, tip)
@@ -299,6 +303,12 @@ def catch_up(p: Pass, force: bool = False) -> Landing | None:
         return out.settle(result, tip)
     finally:
         p.release_lease()
+
+
+def _backing_off(p: Pass, kind: str) -> bool:
+    """Is the rig's last push failure of ``kind`` still in its back-off? (Then the origin is not asked.)"""
+    state = p.ledger.read(lambda s: rig_push(s, p.town, p.rig))
+    return state.state == "waiting" and state.kind == kind and time.time() < state.retry_at
 
 
 class _Diverged(Exception):
