@@ -55,6 +55,7 @@ def test_rig_add_proposes_the_gate_says_so_and_writes_it_to_rig_toml(lite_town, 
     assert out.code == 0
     assert "gate unittest (test_*.py): python3 -m unittest -q — proposed from the repository" in out.out
     assert "rig.toml" in out.out and "merged work goes to origin/main" in out.out
+    assert f"main is checked out in {src}: it moves with each merge while the tree is clean" in out.out
     gates = load_rig(lite_town, "calc").gates
     assert [(g.name, g.command) for g in gates] == [("unittest (test_*.py)", ["python3", "-m", "unittest", "-q"])]
 

@@ -36,6 +36,7 @@ def add(ctx) -> None:
     from ..services.refinery.pushstate import lands_at
     from ..services.rigs import add_rig, rig_paths
     from ..vcs.git import redact
+    from ..vcs.remote import checkout_of
 
     a = ctx.args
     config = add_rig(
@@ -43,19 +44,23 @@ def add(ctx) -> None:
         merge_strategy=a.merge_strategy, gates=not a.no_gates,
     )  # fmt: skip
     paths = rig_paths(ctx.town, config.name)
+    lines = [
+        f"Rig {config.name} added (prefix {config.prefix}, branch {config.default_branch}, runtime {config.runtime})",
+        f"  at {paths.root}",
+    ]
     if config.gates:
         gate = config.gates[0]
-        gates = (f"  gate {gate.name}: {shlex.join(gate.command)} — proposed from the repository; "
-                 f"change or remove its [[gates]] in {paths.config}")  # fmt: skip
+        lines.append(f"  gate {gate.name}: {shlex.join(gate.command)} — proposed from the repository; "
+                     f"change or remove its [[gates]] in {paths.config}")  # fmt: skip
     else:
-        gates = f"  no gate: anything merges — add a [[gates]] test command to {paths.config}"
-    data = {**config.model_dump(), "source": redact(config.source)}
-    ctx.emit(
-        data,
-        f"Rig {config.name} added (prefix {config.prefix}, branch {config.default_branch}, "
-        f"runtime {config.runtime})\n  at {paths.root}\n{gates}\n  merged work goes to {lands_at(config)}\n"
-        f"  next: gt sling BEAD {config.name}",
-    )
+        lines.append(f"  no gate: anything merges — add a [[gates]] test command to {paths.config}")
+    lines.append(f"  merged work goes to {lands_at(config)}")
+    checkout = checkout_of(config.source, config.landing_branch) if config.merge_strategy == "merge" else None
+    if checkout:
+        lines.append(f"  {config.landing_branch} is checked out in {checkout.worktree}: it moves with each merge "
+                     f"while the tree is clean; with uncommitted edits the push waits for: gt rig sync {config.name}")  # fmt: skip
+    lines.append(f"  next: gt sling BEAD {config.name}")
+    ctx.emit({**config.model_dump(), "source": redact(config.source)}, "\n".join(lines))
 
 
 def list_rigs(ctx) -> None:
