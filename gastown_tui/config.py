@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .errors import GtError, InvalidInput
 from .ledger import fields
@@ -121,12 +121,12 @@ class RigConfig(_NamedConfig):
 
     kind: ClassVar[str] = "rig"
 
-    @field_validator("default_branch")
+    @field_validator("default_branch", "push_branch")
     @classmethod
-    def _branch(cls, value: str) -> str:
+    def _branch(cls, value: str, info: ValidationInfo) -> str:
         from .vcs.git import check_branch
 
-        return check_branch(value)
+        return check_branch(value) if value or info.field_name == "default_branch" else value
 
     model_config = ConfigDict(extra="forbid")
     name: str
@@ -138,6 +138,10 @@ class RigConfig(_NamedConfig):
     merge_policy: Literal["approve", "auto"] = "approve"
     batch_size: int = Field(default=4, ge=1, le=64)
     gates: list[Gate] = Field(default_factory=list)
+    # Where landed work goes: the origin's branch of that name (default: default_branch). "merge"
+    # pushes the gated target there; "pr" pushes each polecat's branch and opens a pull request (gh).
+    push_branch: str = ""
+    merge_strategy: Literal["merge", "pr"] = "merge"
     # The daemon slings ready beads of open convoys to polecats, up to max_polecats at once
     # (what Gas Town's mayor does by hand; on in the demo).
     auto_sling: bool = False
@@ -149,3 +153,8 @@ class RigConfig(_NamedConfig):
     max_rework: int = Field(default=3, ge=0)
     # An agent waiting for a person this long is reported to the overseer (once per wait).
     wait_mail_after: float = Field(default=600, gt=0)
+
+    @property
+    def landing_branch(self) -> str:
+        """The origin's branch that receives landed work."""
+        return self.push_branch or self.default_branch

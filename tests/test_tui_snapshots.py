@@ -104,3 +104,35 @@ class TestWelcome:
     def test_outside_a_town(self, snap_compare, monkeypatch, size):
         monkeypatch.setenv("HOME", "/home/overseer")
         assert snap_compare(GastownApp(None, clock=frozen_clock, follow=False), terminal_size=size)
+
+
+def _landing_fixtures(town) -> None:
+    """A rig whose push is held, and an MR that became a pull request (what ``push.py`` writes)."""
+    from tui_support import MR_SECOND, RIG
+
+    from gastown_tui.services.refinery import UNLANDED_LABEL, set_state
+    from gastown_tui.services.refinery.records import Landing
+
+    held = {"state": "held", "to": "origin/main", "kind": "dirty", "error": "uncommitted changes in /src (VERSION)"}
+    pr = Landing(
+        "pr", "origin/main", "0" * 40, url="https://github.com/example/gastown/pull/42", at="2026-01-01T00:00:00Z"
+    )
+
+    def write(tx) -> None:
+        tx.set_metadata(f"hq-rig-{RIG}", push=held)
+        tx.set_metadata(MR_SECOND, push=pr.to_json())
+        tx.add_label(MR_SECOND, UNLANDED_LABEL)
+        set_state(tx, MR_SECOND, "merged", close_reason="merged")
+
+    town.ledger.write("snapshot fixtures", write)
+
+
+@pytest.mark.parametrize("size", SIZES.values(), ids=SIZES.keys())
+class TestLanding:
+    def test_rig_banner_of_a_held_push(self, snap_compare, app, size):
+        _landing_fixtures(app.town)
+        assert shot(snap_compare, app, size, "1")
+
+    def test_details_of_a_pull_request(self, snap_compare, app, size):
+        _landing_fixtures(app.town)
+        assert shot(snap_compare, app, size, "4", "j", "enter")

@@ -54,7 +54,8 @@ def sling(ctx) -> None:
     ctx.emit(
         got,
         f"Slung {got['bead']} to {got['address']} ({got['runtime']})\n"
-        f"  session {got['session']}  ({ctx.town.tmux().attach_hint(got['session'])})\n  branch  {got['branch']}",
+        f"  session {got['session']}  ({ctx.town.tmux().attach_hint(got['session'])})\n  branch  {got['branch']}"
+        + (f"\n  warning: {got['warning']}" if got["warning"] else ""),
     )
 
 

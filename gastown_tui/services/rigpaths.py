@@ -42,6 +42,11 @@ def rig_paths(town: Town, name: str) -> RigPaths:
     return RigPaths(root, root / RIG_FILE, root / ".repo.git", root / "polecats", root / "refinery")
 
 
+def rig_bead_id(town: Town, name: str) -> str:
+    """The rig's bead in the ledger (``{townprefix}-rig-{name}``)."""
+    return f"{town.prefix}-rig-{name}"
+
+
 def load_rig(town: Town, name: str) -> RigConfig:
     from ..config import RigConfig, load_model  # pydantic: agent-facing verbs that never read a rig skip it
 

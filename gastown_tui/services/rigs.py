@@ -20,7 +20,7 @@ from ..errors import Conflict, InvalidInput
 from ..fieldlines import parse_fields, with_fields
 from ..ledger import fields
 from .polecats import list_polecats
-from .rigpaths import list_rigs, load_rig, rig_paths
+from .rigpaths import list_rigs, load_rig, rig_bead_id, rig_paths
 
 if TYPE_CHECKING:
     from ..config import RigConfig
@@ -30,10 +30,6 @@ if TYPE_CHECKING:
 RESERVED = frozenset({"hq", "mayor", "deacon", "settings", "polecats", "refinery", "witness", "crew", "town"})
 RIG_ROLES = ("witness", "refinery")
 _COMPOUND_SUFFIXES = ("town", "ville", "port", "place", "land", "field", "wood", "ford")
-
-
-def rig_bead_id(town: Town, name: str) -> str:
-    return f"{town.prefix}-rig-{name}"
 
 
 def derive_prefix(name: str) -> str:
@@ -88,10 +84,14 @@ def add_rig(
     prefix: str | None = None,
     branch: str | None = None,
     runtime: str | None = None,
+    merge_strategy: str = "merge",
+    gates: bool = True,
 ) -> RigConfig:
-    """Clone SOURCE into a new rig and register it; nothing is left behind on failure."""
-    from ..config import RigConfig
+    """Clone SOURCE into a new rig and register it; nothing is left behind on failure. With ``gates``
+    its gate is proposed from the repository's layout (``gatedefaults``)."""
+    from ..config import Gate, RigConfig
     from ..vcs import git
+    from .gatedefaults import propose
 
     fields.check_name(name, "rig name")
     if name.lower() in RESERVED:
@@ -117,10 +117,14 @@ def add_rig(
         source=source,
         default_branch=default_branch,
         runtime=runtime or getattr(town.config, "default_runtime", "claude"),
+        merge_strategy=merge_strategy,
     )
     from ..runtime.presets import resolve
+    from .refinery.pushstate import forge_problem
 
     resolve(town, config.runtime)
+    if problem := forge_problem(config):
+        raise InvalidInput(problem, "or add the rig with --merge-strategy merge")
     paths.root.mkdir(parents=True)
     try:
         git.clone_bare(source, paths.repo)
@@ -128,23 +132,33 @@ def add_rig(
             raise InvalidInput(f"{source} has no branch {default_branch!r}", "give an existing branch with --branch")
         paths.polecats.mkdir()
         git.worktree_add_detached(paths.repo, paths.refinery, default_branch)
+        proposal = propose(paths.repo, default_branch) if gates else None
+        if proposal:
+            config = config.model_copy(update={"gates": [Gate(**proposal.gate())]})
+        start = git.git(["rev-parse", f"refs/heads/{default_branch}"], paths.repo)  # what the origin has now
         tmp = paths.config.with_suffix(".tmp")
         tmp.write_text(render_rig_toml(config))
         tmp.replace(paths.config)
-        town.ledger.write("rig add", lambda tx: _register(tx, town, config), actor=addresses.MAYOR)
+        town.ledger.write("rig add", lambda tx: _register(tx, town, config, start), actor=addresses.MAYOR)
     except BaseException:
         shutil.rmtree(paths.root, ignore_errors=True)
         raise
     return config
 
 
-def _register(tx, town: Town, config: RigConfig) -> None:
+def _register(tx, town: Town, config: RigConfig, start: str) -> None:
+    """The rig bead (its push state starts at ``start``, what the origin has) and its role agents."""
+    from ..vcs.git import redact
+    from .refinery.pushstate import RigPush
+
     bead_id = rig_bead_id(town, config.name)
-    description = with_fields("", prefix=config.prefix, source=config.source, default_branch=config.default_branch)
+    source = redact(config.source)  # a URL's credentials stay in rig.toml, out of the ledger
+    description = with_fields("", prefix=config.prefix, source=source, default_branch=config.default_branch)
     if tx.exists(bead_id):  # a rig of that name was removed earlier: bring its bead back
         tx.update(bead_id, status="open", description=description, close_reason="")
     else:
         tx.create(config.name, bead_id=bead_id, issue_type="rig", labels=["gt:rig"], description=description)
+    tx.set_metadata(bead_id, push=RigPush(to=f"origin/{config.landing_branch}", pushed=start).to_json())
     for role in RIG_ROLES:
         agent_id = addresses.agent_bead_id(config.prefix, config.name, role)
         address = addresses.witness(config.name) if role == "witness" else addresses.refinery(config.name)
@@ -164,9 +178,12 @@ def _register(tx, town: Town, config: RigConfig) -> None:
 
 def rig_summary(town: Town, config: RigConfig) -> JsonObject:
     """What ``gt rig list/show`` print: the config plus its polecats and agent beads."""
+    from ..vcs.git import redact
+
     polecats = list_polecats(town, config.name)
     return {
         **config.model_dump(),
+        "source": redact(config.source),
         "bead": rig_bead_id(town, config.name),
         "path": str(rig_paths(town, config.name).root),
         "polecats": len(polecats),

@@ -22,6 +22,7 @@ from .agents import ROLE_ORDER, Agent, read_agents, read_rig_prefixes
 from .convoys import Convoy
 from .mail import Message
 from .refinery import MergeRequest
+from .refinery.pushstate import read_banners
 
 if TYPE_CHECKING:
     from ..config import RigConfig
@@ -68,6 +69,7 @@ class RigView:
     prefix: str
     agents: tuple[AgentView, ...]
     local: bool = True  # False: known only from the ledger (no rig.toml on this machine)
+    banner: str = ""  # its landed work is held or failing to reach the origin: what to do
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class MergeRequestView:
     state: str = "pending"  # the refinery's view (refinery.MergeRequest.state)
     gates: tuple[tuple[str, bool], ...] = ()  # (name, passed) of the last gate run
     local: bool = True  # False: its rig is not on this machine, so the refinery here cannot merge it
+    landing: str = ""  # where it went once merged: "pushed abc1234 to origin/main", a pull request…
+    url: str = ""  # its pull request (merge_strategy "pr")
 
     @property
     def gate_summary(self) -> str:
@@ -182,8 +186,11 @@ def _read(
     configs = [local.get(n) or RigConfig.model_construct(name=n, prefix=p, source="") for n, p in prefixes.items()]
     found = tuple(polecats.read_polecats(s, [c for c in configs if c.prefix], live, now))
     stall_after = {c.name: c.stall_after for c in configs}
-    rigs = _rig_views(prefixes, agents, {p.agent_id: p for p in found}, here)
-    mrs = tuple(_mr_view(mr, here is None or mr.rig in here) for mr in refinery.read_queue(s))
+    rigs = _rig_views(prefixes, agents, {p.agent_id: p for p in found}, here, read_banners(s))
+    # open MRs, then merged ones not landed on the origin yet (pull requests, held or failing pushes)
+    unlanded = refinery.read_queue(s, include_closed=True, labelled=refinery.UNLANDED_LABEL)
+    queue = refinery.read_queue(s) + [m for m in unlanded if m.state == "merged"]
+    mrs = tuple(_mr_view(mr, here is None or mr.rig in here) for mr in queue)
     return TownSnapshot(
         rigs, tuple(convoys.listing(s)), mrs, tuple(mail.inbox(s, recipient)), last_id, found, stall_after
     )
@@ -194,6 +201,7 @@ def _rig_views(
     agents: list[Agent],
     found: dict[str, polecats.Polecat],
     here: set[str] | None,
+    banners: dict[str, str],
 ) -> tuple[RigView, ...]:
     """Rigs by name, each with its agents in role order (witness, refinery, polecats, crew), a polecat
     in the state ``gt polecat list`` gives it."""
@@ -218,7 +226,8 @@ def _rig_views(
             name,
             prefixes[name],
             tuple(sorted(by_rig.get(name, []), key=lambda a: (order[a.role], a.name))),
-            here is None or name in here,
+            local=here is None or name in here,
+            banner=banners.get(name, ""),
         )
         for name in sorted(prefixes)
     )
@@ -247,4 +256,6 @@ def _mr_view(mr: MergeRequest, local: bool = True) -> MergeRequestView:
         state=mr.state,
         gates=tuple((r.name, r.ok) for r in results),
         local=local,
+        landing=mr.landing.text() if mr.landing else "",
+        url=mr.landing.url if mr.landing else "",
     )

@@ -29,6 +29,7 @@ ACTIONS: tuple[UserAction, ...] = (
     UserAction("retry", "R", "Retry", "Retry the selected failed or sent-back merge request", "queue"),
     UserAction("diff", "d", "Diff", "Show the diff of the selected merge request", "queue"),
     UserAction("details", "enter", "Details", "Show details of the selected item", "queue"),
+    UserAction("open_pr", "o", "Open PR", "Open the selected merge request's pull request in a browser", "queue"),
     UserAction("read", "enter", "Read", "Read the selected message and its thread", "mail"),
     UserAction("reply", "R", "Reply", "Reply to the selected message", "mail", dialog=True),
     UserAction("scrollback", "enter", "Scrollback", "Show the followed polecat's last 2,000 lines of output", "output"),

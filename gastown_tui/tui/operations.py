@@ -69,11 +69,19 @@ def details(town, mr_id: str) -> str:
     return refinery.render_details(refinery.details(town, mr_id))
 
 
+def open_url(town, url: str) -> str:
+    """A pull request in the person's browser (``$BROWSER`` or the system's); the URL in the toast
+    either way, to copy when no browser can be started from here."""
+    import webbrowser
+
+    return f"Opened {url}" if webbrowser.open(url) else f"No browser to open {url}"
+
+
 def sling(town, bead_id: str, rig: str) -> str:
     from ..services import polecats
 
     done = polecats.sling(town, bead_id, rig)
-    return f"{bead_id} is on {done['address']}'s hook"
+    return f"{bead_id} is on {done['address']}'s hook" + (f" ({done['warning']})" if done["warning"] else "")
 
 
 def nudge(town, address: str, text: str) -> str:

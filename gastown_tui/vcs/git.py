@@ -11,11 +11,14 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..errors import GtError, InvalidInput
+
+_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
 
 # No prompts for credentials, and no transport that runs commands (ext::).
 _BASE = ["git", "-c", "protocol.ext.allow=never", "-c", "core.hooksPath=/dev/null"]
@@ -24,6 +27,12 @@ _ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "", "LC_AL
 
 class GitError(GtError):
     """A git command failed."""
+
+
+def redact(text: str) -> str:
+    """``text`` with the credentials of any URL in it removed (``https://tok@host`` → ``https://host``):
+    what git says may quote a URL, and nothing here shows or stores a credential."""
+    return _USERINFO.sub(r"\g<scheme>", text or "")
 
 
 def run(args: Sequence[str], cwd: str | Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -50,7 +59,7 @@ def git(args: Sequence[str], cwd: str | Path | None = None, timeout: float = 300
         detail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
         # git's first "fatal:" line says what is wrong; later lines are often generic advice.
         reason = next((line for line in detail if line.startswith(("fatal:", "error:"))), detail[-1] if detail else "")
-        raise GitError(f"git {args[0]} failed: {reason or 'exit ' + str(proc.returncode)}")
+        raise GitError(f"git {args[0]} failed: {redact(reason) or 'exit ' + str(proc.returncode)}")
     return proc.stdout.rstrip("\n")
 
 
@@ -76,7 +85,7 @@ def remote_head(source: str) -> str | None:
     try:
         out = git(["ls-remote", "--symref", "--", source, "HEAD"], timeout=60)
     except GitError as exc:
-        raise GitError(f"{source} is not a git repository I can read", str(exc.message)) from None
+        raise GitError(f"{redact(source)} is not a git repository I can read", str(exc.message)) from None
     for line in out.splitlines():
         if line.startswith("ref: ") and line.endswith("\tHEAD"):
             return line[len("ref: refs/heads/") : -len("\tHEAD")]

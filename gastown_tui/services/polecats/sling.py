@@ -47,6 +47,7 @@ class Slung(TypedDict):
     branch: str
     worktree: str
     runtime: str
+    warning: str  # the origin could not be fetched: the work starts from the town's copy
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,9 @@ def sling(
     spec = runtime or config.runtime
     town.ledger.read(lambda s: slingable(s, bead_id))  # the cheap, certain facts before the environment
     check_installed(resolve(town, spec), spec)
+    from ..refinery.push import refresh
+
+    warning = refresh(town, config)  # bounded fetch of the origin, before the hook is taken
     tmux = tmux or town.tmux()
     live = tmux.activity()
     ledger = town.ledger
@@ -154,4 +158,5 @@ def sling(
         branch=branch,
         worktree=str(worktree),
         runtime=spec,
+        warning=warning,
     )

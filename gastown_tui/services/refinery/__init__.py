@@ -37,7 +37,17 @@ from .queue import (
     set_state,
     submit,
 )
-from .records import LABEL, STATE_PREFIX, STATUS_OF, Diffstat, Failure, GateResult, GateRun, MergeRequest
+from .records import (
+    LABEL,
+    STATE_PREFIX,
+    STATUS_OF,
+    UNLANDED_LABEL,
+    Diffstat,
+    Failure,
+    GateResult,
+    GateRun,
+    MergeRequest,
+)
 from .render import Commit, Details, diffstat_text, render_details
 from .verbs import approve, details, diff, reject, retry, show, target_log
 
@@ -47,6 +57,7 @@ __all__ = [
     "LEASE_SECONDS",
     "STATE_PREFIX",
     "STATUS_OF",
+    "UNLANDED_LABEL",
     "Commit",
     "Details",
     "Diffstat",

@@ -23,7 +23,7 @@ from ... import addresses
 from ...errors import InvalidInput
 from ...fieldlines import with_fields
 from ...ledger import fields
-from . import verdicts
+from . import push, verdicts
 from .gates import run_gate
 from .queue import set_state
 from .records import Failure, GateRun, MergeRequest
@@ -160,6 +160,8 @@ class BatchRun:
         except TargetMoved:
             self.write("refinery requeue", lambda tx: self.pass_.requeue(tx, items))
             return False
+        except push.OriginMoved:  # issue 12: the next batch stacks them again on the origin's new head
+            self.write("refinery requeue", lambda tx: self.pass_.requeue(tx, items))
         return True
 
     def _claim(self, tx, items: list[MergeRequest], batch_id: str, stats: dict[str, dict[str, int]]) -> None:
@@ -217,12 +219,14 @@ class BatchRun:
         tested = self.tested
         self.pass_.take_lease()
         names = ", ".join(m.id for m in kept)
+        push.before_advance(self.pass_, self.base)  # issue 12: origin moved → OriginMoved, batch rebuilt
         if not self.repo.advance(self.target, tested.tip, self.base, f"refinery: merge {names}"):
             raise TargetMoved
         crash_point("advanced")
         self.base = tested.tip
+        landed = push.land(self.pass_, kept, tested.tip, self.shas)  # issue 12: the gated commit leaves the town
         runs = {m.id: tested.run for m in kept}
-        self.write("refinery merged", lambda tx: self.pass_.record_merged(tx, kept, tested.merges, runs))
+        self.write("refinery merged", lambda tx: self.pass_.record_merged(tx, kept, tested.merges, runs, landed))
         crash_point("recorded")
 
     def convict(self, mr: MergeRequest) -> None:

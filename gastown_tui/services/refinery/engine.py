@@ -24,11 +24,11 @@ from ... import addresses
 from ...errors import Conflict, GtError
 from ...ledger import fields
 from ...ledger.leases import holder_id
-from . import verdicts
+from . import push, verdicts
 from .batch import BatchRun
 from .gates import PIDFILE, kill_orphan_gate
 from .queue import get, read_queue, set_state
-from .records import GateRun, MergeRequest
+from .records import GateRun, Landing, MergeRequest
 from .repo import measure, rig_repo
 from .score import creation_order
 
@@ -116,11 +116,13 @@ class Pass:
                 kill_orphan_gate(self.pidfile, self.repo.path)
                 self.summary.before = self.tip(self.config.default_branch) or ""
                 self.recover()
+                push.follow_origin(self)  # issue 12: stack on what a person pushed meanwhile
                 while (batch := self.next_batch()) and BatchRun(self, batch).run():
                     pass
             finally:
                 self.release_lease()
             queue = self.ledger.read(lambda s: read_queue(s, self.rig))  # as the batches left it
+        push.catch_up(self)  # issue 12: retry a failed push once its back-off is over
         self.summary.after = self.tip(self.config.default_branch) or ""
         self.summary.before = self.summary.before or self.summary.after
         if self.config.merge_policy == "approve":
@@ -214,9 +216,17 @@ class Pass:
             if get(tx, mr.id).state == "testing":
                 set_state(tx, mr.id, "approved", assignee=None)
 
-    def record_merged(self, tx, mrs: list[MergeRequest], merges: dict[str, str], runs: dict[str, GateRun]) -> None:
+    def record_merged(
+        self,
+        tx,
+        mrs: list[MergeRequest],
+        merges: dict[str, str],
+        runs: dict[str, GateRun],
+        landed: dict[str, Landing] | None = None,
+    ) -> None:
         for mr in mrs:
-            if verdicts.record_merged(tx, mr, self.rig, self.target_of(mr), merges[mr.id], runs.get(mr.id)):
+            landing = (landed or {}).get(mr.id)  # issue 12: where it went (push.land)
+            if verdicts.record_merged(tx, mr, self.rig, self.target_of(mr), merges[mr.id], runs.get(mr.id), landing):
                 self.summary.merged.append(mr.id)
 
     # -- resuming after a crash ----------------------------------------------------------------

@@ -38,14 +38,20 @@ _COLUMNS = "id, title, status, priority, created_at, description, metadata"
 
 
 def read_queue(
-    session, rig: str | None = None, *, include_closed: bool = False, states: Iterable[str] | None = None
+    session,
+    rig: str | None = None,
+    *,
+    include_closed: bool = False,
+    states: Iterable[str] | None = None,
+    labelled: str | None = None,
 ) -> list[MergeRequest]:
     """THE reader of the merge queue: ``gt mq list``, the TUI's queue pane, the witness and the
     refinery's passes all read it through here, in one order.
 
     The MRs (beads labelled ``gt:merge-request`` or typed ``merge-request``) of ``rig`` (every rig's
     with None), open beads only unless ``include_closed``, only those in ``states`` if given; in queue
-    order, best score first, each with its ``score`` and its source bead's title and status.
+    order, best score first, each with its ``score`` and its source bead's title and status; only those
+    with the label ``labelled`` if given.
     ``session`` is any ledger session: a read of its own, or one the caller shares with other reads."""
     wanted = frozenset(states) if states is not None else None
     where, params = [_IS_MR], []
@@ -55,6 +61,9 @@ def read_queue(
         marks = ", ".join("?" * len(wanted))
         where.append(f"EXISTS (SELECT 1 FROM labels s WHERE s.issue_id = issues.id AND s.label IN ({marks}))")
         params += [STATE_PREFIX + state for state in sorted(wanted)]
+    if labelled:
+        where.append("EXISTS (SELECT 1 FROM labels u WHERE u.issue_id = issues.id AND u.label = ?)")
+        params.append(labelled)
     rows = session.rows(f"SELECT {_COLUMNS} FROM issues WHERE {' AND '.join(where)} ORDER BY created_at, id", params)
     labels = session.labels_for(r["id"] for r in rows)
     mrs = [MergeRequest.build(r, labels[r["id"]]) for r in rows]

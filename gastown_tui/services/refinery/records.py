@@ -4,7 +4,8 @@ from a ledger row, its labels and its metadata.
 An MR bead (label ``gt:merge-request`` or type ``merge-request``) carries Gas Town's description
 fields (``branch``, ``target``, ``source_issue``, ``rig``, ``commit_sha``, ``worker``, ``agent_bead``,
 ``retry_count``, ``attempt``, ``merge_commit``) and the refinery's metadata (``gates``: the gate run
-that decided it; ``failure``; ``diffstat``; ``conflict_files``; ``approved_by``).
+that decided it; ``failure``; ``diffstat``; ``conflict_files``; ``approved_by``; ``push``: where it
+went outside the town).
 
 Its queue state is stored once: the ``mr:STATE`` label (no label = pending), read here and nowhere
 else. ``queue.set_state`` is the one place it is written, together with what beads' lifecycle and
@@ -54,6 +55,7 @@ def _int(value: object, default: int = 0) -> int:
 
 # MR states that send the work back, and the witness's name for each (see services/rework.py).
 SENT_BACK = {"failed": "merge-failed", "rework": "merge-rework", "rejected": "merge-rejected"}
+UNLANDED_LABEL = "unlanded"  # merged in the town, not (yet) on the origin's branch: a PR, or a push waiting
 ESCALATED_LABEL = "escalated"  # the witness stopped sending it back and told a person
 SETTLED_LABEL = "rework-none"  # nothing to rework: its source bead is closed or gone
 
@@ -184,6 +186,39 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class Landing:
+    """Where a merged MR went outside the town (metadata ``push``, written by ``push.py``): ``pushed``
+    (``commit`` to ``to``), ``pr`` (a pull request at ``url``), ``waiting`` (the push failed: ``error``,
+    retried) or ``held`` (the origin's checkout has uncommitted edits: ``gt rig sync``)."""
+
+    state: str
+    to: str = ""
+    commit: str = ""
+    url: str = ""
+    error: str = ""
+    at: str = ""
+
+    @classmethod
+    def from_json(cls, data: object) -> Landing | None:
+        if not isinstance(data, Mapping) or not data.get("state"):
+            return None
+        return cls(**{k: str(data.get(k) or "") for k in ("state", "to", "commit", "url", "error", "at")})
+
+    def to_json(self) -> dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v}
+
+    def text(self) -> str:
+        """``pushed abc1234 to origin/main``, and the like."""
+        if self.state == "pushed":
+            return f"pushed {self.commit[:7]} to {self.to}"
+        if self.state == "pr":
+            return f"pull request {self.url or '(no URL)'}"
+        if self.state == "held":
+            return f"push to {self.to} held: {self.error}"
+        return f"not pushed to {self.to} yet: {self.error}"
+
+
+@dataclass(frozen=True)
 class MergeRequest:
     """One merge request: its bead's facts, its description fields (``get``, and properties for the
     common ones), its queue state and the refinery's typed record of it. ``to_json`` is the CLI's view."""
@@ -202,6 +237,7 @@ class MergeRequest:
     diffstat: Diffstat | None = None
     conflict_files: tuple[str, ...] = ()
     approved_by: str = ""
+    landing: Landing | None = None
     score: float = 0.0  # the queue's score when read by ``queue.read_queue`` (0 when read alone)
     source_title: str = ""  # the source bead's title, as ``queue.read_queue`` finds it
     source_status: str = ""  # the source bead's status, as read_queue finds it ("" when it is gone)
@@ -227,6 +263,7 @@ class MergeRequest:
             diffstat=Diffstat.from_json(meta.get("diffstat")),
             conflict_files=tuple(str(f) for f in meta.get("conflict_files") or ()),
             approved_by=str(meta.get("approved_by") or ""),
+            landing=Landing.from_json(meta.get("push")),
         )
 
     def get(self, key: str) -> str:
@@ -304,4 +341,5 @@ class MergeRequest:
             "gates_ok": run.ok if run else None,
             "gates": [r.brief_json() for r in run.results] if run else [],
             "diffstat": self.diffstat.to_json() if self.diffstat else None,
+            "landing": self.landing.to_json() if self.landing else None,
         }

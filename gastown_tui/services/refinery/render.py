@@ -58,6 +58,8 @@ def render_details(details: Details) -> str:
         lines.append(f"  attempt {mr.attempt} (resubmitted after rework)")
     if mr.merge_commit:
         lines.append(f"  merge commit {mr.merge_commit}")
+    if mr.landing:
+        lines.append(f"  {mr.landing.text()}")
     if mr.approved_by:
         lines.append(f"  approved by {mr.approved_by}")
     for commit in details.commits:

@@ -10,7 +10,7 @@ from ... import addresses
 from ...errors import InvalidInput
 from ...fieldlines import with_fields
 from .queue import get, set_state
-from .records import Failure, GateRun, MergeRequest
+from .records import UNLANDED_LABEL, Failure, GateRun, Landing, MergeRequest
 
 
 def post(tx, message, to: str, fallback: str) -> list[str]:
@@ -44,9 +44,11 @@ def tell_polecat(tx, mr: MergeRequest, failure_type: str, error: str, output: st
     return post(tx, message, mr.worker, addresses.witness(mr.rig))
 
 
-def record_merged(tx, mr: MergeRequest, rig: str, target: str, merge_commit: str, run: GateRun | None) -> bool:
-    """The MR is on its target: merged, MERGED to the witness, its source bead closed. False when
-    it was already recorded (a recovered pass, a retried write)."""
+def record_merged(
+    tx, mr: MergeRequest, rig: str, target: str, merge_commit: str, run: GateRun | None, landing: Landing | None = None
+) -> bool:
+    """The MR is on its target: merged, MERGED to the witness (saying where it went: ``landing``), its
+    source bead closed. False when it was already recorded (a recovered pass, a retried write)."""
     from ..convoys import close_beads
     from ..protocol import Merged
 
@@ -56,6 +58,8 @@ def record_merged(tx, mr: MergeRequest, rig: str, target: str, merge_commit: str
     desc = with_fields(current.description, merge_commit=merge_commit)
     if run is not None:
         tx.set_metadata(mr.id, gates=dataclasses.replace(run, merge_commit=merge_commit).to_json())
+    if landing is not None:
+        note_landing(tx, mr.id, landing)
     set_state(tx, mr.id, "merged", description=desc, assignee=None)
     message = Merged(
         polecat=mr.polecat,
@@ -65,12 +69,24 @@ def record_merged(tx, mr: MergeRequest, rig: str, target: str, merge_commit: str
         target=target,
         merged_at=tx.stamp,
         merge_commit=merge_commit,
-        note=f"MR: {mr.id}",
+        note=f"MR: {mr.id}" + (f"\n{landing.text()}" if landing else ""),
     )
     post(tx, message, addresses.witness(rig), "")
     if mr.source and tx.exists(mr.source):
         close_beads(tx, [mr.source], f"Merged in {mr.id}")
     return True
+
+
+def note_landing(tx, mr_id: str, landing: Landing) -> None:
+    """Where a merged MR went (metadata ``push``); labelled ``unlanded`` while it is a pull request or
+    waits to be pushed, so the TUI's queue keeps showing it; a comment once it is out."""
+    tx.set_metadata(mr_id, push=landing.to_json())
+    if landing.state == "pushed":
+        tx.remove_label(mr_id, UNLANDED_LABEL)
+    else:
+        tx.add_label(mr_id, UNLANDED_LABEL)
+    if landing.state in ("pushed", "pr"):
+        tx.add_comment(mr_id, landing.text())
 
 
 def record_failed(tx, mr: MergeRequest, failure: Failure) -> None:

@@ -235,8 +235,14 @@ class TownScreen(AttentionActions, TownActions, Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
             return True
-        if action in ("approve", "reject", "diff", "details"):
+        if action in ("approve", "reject"):  # not on a merged MR the queue shows until it lands
+            mr = self.query_one(MergeQueueTable).selected
+            return mr is not None and mr.state != "merged"
+        if action in ("diff", "details"):
             return self.query_one(MergeQueueTable).selected is not None
+        if action == "open_pr":
+            mr = self.query_one(MergeQueueTable).selected
+            return mr is not None and bool(mr.url)
         if action == "retry":
             mr = self.query_one(MergeQueueTable).selected
             return mr is not None and mr.state in ("failed", "rework")

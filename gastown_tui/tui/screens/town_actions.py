@@ -83,6 +83,11 @@ class TownActions:
                 lambda: Text(inert(operations.details(self.town, mr.id), multiline=True)),
             )
 
+    def action_open_pr(self) -> None:
+        mr = self.query_one(MergeQueueTable).selected
+        if mr is not None and mr.url:
+            self._run("Open PR", operations.open_url, mr.url)
+
     def action_scrollback(self) -> None:
         session = self.poller.focused if self.poller is not None else None
         if session:

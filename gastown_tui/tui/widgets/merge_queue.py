@@ -1,4 +1,5 @@
-"""The refinery queue: open merge requests of every rig with state and gate results."""
+"""The refinery queue: open merge requests of every rig with state and gate results, and merged ones
+not on the origin yet (a pull request, a push held or failing)."""
 
 from __future__ import annotations
 
@@ -42,9 +43,10 @@ class MergeQueueTable(actions.ScreenActions, KeyedTable):
     def show(self, snapshot: TownSnapshot, now: dt.datetime) -> None:
         self.requests = {mr.id: mr for mr in snapshot.merge_requests}
         self.sync({mr.id: self._cells(mr, now) for mr in snapshot.merge_requests})
+        waiting = sum(1 for mr in self.requests.values() if mr.state != "merged")  # merged: shown until it lands
         away = sum(not mr.local for mr in snapshot.merge_requests)
         note = f" · {away} read-only ({AWAY})" if away else ""
-        self.border_subtitle = (f"{len(self.requests)} waiting" if self.requests else "empty") + note + self.filter_note
+        self.border_subtitle = (f"{waiting} waiting" if self.requests else "empty") + note + self.filter_note
 
     def tick(self, now: dt.datetime) -> None:
         self.refresh_column("Age", lambda key: age(self.requests[key].created_at, now))

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import Tree
 
-from ...services.townview import AgentView, TownSnapshot
+from ...services.townview import AgentView, RigView, TownSnapshot
 from .. import actions
 from .badges import badge
 from .inert import inert_text
@@ -52,10 +52,7 @@ class RigTree(actions.ScreenActions, KeyedTree):
         self.root.expand()
         seen: set[str] = set()
         for rig in snapshot.rigs:
-            label = Text(rig.name, style="bold")
-            if not rig.local:
-                label.append(f" {NOT_HERE}", style="dim italic")
-            rig_node = self.put(f"rig:{rig.name}", self.root, label, expand=True)
+            rig_node = self.put(f"rig:{rig.name}", self.root, self._rig_label(rig), expand=True)
             seen.add(f"rig:{rig.name}")
             for agent in rig.agents:
                 parent = rig_node
@@ -91,6 +88,15 @@ class RigTree(actions.ScreenActions, KeyedTree):
         for agent in self._agents.values():
             if agent.needs_you and agent.id in self._by_key:
                 self._by_key[agent.id].set_label(inert_text(self._label(agent)))
+
+    def _rig_label(self, rig: RigView) -> Text:
+        """The rig's name, marked when it is not on this machine, and its banner when its landed work waits."""
+        text = Text(rig.name, style="bold")
+        if not rig.local:
+            text.append(f" {NOT_HERE}", style="dim italic")
+        if rig.banner:
+            text.append(f"  ⚠ {rig.banner}", style=self.get_component_rich_style("badge--warn", partial=True))
+        return text
 
     def _label(self, agent: AgentView) -> Text:
         live = agent.session in self.live
