@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from polecat_support import git, tmux_server, wait_for  # noqa: F401  (fixture)
 
-from gastown_tui.services import demo, refinery
+from gastown_tui.services import demo, polecats, refinery
 from gastown_tui.services.convoys import listing
 from gastown_tui.services.daemon import Daemon, Timing
 from gastown_tui.services.dispatch import runtime_for
@@ -28,6 +28,7 @@ def test_demo_town_is_seeded(demo_town):
     runtimes = sorted(x for found in labels.values() for x in found)
     assert runtimes.count("runtime:scripted:fail-gates") == 2
     assert runtimes.count("runtime:scripted:conflict") == 2
+    assert runtimes.count("runtime:scripted:ask") == 1  # a person approves here, so one polecat asks them
     again = demo.build_demo(str(demo_town.root))
     assert again.root == demo_town.root  # reopening the demo changes nothing
 
@@ -164,6 +165,7 @@ def test_gt_demo_auto_builds_a_town_that_merges_without_approval(tmp_path, gt):
     assert load_rig(town, "calc").merge_policy == "auto"
     welcome = town.ledger.list_beads(issue_type="message", assignee="overseer")
     assert "merges their work as soon as its gates pass" in welcome[0]["description"]
+    assert town.ledger.list_beads(label="runtime:scripted:ask") == []  # hands-free: no polecat waits for a person
     town.ledger.close()
 
 
@@ -172,9 +174,14 @@ def test_a_person_approving_every_merge_request_sees_the_convoy_land(tmp_path, m
     monkeypatch.setenv("GT_TOWN", str(town.root))
     daemon = Daemon(town, FAST, tmux=tmux)
     approvals: dict[str, int] = {}
+    answered: set[str] = set()
 
     def landed():
         daemon.tick()
+        for cat in polecats.list_polecats(town, "calc", tmux):
+            if cat.waiting is not None:
+                polecats.answer(town, cat.address, "y", tmux)
+                answered.add(cat.hook_bead)
         for mr in refinery.list_queue(town, "calc"):
             if mr["state"] == "pending":
                 refinery.approve(town, mr["id"])
@@ -187,6 +194,7 @@ def test_a_person_approving_every_merge_request_sees_the_convoy_land(tmp_path, m
         daemon.stop()
         daemon.release()
     assert len(approvals) == 12 and sum(approvals.values()) >= 15  # each failure came back and was approved again
+    assert len(answered) == 1  # the asking polecat waited for the answer, then finished its work
     mrs = refinery.list_queue(town, "calc", include_closed=True)
     assert {m["state"] for m in mrs} == {"merged"} and len([m for m in mrs if m["attempt"] > 1]) >= 3
     town.ledger.close()

@@ -1,7 +1,7 @@
 """``gt demo`` as a person starts it: in a 160×48 tmux window, driven with keystrokes.
 
 The screen must show all five panes; approving down the queue must get a merge request merged
-and move the convoy bar, within a minute.
+and move the convoy bar, within a minute; the polecat that asks a question is answered with keys.
 """
 
 from __future__ import annotations
@@ -49,6 +49,18 @@ def test_demo_in_a_tmux_window_merges_after_an_approve_keypress(tmux, tmp_path):
         return bool(done) and (_convoy_closed(screen()) or 0) >= 1
 
     wait_for(merged, timeout=60, what="a merge after the approve keypress and the convoy bar moving")
+
+    # One polecat stops to ask the person a question: the header counts it, w jumps to it, y answers.
+    wait_for(lambda: "1 needs you (w)" in screen(), timeout=60, what="the header to count the asking polecat")
+    tmux.send_text("person", "w", enter=False)
+    tmux.send_text("person", "y", enter=False)
+    wait_for(lambda: "needs you (w)" not in screen(), timeout=30, what="the answer to end the wait")
+    (asked,) = town.ledger.list_beads(label="runtime:scripted:ask")
+    wait_for(
+        lambda: any(m["source_issue"] == asked["id"] for m in refinery.list_queue(town, include_closed=True)),
+        timeout=60,
+        what="the answered polecat to finish its work and submit it",
+    )
     tmux.send_text("person", "q", enter=False)
     wait_for(lambda: not tmux.has_session("person"), timeout=15, what="q to quit the TUI")
     town.ledger.close()

@@ -3,7 +3,7 @@ suite), a convoy of work and scripted polecats, set up so that everything Gas To
 watched at once.
 
 Two beads are slung with a runtime that writes a change the gates reject and two with one
-that conflicts, so a red gate, a bisected batch and a rework request all happen too — and then
+that conflicts (and, where a person approves, one whose polecat stops to ask them a question), so a red gate, a bisected batch and a rework request all happen too — and then
 their recovery: the witness sends each failed merge request back to its polecat, which rebases,
 fixes and resubmits it, until the convoy lands. With ``auto`` the refinery merges without
 waiting for approval, so the whole story plays out hands-free.
@@ -27,7 +27,7 @@ RIG = "calc"
 # slung together in the first wave and fork from the same main: whichever merges second conflicts.
 WORK = (
     ("Add a power function", 1, "scripted:conflict"),
-    ("Add integer division", 2, ""),
+    ("Add integer division", 2, "scripted:ask"),  # asks only where a person approves (see ASKS)
     ("Add a modulo helper", 2, "scripted:fail-gates"),
     ("Document the public API", 3, ""),
     ("Add type hints to calc.py", 2, ""),
@@ -39,6 +39,8 @@ WORK = (
     ("Round results to a given precision", 2, "scripted:fail-gates"),
     ("Add a square-root function", 2, ""),
 )
+# An asking polecat waits for a person, so a hands-free (auto) demo slings it like the others.
+ASKS = "scripted:ask"
 WELCOME = """Welcome to the demo town.
 
 Scripted polecats are working through the convoy "Calculator v1" on rig calc.
@@ -52,7 +54,9 @@ session (detach with ctrl-b d to come back), ? lists every key, ctrl+p every act
 """
 
 APPROVE_TEXT = """Their merge requests wait for you in the refinery pane: press 4, pick one, press a
-to approve (r rejects with a reason, which goes back to the polecat; d shows the diff)."""
+to approve (r rejects with a reason, which goes back to the polecat; d shows the diff).
+One polecat stops to ask you a question: the header counts it ("needs you"), w jumps to it
+and y or n answers it (A types a longer reply)."""
 AUTO_TEXT = """The refinery merges their work as soon as its gates pass (merge_policy auto):
 watch the refinery pane (4) and the convoy (3)."""
 
@@ -100,6 +104,8 @@ def build_demo(path: str, *, fast: bool = False, max_polecats: int = 4, auto: bo
     def seed(tx) -> None:
         ids = []
         for title, priority, spec in WORK:
+            if spec == ASKS and auto:
+                spec = ""
             labels = [f"runtime:{spec}"] if spec else []
             ids.append(tx.create(title, prefix=config.prefix, priority=priority, labels=labels,
                                  description=f"Demo work for rig {RIG}: {title.lower()}."))  # fmt: skip
