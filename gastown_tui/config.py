@@ -5,6 +5,7 @@ pydantic does the checking; every error names the file and the field.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -104,6 +105,12 @@ class RigConfig(_NamedConfig):
     merge_policy: Literal["approve", "auto"] = "approve"
     batch_size: int = Field(default=4, ge=1, le=64)
     gates: list[Gate] = Field(default_factory=list)
+    # Stacks of a batch gated at once, each in its own worktree; 0 = the number of cores, at most 4.
+    gate_parallelism: int = Field(default=0, ge=0, le=16)
+    # Re-runs of a red gate on the same commit before its MR is convicted (a pass then = flaky).
+    gate_retries: int = Field(default=1, ge=0, le=5)
+    # Batches an MR may be left out of (while ready) before it goes to the front regardless of score.
+    starvation_passes: int = Field(default=5, ge=1)
     # The daemon slings ready beads of open convoys to polecats, up to max_polecats at once
     # (what Gas Town's mayor does by hand; on in the demo).
     auto_sling: bool = False
@@ -113,3 +120,8 @@ class RigConfig(_NamedConfig):
     # Times the witness sends a failed, conflicting or rejected merge request back to its polecat
     # before escalating it instead.
     max_rework: int = Field(default=3, ge=0)
+
+    @property
+    def gate_width(self) -> int:
+        """How many stacks the refinery gates at once (``gate_parallelism``, or the cores up to 4)."""
+        return self.gate_parallelism or max(1, min(os.cpu_count() or 1, 4))

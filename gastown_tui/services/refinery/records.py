@@ -20,6 +20,7 @@ from typing import Any
 
 from ...fieldlines import parse_fields
 from ...ledger import load_metadata
+from .trace import Bisection, RunNote, runs_from_json
 
 LABEL = "gt:merge-request"
 ISSUE_TYPE = "merge-request"
@@ -202,6 +203,9 @@ class MergeRequest:
     diffstat: Diffstat | None = None
     conflict_files: tuple[str, ...] = ()
     approved_by: str = ""
+    runs: tuple[RunNote, ...] = ()  # every gate run it took part in, oldest first
+    bisection: Bisection | None = None  # its batch and that batch's latest round
+    waited: int = 0  # batches it was left out of while ready (starvation count)
     score: float = 0.0  # the queue's score when read by ``queue.read_queue`` (0 when read alone)
     source_title: str = ""  # the source bead's title, as ``queue.read_queue`` finds it
     source_status: str = ""  # the source bead's status, as read_queue finds it ("" when it is gone)
@@ -227,6 +231,9 @@ class MergeRequest:
             diffstat=Diffstat.from_json(meta.get("diffstat")),
             conflict_files=tuple(str(f) for f in meta.get("conflict_files") or ()),
             approved_by=str(meta.get("approved_by") or ""),
+            runs=runs_from_json(meta.get("gate_runs")),
+            bisection=Bisection.from_json(meta.get("bisect")),
+            waited=_int(meta.get("waited")),
         )
 
     def get(self, key: str) -> str:
