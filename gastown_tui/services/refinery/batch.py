@@ -124,14 +124,16 @@ class BatchRun:
         that only conflicts with an MR ahead of it; the rest, stacked (their merge commits cached)."""
         kept, tip = [], self.base
         for mr in items:
-            alone = self.merge(self.base, mr)
-            if not alone.ok:
-                self.rework(mr, alone)
-            elif tip == self.base or self.merge(tip, mr).ok:
+            onto = self.merge(tip, mr)
+            if onto.ok:
                 kept.append(mr)
-                tip = self.merged_onto[(tip, mr.id)]
-            else:
+                tip = onto.commit
+                continue
+            alone = self.merge(self.base, mr) if tip != self.base else onto
+            if alone.ok:
                 self.left_out.append(mr)
+            else:
+                self.rework(mr, alone)
         return kept
 
     def merge(self, onto: str, mr: MergeRequest) -> MergeOutcome:

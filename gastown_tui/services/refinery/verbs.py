@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 from ...errors import Conflict, GtError, InvalidInput, NotFound
 from ...fieldlines import with_fields
 from ...ledger import default_actor
-from .queue import get, set_state
+from .queue import get, read_queue, set_state
 from .records import CLOSED_STATES, ESCALATED_LABEL, Diffstat, Failure, MergeRequest
 from .render import Commit, Details
 from .repo import commit_of, rig_repo, target_tip
+from .score import in_score_order
 from .verdicts import tell_polecat
 
 if TYPE_CHECKING:
@@ -101,10 +102,18 @@ def retry(town: Town, mr_id: str) -> MergeRequest:
 
 def details(town: Town, mr_id: str) -> Details:
     """One MR with its comments, the commits it brings and (when not recorded yet) its diff stat."""
-    mr, comments = town.ledger.read(lambda s: (get(s, mr_id), s.comments(mr_id)))
+
+    def read(s) -> tuple[MergeRequest, list, int]:
+        mr = in_score_order(s, [get(s, mr_id)])[0]
+        queue = [m.id for m in read_queue(s, mr.rig)] if mr.rig else []
+        return mr, s.comments(mr_id), queue.index(mr_id) + 1 if mr_id in queue else 0
+
+    mr, comments, position = town.ledger.read(read)
     commits: tuple[Commit, ...] = ()
+    starve_after = 0
     with contextlib.suppress(GtError):
         config, repo = rig_repo(town, mr.rig)
+        starve_after = config.starvation_passes
         sha = commit_of(repo, mr)
         tip = target_tip(repo, mr, config)
         if sha and tip:
@@ -112,7 +121,7 @@ def details(town: Town, mr_id: str) -> Details:
             commits = tuple(Commit(c["sha"], c["subject"]) for c in repo.commits(base, sha))
             if mr.diffstat is None:
                 mr = dataclasses.replace(mr, diffstat=Diffstat.from_json(repo.diffstat(tip, sha)))
-    return Details(mr, tuple(comments), commits)
+    return Details(mr, tuple(comments), commits, position, starve_after)
 
 
 def show(town: Town, mr_id: str) -> dict[str, object]:
