@@ -47,6 +47,9 @@ class RigView:
     agents: tuple[AgentView, ...]
 
 
+LIVE_MARKS = {"running": "▶", "green": "✓", "red": "✗", "flaky": "~"}
+
+
 @dataclass(frozen=True)
 class MergeRequestView:
     id: str
@@ -64,10 +67,17 @@ class MergeRequestView:
     diffstat: str = ""
     state: str = "pending"  # the refinery's view (refinery.MergeRequest.state)
     gates: tuple[tuple[str, bool], ...] = ()  # (name, passed) of the last gate run
+    position: int = 0  # its place in its rig's queue (1 = next)
+    batch: str = ""  # while testing: ``BATCH #P/N``
+    round: str = ""  # while testing: its batch's latest round, ``round 2: [1-8] red, [1-4] running``
+    live: str = ""  # while testing: its smallest stack of that round: running, green, red or flaky
 
     @property
     def gate_summary(self) -> str:
-        """``✓ 2 passed``, or ``✗ NAME`` of the first gate that failed; empty before any run."""
+        """While testing, its stack's live state (``▶ running``); else ``✓ 2 passed``, or ``✗ NAME`` of
+        the first gate that failed; empty before any run."""
+        if self.live:
+            return f"{LIVE_MARKS.get(self.live, '?')} {self.live}"
         failed = [name for name, ok in self.gates if not ok]
         if failed:
             return f"✗ {failed[0]}"
@@ -153,9 +163,13 @@ def _read(s, local: dict[str, RigConfig | None], recipient: str, live: dict[str,
     found = tuple(polecats.read_polecats(s, [c for c in configs if c.prefix], live, now))
     stall_after = {c.name: c.stall_after for c in configs}
     rigs = _rig_views(prefixes, agents, {p.agent_id: p.state for p in found})
-    mrs = tuple(_mr_view(mr) for mr in refinery.read_queue(s))
+    places: dict[str, int] = {}
+    mrs = []
+    for mr in refinery.read_queue(s):
+        places[mr.rig] = places.get(mr.rig, 0) + 1
+        mrs.append(_mr_view(mr, places[mr.rig]))
     return TownSnapshot(
-        rigs, tuple(convoys.listing(s)), mrs, tuple(mail.inbox(s, recipient)), last_id, found, stall_after
+        rigs, tuple(convoys.listing(s)), tuple(mrs), tuple(mail.inbox(s, recipient)), last_id, found, stall_after
     )
 
 
@@ -183,7 +197,12 @@ def _rig_views(prefixes: dict[str, str], agents: list[Agent], states: dict[str, 
     )
 
 
-def _mr_view(mr: MergeRequest) -> MergeRequestView:
+def _mr_view(mr: MergeRequest, position: int) -> MergeRequestView:
+    search = mr.bisection if mr.state == "testing" else None
+    live = {}
+    if search and search.position(mr.id):
+        batch = f"{search.batch} #{search.position(mr.id)}/{len(search.order)}"
+        live = {"batch": batch, "round": search.text(), "live": search.state_of(mr.id)}
     results = mr.gate_run.results if mr.gate_run else ()
     stat = mr.diffstat
     diffstat = ""
@@ -205,4 +224,6 @@ def _mr_view(mr: MergeRequest) -> MergeRequestView:
         diffstat=diffstat,
         state=mr.state,
         gates=tuple((r.name, r.ok) for r in results),
+        position=position,
+        **live,
     )

@@ -38,10 +38,10 @@ class ScoreParts:
         return BASE_SCORE + self.priority + self.convoy_age + self.mr_age + self.retries
 
     def text(self) -> str:
-        """``1000 + priority 200 + convoy age 12.5 + MR age 3.0 − retries 50 = 1165.5``."""
+        """``1165.5 = 1000 + priority 200 + convoy age 12.5 + MR age 3.0 − retries 50``."""
         parts = [("priority", self.priority), ("convoy age", self.convoy_age), ("MR age", self.mr_age)]
-        out = f"{BASE_SCORE}" + "".join(f" + {name} {value:.1f}" for name, value in parts)
-        return out + f" − retries {-self.retries:.0f} = {self.total:.1f}"
+        out = f"{self.total:.1f} = {BASE_SCORE}" + "".join(f" + {name} {value:.1f}" for name, value in parts)
+        return out + f" − retries {-self.retries:.0f}"
 
 
 def score_parts(priority: int, mr_age_h: float, convoy_age_h: float = 0.0, retries: int = 0) -> ScoreParts:
@@ -59,11 +59,12 @@ def score(priority: int, mr_age_h: float, convoy_age_h: float = 0.0, retries: in
     return score_parts(priority, mr_age_h, convoy_age_h, retries).total
 
 
-def in_score_order(session, mrs: list[MergeRequest]) -> list[MergeRequest]:
-    """``mrs`` scored (priority, then convoy age, MR age, fewer retries) and sorted, best first; ties by age."""
+def in_score_order(session, mrs: list[MergeRequest], now: _dt.datetime | None = None) -> list[MergeRequest]:
+    """``mrs`` scored (priority, then convoy age, MR age, fewer retries) at ``now`` and sorted, best
+    first; ties by age."""
     from ..convoys import oldest_convoy_created
 
-    now = _dt.datetime.now(_dt.UTC)
+    now = now or _dt.datetime.now(_dt.UTC)
     convoy_created = oldest_convoy_created(session, [m.source for m in mrs if m.source])
     scored = []
     for mr in mrs:

@@ -112,4 +112,4 @@ class Bisection:
 
     def text(self) -> str:
         parts = ", ".join(f"[{self.span(s)}] {s.state}" for s in self.stacks)
-        return f"round {self.round}: {parts}" if parts else f"round {self.round}"
+        return f"round {self.round}: {parts}" if parts else "claimed, not gated yet"

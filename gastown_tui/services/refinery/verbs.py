@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from ...errors import Conflict, GtError, InvalidInput, NotFound
@@ -100,11 +101,12 @@ def retry(town: Town, mr_id: str) -> MergeRequest:
 # -- reading one MR --------------------------------------------------------------------------------
 
 
-def details(town: Town, mr_id: str) -> Details:
-    """One MR with its comments, the commits it brings and (when not recorded yet) its diff stat."""
+def details(town: Town, mr_id: str, now: dt.datetime | None = None) -> Details:
+    """One MR with its comments, the commits it brings, its place and score (at ``now``) and (when not
+    recorded yet) its diff stat."""
 
     def read(s) -> tuple[MergeRequest, list, int]:
-        mr = in_score_order(s, [get(s, mr_id)])[0]
+        mr = in_score_order(s, [get(s, mr_id)], now)[0]
         queue = [m.id for m in read_queue(s, mr.rig)] if mr.rig else []
         return mr, s.comments(mr_id), queue.index(mr_id) + 1 if mr_id in queue else 0
 

@@ -1,4 +1,6 @@
-"""The refinery queue: open merge requests of every rig with state and gate results."""
+"""The refinery queue: open merge requests of every rig in queue order, with their place, state,
+batch and gate results — while a batch is tested, each MR's stack live (running, green, red) and
+the batch's round in the pane's subtitle."""
 
 from __future__ import annotations
 
@@ -17,14 +19,16 @@ class MergeQueueTable(actions.ScreenActions, KeyedTable):
     BINDINGS = actions.bindings("queue")
     COLUMNS = (
         Column("MR", 11),
+        Column("#", 3, drop=4),
         Column("P", 2, drop=3),
-        Column("Rig", 8, drop=4),
-        Column("Bead", 9, drop=5),
+        Column("Rig", 8, drop=6),
+        Column("Bead", 9, drop=7),
         Column("Title", 14, flex=True),
-        Column("Worker", 7, drop=6),
+        Column("Worker", 7, drop=8),
         Column("State", 8),
         Column("Gates", 12, drop=1),
-        Column("Diff", 8, drop=7),
+        Column("Batch", 14, drop=5),
+        Column("Diff", 8, drop=9),
         Column("Age", 4, drop=2),
     )
 
@@ -40,7 +44,9 @@ class MergeQueueTable(actions.ScreenActions, KeyedTable):
     def show(self, snapshot: TownSnapshot, now: dt.datetime) -> None:
         self.requests = {mr.id: mr for mr in snapshot.merge_requests}
         self.sync({mr.id: self._cells(mr, now) for mr in snapshot.merge_requests})
-        self.border_subtitle = (f"{len(self.requests)} waiting" if self.requests else "empty") + self.filter_note
+        rounds = dict.fromkeys(mr.round for mr in snapshot.merge_requests if mr.round)
+        live = "".join(f" · {r}" for r in rounds)
+        self.border_subtitle = (f"{len(self.requests)} waiting" if self.requests else "empty") + live + self.filter_note
 
     def tick(self, now: dt.datetime) -> None:
         self.refresh_column("Age", lambda key: age(self.requests[key].created_at, now))
@@ -48,6 +54,7 @@ class MergeQueueTable(actions.ScreenActions, KeyedTable):
     def _cells(self, mr: MergeRequestView, now: dt.datetime) -> tuple:
         return (
             Text(mr.id, style="bold"),
+            str(mr.position),
             f"P{mr.priority}",
             mr.rig,
             mr.source,
@@ -55,6 +62,7 @@ class MergeQueueTable(actions.ScreenActions, KeyedTable):
             mr.worker.rsplit("/", 1)[-1],
             badge(self, mr.state),
             mr.gate_summary or "—",
+            mr.batch or "—",
             mr.diffstat.split(" (")[0] or "—",
             age(mr.created_at, now),
         )
