@@ -55,8 +55,9 @@ def _audit(gt, rig, summaries: list[dict]) -> None:
     log = gt("refinery", "log", rig.name, "--json").json()
     green = {e["commit"] for s in summaries for e in s["gate_log"] if e["ok"]}
     moves = [e["commit"] for e in log]
-    assert moves and set(moves) <= green
+    assert moves and set(moves) <= green and all(e["gated"] for e in log)
     assert all(rig.gate_ok(sha) for sha in moves)
+    assert "NOT GATED" not in gt("refinery", "log", rig.name).out
 
 
 def test_two_stacks_are_gated_at_once_and_main_only_moves_to_gated_commits(town, tmp_path, gt):
@@ -218,3 +219,17 @@ def test_kill_9_during_a_parallel_gate_run_leaves_no_orphan_and_the_next_pass_en
     assert not any(_alive(pid) for pid in orphans)  # stopped before their worktrees were touched again
     assert (mr_states(town, rig.mrs), rig.tree()) == expected
     _audit(gt, rig, [result.json()])
+
+
+@doltlite_only
+def test_the_target_log_flags_a_commit_nobody_gated(town, tmp_path, gt):
+    rig = make_rig(town, tmp_path)
+    rig.submit("p0", feature(0))
+    refinery.run_once(town, "gastown")
+    by_hand = rig.push_branch("by-hand", {"VERSION": "pushed past the queue\n"}, message="pushed by hand")
+    git(rig.bare, "update-ref", "--create-reflog", "-m", "by hand", "refs/heads/main", by_hand)
+
+    log = gt("refinery", "log", "gastown", "--json").json()
+    assert [e["gated"] for e in log] == [False, True]
+    text = gt("refinery", "log", "gastown").out.splitlines()
+    assert "NOT GATED  pushed by hand" in text[0] and "gated" in text[1]

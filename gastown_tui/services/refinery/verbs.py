@@ -148,8 +148,13 @@ def diff(town: Town, mr_id: str) -> str:
     return repo.diff(tip, sha)
 
 
-def target_log(town: Town, rig: str) -> list[dict[str, str]]:
-    """Every commit the rig's target branch pointed to, newest first (its reflog): the audit that
-    it only ever moved to commits whose gates passed."""
+def target_log(town: Town, rig: str) -> list[dict[str, object]]:
+    """Every commit the rig's target branch pointed to, newest first (its reflog), each ``gated`` when
+    the ledger holds a green gate run on that very commit: the audit that it only ever moved to
+    commits whose gates passed."""
     config, repo = rig_repo(town, rig)
-    return [{"commit": sha, "subject": subject} for sha, subject in repo.ref_history(config.default_branch)]
+    mrs = town.ledger.read(lambda s: read_queue(s, rig, include_closed=True))
+    green = {r.commit for m in mrs for r in m.runs if r.ok}
+    green |= {m.gate_run.commit for m in mrs if m.gate_run and m.gate_run.ok}
+    history = repo.ref_history(config.default_branch)
+    return [{"commit": sha, "subject": subject, "gated": sha in green} for sha, subject in history]
