@@ -109,7 +109,7 @@ class RigConfig(_NamedConfig):
     gate_parallelism: int = Field(default=0, ge=0, le=16)
     # Re-runs of a red gate on the same commit before its MR is convicted (a pass then = flaky).
     gate_retries: int = Field(default=1, ge=0, le=5)
-    # Batches an MR may be left out of (while ready) before it goes to the front regardless of score.
+    # An MR left out of more than this many batches (while ready) goes to the front regardless of score.
     starvation_passes: int = Field(default=5, ge=1)
     # The daemon slings ready beads of open convoys to polecats, up to max_polecats at once
     # (what Gas Town's mayor does by hand; on in the demo).

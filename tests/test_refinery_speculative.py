@@ -152,7 +152,7 @@ def test_an_mr_left_out_of_enough_batches_goes_first_whatever_its_score(town, tm
     assert refinery.show(town, slow)["waited"] == 1  # left out of the batch that took urgent
     assert refinery.show(town, urgent)["waited"] == 0
 
-    town.ledger.write("starve", lambda tx: tx.set_metadata(slow, waited=2))
+    town.ledger.write("starve", lambda tx: tx.set_metadata(slow, waited=3))  # more than starvation_passes
     refinery.run_once(town, "gastown")  # recovers urgent, then takes slow first: it starved
     merges = [e["subject"].split()[1].rstrip(":") for e in reversed(refinery.target_log(town, "gastown"))]
     assert merges == [slow, urgent]  # "Merge MR: branch", oldest first

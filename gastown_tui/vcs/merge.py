@@ -129,8 +129,7 @@ class MergeWorktree:
 
     # -- stacking -----------------------------------------------------------
     def reset(self, sha: str) -> None:
-        """A clean detached checkout of ``sha``: any half-done merge, edit or build output is dropped."""
-        g.git(["reset", "--hard", "--quiet"], self.path)
+        """A clean detached checkout of ``sha``: any edit or build output a gate left is dropped."""
         g.git(["checkout", "--quiet", "--force", "--detach", check_sha(sha)], self.path)
         g.git(["clean", "-ffdxq"], self.path)
 

@@ -183,10 +183,11 @@ class BatchRun:
         crash_point("stacked")
         self.rounds += 1
         tips = [built[s][s[-1]] for s in stacks]
-        self.note_round(stacks, tips, ["running"] * len(stacks))
         slots = self.pass_.gate_slots(len(stacks))
         with ThreadPoolExecutor(max_workers=len(stacks)) as pool:
-            results = list(pool.map(lambda job: gate_commit(self.config.gates, *job), zip(slots, tips, strict=True)))
+            running = pool.map(lambda job: gate_commit(self.config.gates, *job), zip(slots, tips, strict=True))
+            self.note_round(stacks, tips, ["running"] * len(stacks))  # written while the gates run
+            results = list(running)
         self.summary.gate_runs += len(stacks)
         runs = []
         for stack, tip, found in zip(stacks, tips, results, strict=True):
@@ -208,7 +209,10 @@ class BatchRun:
             for mr_id in self.mrs:
                 tx.set_metadata(mr_id, bisect=note)
 
-        apply(tx) if tx is not None else self.write("refinery round", apply)
+        if tx is None:
+            self.write("refinery round", apply)
+        else:
+            apply(tx)
 
     def _record_runs(self, tx, runs: list[tuple[Stack, GateRun, bool, bool]]) -> None:
         states = ["flaky" if flaky else ("green" if run.ok else "red") for _, run, flaky, _ in runs]

@@ -198,7 +198,7 @@ class Pass:
         ready = [m for m in live if m.state == "approved" or (auto and m.state == "pending")]
         if not ready:
             return None
-        ready.sort(key=lambda m: m.waited < self.config.starvation_passes)  # stable: queue order otherwise
+        ready.sort(key=lambda m: m.waited <= self.config.starvation_passes)  # stable: queue order otherwise
         target = self.target_of(ready[0])
         same = [m for m in ready if self.target_of(m) == target]
         return same[: self.config.batch_size], same[self.config.batch_size :]

@@ -104,7 +104,7 @@ def _queue_lines(details: Details) -> list[str]:
     if mr.score_parts:
         lines.append(f"  score {mr.score_parts.text()}")
     if mr.waited:
-        front = f" (to the front after {details.starve_after})" if details.starve_after else ""
+        front = f" (to the front after more than {details.starve_after})" if details.starve_after else ""
         lines.append(f"  left out of {mr.waited} batch(es){front}")
     b = mr.bisection
     if b and b.position(mr.id):
