@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from ... import addresses
 from ...errors import InvalidInput
 from ...fieldlines import with_fields
-from ...ledger import fields, load_metadata
+from ...ledger import fields
 from . import verdicts
 from .gates import gate_commit
 from .queue import set_state
@@ -68,6 +68,7 @@ class BatchRun:
     runs: dict[Stack, GateRun] = field(default_factory=dict)  # each stack's green run
     reds: dict[Stack, GateRun] = field(default_factory=dict)  # each stack's latest red run
     rounds: int = 0
+    notes: dict[str, list] = field(default_factory=dict)  # MR id → its gate runs as noted in the ledger
 
     def __post_init__(self) -> None:
         self.repo = self.pass_.repo
@@ -107,6 +108,7 @@ class BatchRun:
         if not items:
             return True
         self.mrs = {m.id: m for m in items}
+        self.notes = {m.id: [n.to_json() for n in m.runs] for m in items}
         self.batch_id = f"{self.pass_.holder.rsplit(':', 1)[-1]}-{self.summary.batches}"
         stats = {m.id: self.repo.diffstat(self.base, self.shas[m.id]) for m in items}
         self.write("refinery claim", lambda tx: self._claim(tx, items, stats))
@@ -183,7 +185,7 @@ class BatchRun:
         crash_point("stacked")
         self.rounds += 1
         tips = [built[s][s[-1]] for s in stacks]
-        slots = self.pass_.gate_slots(len(stacks))
+        slots = self.pass_.slots[: len(stacks)]
         with ThreadPoolExecutor(max_workers=len(stacks)) as pool:
             running = pool.map(lambda job: gate_commit(self.config.gates, *job), zip(slots, tips, strict=True))
             self.note_round(stacks, tips, ["running"] * len(stacks))  # written while the gates run
@@ -197,37 +199,38 @@ class BatchRun:
             (self.runs if run.ok else self.reds)[stack] = run
             runs.append((stack, run, flaky, retry))
             self.summary.gate_log.append({"commit": tip, "stack": list(stack), "ok": run.ok, "flaky": flaky})
-        self.write("refinery gates", lambda tx: self._record_runs(tx, runs))
+        self._record_runs(runs)
         return [run.ok for _, run, _, _ in runs], set()
 
-    def note_round(self, stacks: list[Stack], tips: list[str], states: list[str], tx=None) -> None:
-        """The live search on every MR of the batch: this round's stacks and their states."""
+    def round_note(self, stacks: list[Stack], tips: list[str], states: list[str]) -> dict[str, object]:
+        """The live search, as noted on every MR of the batch: this round's stacks and their states."""
         live = tuple(StackState(s, t, st) for s, t, st in zip(stacks, tips, states, strict=True))
-        note = Bisection(self.batch_id, tuple(self.mrs), self.rounds, live).to_json()
+        return Bisection(self.batch_id, tuple(self.mrs), self.rounds, live).to_json()
 
-        def apply(tx) -> None:
-            for mr_id in self.mrs:
-                tx.set_metadata(mr_id, bisect=note)
+    def note_round(self, stacks: list[Stack], tips: list[str], states: list[str]) -> None:
+        note = self.round_note(stacks, tips, states)
+        self.write("refinery round", lambda tx: [tx.set_metadata(m, bisect=note) for m in self.mrs])
 
-        if tx is None:
-            self.write("refinery round", apply)
-        else:
-            apply(tx)
-
-    def _record_runs(self, tx, runs: list[tuple[Stack, GateRun, bool, bool]]) -> None:
+    def _record_runs(self, runs: list[tuple[Stack, GateRun, bool, bool]]) -> None:
+        """One write per MR of the batch: the round's outcome and, on those it tested, the runs."""
         states = ["flaky" if flaky else ("green" if run.ok else "red") for _, run, flaky, _ in runs]
-        self.note_round([r[0] for r in runs], [r[1].commit for r in runs], states, tx)
-        for mr_id in {m for stack, *_ in runs for m in stack}:
+        note = self.round_note([r[0] for r in runs], [r[1].commit for r in runs], states)
+        updates: dict[str, dict[str, object]] = {m: {"bisect": note} for m in self.mrs}
+        for mr_id, update in updates.items():
             mine = [r for r in runs if mr_id in r[0]]
+            if not mine:
+                continue
             notes = [
                 RunNote(run.commit, run.ok, stack, run.at, flaky, retry, getattr(run.first_failure, "name", ""),
                         round(sum(r.seconds for r in run.results), 3)).to_json()
                 for stack, run, flaky, retry in mine
             ]  # fmt: skip
-            history = load_metadata(tx.get(mr_id)).get("gate_runs") or []
             stack, run, _, _ = min(mine, key=lambda r: len(r[0]))  # the most telling: the fewest MRs
-            gates = run.to_json() | {"merge_commit": self.commits(stack)[mr_id]}
-            tx.set_metadata(mr_id, gate_runs=(history + notes)[-KEEP_RUNS:], gates=gates)
+            update["gates"] = run.to_json() | {"merge_commit": self.commits(stack)[mr_id]}
+            update["gate_runs"] = (self.notes[mr_id] + notes)[-KEEP_RUNS:]
+        self.write("refinery gates", lambda tx: [tx.set_metadata(m, **u) for m, u in updates.items()])
+        for mr_id, update in updates.items():
+            self.notes[mr_id] = update.get("gate_runs", self.notes[mr_id])
 
     def accept(self, extension: list[str]) -> None:
         stack = (*self.landed, *extension)

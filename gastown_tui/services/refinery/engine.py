@@ -135,9 +135,6 @@ class Pass:
             slot.ensure(self.config.default_branch)
             kill_orphan_gate(slot.admin_dir / PIDFILE, slot.path)
 
-    def gate_slots(self, n: int) -> list[MergeWorktree]:
-        return self.slots[:n]
-
     def tip(self, branch: str) -> str | None:
         return self.repo.resolve(f"refs/heads/{branch}")
 
