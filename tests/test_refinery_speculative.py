@@ -233,3 +233,28 @@ def test_the_target_log_flags_a_commit_nobody_gated(town, tmp_path, gt):
     assert [e["gated"] for e in log] == [False, True]
     text = gt("refinery", "log", "gastown").out.splitlines()
     assert "NOT GATED  pushed by hand" in text[0] and "gated" in text[1]
+
+
+SLEEPER = """
+import os, pathlib, sys, time
+pathlib.Path(sys.argv[1]).write_text(str(os.getpid()))
+time.sleep(60)
+"""
+
+
+@doltlite_only
+def test_a_gate_whose_refinery_was_killed_ends_at_its_timeout_without_a_next_pass(town, tmp_path):
+    (tmp_path / "sleeper.py").write_text(SLEEPER)
+    pidfile = tmp_path / "sleeper.pid"
+    gate = {"name": "sleeper", "command": [PY, str(tmp_path / "sleeper.py"), str(pidfile)], "timeout": 1.5}
+    rig = make_rig(town, tmp_path, gates=[gate], gate_parallelism=2)
+    rig.submit("p0", feature(0))
+    rig.submit("p1", feature(1))
+    proc = subprocess.Popen([GT, "refinery", "run", "gastown", "--once"], stderr=subprocess.PIPE)
+    wait_for(lambda: pidfile.exists() or proc.poll() is not None, timeout=30, what="the gate to start")
+    assert proc.poll() is None, proc.stderr.read()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    gate_pid = int(wait_for(lambda: pidfile.read_text().strip(), what="the gate's pid"))
+    assert _alive(gate_pid)  # the refinery is gone, its gate is not (yet)
+    wait_for(lambda: not _alive(gate_pid), timeout=15, what="the orphaned gate to end at its timeout")
