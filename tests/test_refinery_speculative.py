@@ -258,3 +258,13 @@ def test_a_gate_whose_refinery_was_killed_ends_at_its_timeout_without_a_next_pas
     gate_pid = int(wait_for(lambda: pidfile.read_text().strip(), what="the gate's pid"))
     assert _alive(gate_pid)  # the refinery is gone, its gate is not (yet)
     wait_for(lambda: not _alive(gate_pid), timeout=15, what="the orphaned gate to end at its timeout")
+
+
+@doltlite_only
+def test_a_bad_gate_setting_in_rig_toml_is_one_clear_line(town, tmp_path):
+    rig = make_rig(town, tmp_path)
+    config = rig.root / "rig.toml"
+    config.write_text(config.read_text().replace("gate_parallelism = 0", "gate_parallelism = -2"))
+    result = run_gt("refinery", "run", "gastown", "--once")
+    assert result.code != 0 and "Traceback" not in result.err
+    assert "rig.toml: gate_parallelism:" in result.err and "greater than or equal to 0" in result.err
