@@ -110,7 +110,9 @@ class BatchRun:
         self.mrs = {m.id: m for m in items}
         self.notes = {m.id: [n.to_json() for n in m.runs] for m in items}
         self.batch_id = f"{self.pass_.holder.rsplit(':', 1)[-1]}-{self.summary.batches}"
-        stats = {m.id: self.repo.diffstat(self.base, self.shas[m.id]) for m in items}
+        # a three-dot diff stat does not change as the target moves on: measured once per submission
+        stats = {m.id: m.diffstat.to_json() if m.diffstat else self.repo.diffstat(self.base, self.shas[m.id])
+                 for m in items}  # fmt: skip
         self.write("refinery claim", lambda tx: self._claim(tx, items, stats))
         crash_point("claimed")
         try:

@@ -99,6 +99,7 @@ class Pass:
     repo: MergeWorktree
     holder: str
     slots: list[MergeWorktree] = field(default_factory=list)
+    lease_until: float = 0.0  # monotonic time our lease runs to (0: not held)
 
     def __post_init__(self) -> None:
         self.ledger = self.town.ledger
@@ -156,7 +157,11 @@ class Pass:
 
     # -- the lease: the ledger's, taken as the daemon and the witness take theirs --------------
     def take_lease(self, seconds: float = LEASE_SECONDS) -> None:
-        """Take or renew ``refinery:RIG``; Conflict when another live refinery holds it."""
+        """Take or renew ``refinery:RIG`` for ``seconds``; Conflict when another live refinery holds it.
+        Not written again while the lease we hold still runs that long, but for half a LEASE_SECONDS."""
+        now = time.monotonic()
+        if self.lease_until - now >= seconds - LEASE_SECONDS / 2:
+            return
 
         def take(tx):
             return None if tx.take_lease(self.lease, self.holder, seconds) else tx.lease_holder(self.lease)
@@ -167,8 +172,10 @@ class Pass:
                 f"another refinery runs this rig ({other['holder']}, lease until {other['expires_at']})",
                 "let it finish; a refinery that died on this host is taken over at once, on another when its lease expires",
             )
+        self.lease_until = now + seconds
 
     def release_lease(self) -> None:
+        self.lease_until = 0.0
         with contextlib.suppress(GtError):
             self.ledger.write("refinery lease", lambda tx: tx.release_lease(self.lease, self.holder))
 
