@@ -1,9 +1,9 @@
 """One batch of a refinery pass: pre-check it, claim it, and let ``search.settle`` gate its stacks.
 
 Before an MR enters a batch it is merged, in the bare repo (``MergeWorktree.stack``: no worktree
-touched, no gate run), onto the batch's base and onto the stack of the MRs before it: one that
-conflicts with the base goes straight to REWORK_REQUEST; one that only conflicts with an MR ahead
-of it waits for the next batch. Every stack the search asks for is built from cached merge
+touched, no gate run), onto the stack of the MRs before it on the batch's base; if that conflicts,
+onto the base alone: one that conflicts with the base goes straight to REWORK_REQUEST, one that
+only conflicts with an MR ahead of it waits for the next batch. Every stack the search asks for is built from cached merge
 commits (the same MRs on the same base are always the same commit), checked out in one worktree
 per gate slot, and gated there, up to ``gate_parallelism`` stacks at once. The target moves only
 in ``move_target``, to a stack whose gates passed (compare-and-swap ``update-ref``).
