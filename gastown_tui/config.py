@@ -5,6 +5,7 @@ pydantic does the checking; every error names the file and the field.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -142,6 +143,12 @@ class RigConfig(_NamedConfig):
     # pushes the gated target there; "pr" pushes each polecat's branch and opens a pull request (gh).
     push_branch: str = ""
     merge_strategy: Literal["merge", "pr"] = "merge"
+    # Stacks of a batch gated at once, each in its own worktree; 0 = the number of cores, at most 4.
+    gate_parallelism: int = Field(default=0, ge=0, le=16)
+    # Re-runs of a red gate on the same commit before its MR is convicted (a pass then = flaky).
+    gate_retries: int = Field(default=1, ge=0, le=5)
+    # An MR left out of more than this many batches (while ready) goes to the front regardless of score.
+    starvation_passes: int = Field(default=5, ge=1)
     # The daemon slings ready beads of open convoys to polecats, up to max_polecats at once
     # (what Gas Town's mayor does by hand; on in the demo).
     auto_sling: bool = False
@@ -158,3 +165,8 @@ class RigConfig(_NamedConfig):
     def landing_branch(self) -> str:
         """The origin's branch that receives landed work."""
         return self.push_branch or self.default_branch
+
+    @property
+    def gate_width(self) -> int:
+        """How many stacks the refinery gates at once (``gate_parallelism``, or the cores up to 4)."""
+        return self.gate_parallelism or max(1, min(os.cpu_count() or 1, 4))

@@ -143,8 +143,10 @@ def make_rig(
     policy: str = "auto",
     batch_size: int = 4,
     gates: list[dict] | None = None,
+    **settings,
 ) -> Rig:
-    """A source repo (with a passing unittest suite) added as rig ``name``, then configured."""
+    """A source repo (with a passing unittest suite) added as rig ``name``, then configured
+    (``settings``: more rig.toml keys, e.g. gate_parallelism)."""
     from gastown_tui.config import RigConfig
     from gastown_tui.services.rigs import add_rig, render_rig_toml, rig_paths
 
@@ -165,6 +167,7 @@ def make_rig(
             "merge_policy": policy,
             "batch_size": batch_size,
             "gates": gates if gates is not None else [UNITTEST],
+            **settings,
         }
     )
     paths.config.write_text(render_rig_toml(config))

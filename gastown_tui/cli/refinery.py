@@ -38,7 +38,9 @@ def register(sub, common) -> None:
     p.add_argument("rig")
     p.add_argument("--once", action="store_true", help="one pass over the queue, then exit")
     p.add_argument("--interval", type=float, default=15.0, help="seconds between passes (default 15)")
-    p = add_verb(refinery, common, "log", log_cmd, "every commit the rig's target branch has pointed to, newest first")
+    p = add_verb(
+        refinery, common, "log", log_cmd, "every commit the rig's target branch pointed to, newest first, and if gated"
+    )
     p.add_argument("rig")
 
 
@@ -113,7 +115,8 @@ def _summary_text(s: dict[str, Any]) -> str:
     moved = (
         f"{s['before'][:10]} → {s['after'][:10]}" if s["before"] != s["after"] else f"unchanged at {s['after'][:10]}"
     )
-    parts = [f"{len(s[k])} {k}" for k in ("merged", "failed", "rework", "superseded", "recovered") if s[k]]
+    kinds = ("merged", "failed", "rework", "superseded", "recovered", "flaky")
+    parts = [f"{len(s[k])} {k}" for k in kinds if s.get(k)]
     return (
         f"{s['rig']}: {', '.join(parts) or 'nothing to merge'}; {s['batches']} batch(es), {s['gate_runs']} gate run(s);"
         f" {s['target']} {moved}; {s['waiting']} waiting for approval ({s['seconds']}s)"
@@ -137,4 +140,5 @@ def log_cmd(ctx) -> None:
     from ..services.refinery import target_log
 
     entries = target_log(ctx.town, ctx.args.rig)
-    ctx.emit(entries, lambda: "\n".join(f"{e['commit'][:10]}  {e['subject']}" for e in entries))
+    marks = {True: "gated    ", False: "NOT GATED"}
+    ctx.emit(entries, lambda: "\n".join(f"{e['commit'][:10]}  {marks[e['gated']]}  {e['subject']}" for e in entries))

@@ -72,6 +72,9 @@ class RigView:
     banner: str = ""  # its landed work is held or failing to reach the origin: what to do
 
 
+LIVE_MARKS = {"running": "▶", "green": "✓", "red": "✗", "flaky": "~"}
+
+
 @dataclass(frozen=True)
 class MergeRequestView:
     id: str
@@ -92,10 +95,17 @@ class MergeRequestView:
     local: bool = True  # False: its rig is not on this machine, so the refinery here cannot merge it
     landing: str = ""  # where it went once merged: "pushed abc1234 to origin/main", a pull request…
     url: str = ""  # its pull request (merge_strategy "pr")
+    position: int = 0  # its place in its rig's queue (1 = next; 0: merged, shown until it lands)
+    batch: str = ""  # while testing: ``BATCH #P/N``
+    round: str = ""  # while testing: its batch's latest round, ``round 2: [1-8] red, [1-4] running``
+    live: str = ""  # while testing: its smallest stack of that round: running, green, red or flaky
 
     @property
     def gate_summary(self) -> str:
-        """``✓ 2 passed``, or ``✗ NAME`` of the first gate that failed; empty before any run."""
+        """While testing, its stack's live state (``▶ running``); else ``✓ 2 passed``, or ``✗ NAME`` of
+        the first gate that failed; empty before any run."""
+        if self.live:
+            return f"{LIVE_MARKS.get(self.live, '?')} {self.live}"
         failed = [name for name, ok in self.gates if not ok]
         if failed:
             return f"✗ {failed[0]}"
@@ -187,12 +197,16 @@ def _read(
     found = tuple(polecats.read_polecats(s, [c for c in configs if c.prefix], live, now))
     stall_after = {c.name: c.stall_after for c in configs}
     rigs = _rig_views(prefixes, agents, {p.agent_id: p for p in found}, here, read_banners(s))
-    # open MRs, then merged ones not landed on the origin yet (pull requests, held or failing pushes)
+    places: dict[str, int] = {}  # each open MR's place in its rig's queue
+    mrs = []
+    for mr in refinery.read_queue(s):
+        places[mr.rig] = places.get(mr.rig, 0) + 1
+        mrs.append(_mr_view(mr, places[mr.rig], here is None or mr.rig in here))
+    # then merged ones not landed on the origin yet (pull requests, held or failing pushes)
     unlanded = refinery.read_queue(s, include_closed=True, labelled=refinery.UNLANDED_LABEL)
-    queue = refinery.read_queue(s) + [m for m in unlanded if m.state == "merged"]
-    mrs = tuple(_mr_view(mr, here is None or mr.rig in here) for mr in queue)
+    mrs += [_mr_view(mr, 0, here is None or mr.rig in here) for mr in unlanded if mr.state == "merged"]
     return TownSnapshot(
-        rigs, tuple(convoys.listing(s)), mrs, tuple(mail.inbox(s, recipient)), last_id, found, stall_after
+        rigs, tuple(convoys.listing(s)), tuple(mrs), tuple(mail.inbox(s, recipient)), last_id, found, stall_after
     )
 
 
@@ -233,7 +247,12 @@ def _rig_views(
     )
 
 
-def _mr_view(mr: MergeRequest, local: bool = True) -> MergeRequestView:
+def _mr_view(mr: MergeRequest, position: int, local: bool = True) -> MergeRequestView:
+    search = mr.bisection if mr.state == "testing" else None
+    live = {}
+    if search and search.position(mr.id):
+        batch = f"{search.batch} #{search.position(mr.id)}/{len(search.order)}"
+        live = {"batch": batch, "round": search.text(), "live": search.state_of(mr.id)}
     results = mr.gate_run.results if mr.gate_run else ()
     stat = mr.diffstat
     diffstat = ""
@@ -258,4 +277,6 @@ def _mr_view(mr: MergeRequest, local: bool = True) -> MergeRequestView:
         local=local,
         landing=mr.landing.text() if mr.landing else "",
         url=mr.landing.url if mr.landing else "",
+        position=position,
+        **live,
     )

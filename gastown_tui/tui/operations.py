@@ -62,11 +62,11 @@ def diff(town, mr_id: str) -> str:
     return refinery.diff(town, mr_id)
 
 
-def details(town, mr_id: str) -> str:
-    """What ``gt mq show`` prints: branch, commits, diff stat, gate results with their output."""
+def details(town, mr_id: str, now=None) -> str:
+    """What ``gt mq show`` prints: branch, commits, diff stat, place and score (at ``now``), gate runs."""
     from ..services import refinery
 
-    return refinery.render_details(refinery.details(town, mr_id))
+    return refinery.render_details(refinery.details(town, mr_id, now))
 
 
 def open_url(town, url: str) -> str:

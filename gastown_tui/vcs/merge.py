@@ -1,8 +1,9 @@
 """The refinery's git: stack merge requests on the target in the refinery's own worktree,
 list conflicts, and move the target branch only by compare-and-swap.
 
-Stacking uses one merge commit per MR (``git merge --no-ff``), in queue order, on a
-detached HEAD. Why merges rather than rebases:
+Stacking uses one merge commit per MR, in queue order, made in the bare repo with
+``git merge-tree --write-tree`` (which is also the conflict pre-check: no worktree is touched);
+worktrees only check a stack out to gate it. Why merges rather than rebases:
 
 - the polecat's commits land unchanged, so "is this MR merged?" is a pure git question
   (``merge-base --is-ancestor SHA TARGET``) — which is what lets a refinery killed between
@@ -128,21 +129,25 @@ class MergeWorktree:
 
     # -- stacking -----------------------------------------------------------
     def reset(self, sha: str) -> None:
-        """A clean detached checkout of ``sha``: any half-done merge, edit or build output is dropped."""
-        g.git(["reset", "--hard", "--quiet"], self.path)
+        """A clean detached checkout of ``sha``: any edit or build output a gate left is dropped."""
         g.git(["checkout", "--quiet", "--force", "--detach", check_sha(sha)], self.path)
         g.git(["clean", "-ffdxq"], self.path)
 
-    def merge(self, sha: str, message: str) -> MergeOutcome:
-        """Merge ``sha`` onto HEAD with a merge commit; on conflict, abort and list the files."""
-        proc = g.run([*_IDENTITY, "merge", "--no-ff", "--no-edit", "-m", message, check_sha(sha)], self.path)
-        if proc.returncode == 0:
-            return MergeOutcome(True, g.git(["rev-parse", "HEAD"], self.path))
-        conflicts = g.git(["diff", "--name-only", "--diff-filter=U"], self.path).splitlines()
-        g.git(["merge", "--abort"], self.path, check=False)
-        g.git(["reset", "--hard", "--quiet"], self.path)
-        error = (proc.stdout + proc.stderr).strip().splitlines()
-        return MergeOutcome(False, conflicts=conflicts, error=error[-1] if error else f"exit {proc.returncode}")
+    def stack(self, base: str, sha: str, message: str) -> MergeOutcome:
+        """Merge ``sha`` onto ``base`` with a merge commit made in the bare repo (``git merge-tree
+        --write-tree`` then ``commit-tree``: no worktree touched, so it is also the conflict pre-check).
+        On conflict, the files; nothing is written but unreachable objects."""
+        args = ["merge-tree", "--write-tree", "--name-only", "--no-messages", check_sha(base), check_sha(sha)]
+        proc = g.run(args, self.repo)
+        lines = proc.stdout.splitlines()
+        if proc.returncode == 1 and lines:
+            files = [line for line in lines[1:] if line]
+            return MergeOutcome(False, conflicts=files, error=f"merge conflict in {', '.join(files) or '?'}")
+        if proc.returncode != 0 or not lines:
+            error = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+            return MergeOutcome(False, error=f"git merge-tree: {error}")
+        commit = g.git([*_IDENTITY, "commit-tree", lines[0], "-p", base, "-p", sha, "-m", message], self.repo)
+        return MergeOutcome(True, commit)
 
     # -- the one write to the target ------------------------------------------
     def advance(self, branch: str, new: str, old: str, message: str) -> bool:

@@ -1,4 +1,5 @@
-"""The refinery: each rig's merge queue, Bors style — batch, gate once, bisect when red.
+"""The refinery: each rig's merge queue, Bors style — batch, gate the stack and its prefixes at once,
+land the longest green prefix, search the rest when red.
 
 Merge-request beads come from ``gt done`` (label ``gt:merge-request``; description fields branch,
 target, source_issue, rig, commit_sha, worker, agent_bead). Queue state lives in the ledger, one
@@ -17,7 +18,9 @@ target, source_issue, rig, commit_sha, worker, agent_bead). Queue state lives in
     superseded closed      a newer MR for the same source bead replaced it
 
 Modules: ``records`` (the typed MergeRequest, built in one place), ``score`` (queue order),
-``queue`` (THE reader of the queue, and ``set_state``), ``batch`` (batch-then-bisect),
+``queue`` (THE reader of the queue, and ``set_state``), ``batch`` (pre-check and claim a batch,
+build and gate its stacks), ``search`` (which stacks to gate at once, what lands, whom to convict),
+``trace`` (gate runs and the live search, noted on each MR),
 ``gates`` (gate processes), ``engine`` (a pass over a rig), ``verdicts`` (what a pass writes),
 ``verbs`` (approve / reject / retry / show / diff), ``render`` (``gt mq show``'s text), ``repo``
 (the rig's git). This package re-exports the API the CLI, the TUI, the daemon and the witness use.

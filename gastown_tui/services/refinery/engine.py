@@ -1,10 +1,12 @@
-"""The refinery's pass over one rig: recover, pick a batch, stack it, gate it, settle it.
+"""The refinery's pass over one rig: recover, pick a batch, pre-check it, gate it, settle it.
 
-It works in its own worktree (``TOWN/RIG/refinery``), stacks a batch of MRs on the target with
-one merge commit each (see ``vcs/merge.py`` for why merges), runs the rig's gates once on the
-stack, and moves the target branch of the bare repo only to a commit whose gates passed
-(compare-and-swap ``update-ref``). A red batch is bisected (``batch.settle``): the good MRs
-merge, each culprit gets MERGE_FAILED; an MR that conflicts while stacking gets REWORK_REQUEST.
+It stacks a batch of MRs on the target with one merge commit each (see ``vcs/merge.py`` for why
+merges), gates the stack and its prefixes in gate worktrees (``TOWN/RIG/refinery`` and
+``TOWN/RIG/.refinery-gates/N``, ``gate_parallelism`` at once), and moves the target branch of the
+bare repo only to a commit whose gates passed (compare-and-swap ``update-ref``). A red batch is
+searched (``search.settle``): the good MRs merge, each culprit gets MERGE_FAILED; an MR that
+conflicts with the target gets REWORK_REQUEST without a gate run (``batch.BatchRun.precheck``).
+An MR left out of more than ``starvation_passes`` batches goes to the front regardless of score.
 
 Crash safety: a merged MR is one whose commit is an ancestor of the target, a git fact. On
 start, a pass finishes the ledger record of every ``testing`` MR whose commit is already on the
@@ -29,12 +31,10 @@ from .batch import BatchRun
 from .gates import PIDFILE, kill_orphan_gate
 from .queue import get, read_queue, set_state
 from .records import GateRun, Landing, MergeRequest
-from .repo import measure, rig_repo
+from .repo import gate_worktree, measure, rig_repo
 from .score import creation_order
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from ...config import RigConfig
     from ...town import Town
     from ...vcs.merge import MergeWorktree
@@ -83,6 +83,8 @@ class PassSummary:
     rework: list[str] = field(default_factory=list)
     superseded: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
+    flaky: list[str] = field(default_factory=list)  # commits red once, then green on a re-run
+    gate_log: list[dict[str, object]] = field(default_factory=list)  # every gate run: commit, stack, ok, flaky
     waiting: int = 0  # pending MRs awaiting approval (merge_policy approve)
     seconds: float = 0.0
 
@@ -96,7 +98,8 @@ class Pass:
     config: RigConfig
     repo: MergeWorktree
     holder: str
-    pidfile: Path | None = None
+    slots: list[MergeWorktree] = field(default_factory=list)
+    lease_until: float = 0.0  # monotonic time our lease runs to (0: not held)
 
     def __post_init__(self) -> None:
         self.ledger = self.town.ledger
@@ -111,24 +114,29 @@ class Pass:
         if self._has_work(queue):
             self.take_lease()
             try:
-                self.repo.ensure(self.config.default_branch)
-                self.pidfile = self.repo.admin_dir / PIDFILE
-                kill_orphan_gate(self.pidfile, self.repo.path)
+                self.open_slots()
                 self.summary.before = self.tip(self.config.default_branch) or ""
                 self.recover()
-                push.follow_origin(self)  # issue 12: stack on what a person pushed meanwhile
-                while (batch := self.next_batch()) and BatchRun(self, batch).run():
+                push.follow_origin(self)  # stack on what a person pushed meanwhile
+                while (picked := self.next_batch()) and BatchRun(self, *picked).run():
                     pass
             finally:
                 self.release_lease()
             queue = self.ledger.read(lambda s: read_queue(s, self.rig))  # as the batches left it
-        push.catch_up(self)  # issue 12: retry a failed push once its back-off is over
+        push.catch_up(self)  # retry a failed push once its back-off is over
         self.summary.after = self.tip(self.config.default_branch) or ""
         self.summary.before = self.summary.before or self.summary.after
         if self.config.merge_policy == "approve":
             self.summary.waiting = sum(1 for m in queue if m.state == "pending")
         self.summary.seconds = round(time.monotonic() - started, 3)
         return self.summary
+
+    def open_slots(self) -> None:
+        """The gate worktrees, made when missing; an orphaned gate in any of them is stopped first."""
+        self.slots = [self.repo] + [gate_worktree(self.repo, i) for i in range(1, self.config.gate_width)]
+        for slot in self.slots:
+            slot.ensure(self.config.default_branch)
+            kill_orphan_gate(slot.admin_dir / PIDFILE, slot.path)
 
     def tip(self, branch: str) -> str | None:
         return self.repo.resolve(f"refs/heads/{branch}")
@@ -151,7 +159,11 @@ class Pass:
 
     # -- the lease: the ledger's, taken as the daemon and the witness take theirs --------------
     def take_lease(self, seconds: float = LEASE_SECONDS) -> None:
-        """Take or renew ``refinery:RIG``; Conflict when another live refinery holds it."""
+        """Take or renew ``refinery:RIG`` for ``seconds``; Conflict when another live refinery holds it.
+        Not written again while the lease we hold still runs that long, but for half a LEASE_SECONDS."""
+        now = time.monotonic()
+        if self.lease_until - now >= seconds - LEASE_SECONDS / 2:
+            return
 
         def take(tx):
             return None if tx.take_lease(self.lease, self.holder, seconds) else tx.lease_holder(self.lease)
@@ -162,13 +174,17 @@ class Pass:
                 f"another refinery runs this rig ({other['holder']}, lease until {other['expires_at']})",
                 "let it finish; a refinery that died on this host is taken over at once, on another when its lease expires",
             )
+        self.lease_until = now + seconds
 
     def release_lease(self) -> None:
+        self.lease_until = 0.0
         with contextlib.suppress(GtError):
             self.ledger.write("refinery lease", lambda tx: tx.release_lease(self.lease, self.holder))
 
     # -- picking work ----------------------------------------------------------------------
-    def next_batch(self) -> list[MergeRequest]:
+    def next_batch(self) -> tuple[list[MergeRequest], list[MergeRequest]] | None:
+        """The next batch (same target, starved MRs first, then queue order) and the ready MRs it leaves out."""
+
         def read(s) -> tuple[list[MergeRequest], dict[str, int]]:
             mrs = read_queue(s, self.rig)
             return mrs, creation_order(s, [m.id for m in mrs])
@@ -187,9 +203,11 @@ class Pass:
         auto = self.config.merge_policy == "auto"
         ready = [m for m in live if m.state == "approved" or (auto and m.state == "pending")]
         if not ready:
-            return []
+            return None
+        ready.sort(key=lambda m: m.waited <= self.config.starvation_passes)  # stable: queue order otherwise
         target = self.target_of(ready[0])
-        return [m for m in ready if self.target_of(m) == target][: self.config.batch_size]
+        same = [m for m in ready if self.target_of(m) == target]
+        return same[: self.config.batch_size], same[self.config.batch_size :]
 
     def _note_diffstats(self, mrs: list[MergeRequest]) -> None:
         """Record the diff stat of MRs that lack one, so the queue shows it before approval."""
@@ -225,7 +243,7 @@ class Pass:
         landed: dict[str, Landing] | None = None,
     ) -> None:
         for mr in mrs:
-            landing = (landed or {}).get(mr.id)  # issue 12: where it went (push.land)
+            landing = (landed or {}).get(mr.id)  # where it went (push.land)
             if verdicts.record_merged(tx, mr, self.rig, self.target_of(mr), merges[mr.id], runs.get(mr.id), landing):
                 self.summary.merged.append(mr.id)
 

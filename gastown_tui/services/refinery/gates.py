@@ -1,14 +1,17 @@
-"""Gate processes: a rig's verification commands, run on the refinery's stacked worktree.
+"""Gate processes: a rig's verification commands, run on a stack checked out in a gate worktree.
 
 Each gate is an argument list (never a shell) in its own process group, killed with its children
-at its timeout. Its pid is written to a file in the worktree's git dir, so a refinery restarted
-after ``kill -9`` stops the orphaned gate before touching the worktree again.
+at its timeout. The group's leader is coreutils ``timeout`` (when installed), so a gate whose
+refinery was killed still ends a second after its timeout; and its pid is written to a file in its
+worktree's git dir, so a refinery restarted after ``kill -9`` stops every orphaned gate (one per
+worktree) at once, before touching the worktrees again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -20,10 +23,12 @@ from .records import GateResult
 
 if TYPE_CHECKING:
     from ...config import Gate
+    from ...vcs.merge import MergeWorktree
 
 OUTPUT_KEEP_FAILED = 3000  # characters of a failing gate's output kept (its tail)
 OUTPUT_KEEP_PASSED = 300
 PIDFILE = "gt-gate.pid"
+WATCHDOG = shutil.which("timeout")  # ends an orphaned gate by itself: a second past its timeout, then SIGKILL
 
 
 def _tail(text: str, keep: int) -> str:
@@ -38,10 +43,13 @@ def _gate_env() -> dict[str, str]:
 def run_gate(gate: Gate, cwd: Path, pidfile: Path | None = None) -> GateResult:
     """Run one gate: its argument list (no shell) in ``cwd``, its own process group, killed at the timeout."""
     started = time.monotonic()
+    argv = gate.command
+    if WATCHDOG:
+        argv = [WATCHDOG, "--kill-after=1", f"{gate.timeout + 1:g}", *gate.command]
     with tempfile.TemporaryFile() as out:
         try:
             proc = subprocess.Popen(
-                gate.command,
+                argv,
                 cwd=cwd,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
@@ -84,6 +92,18 @@ def _gate_result(gate: Gate, started: float, code: int, timed_out: bool, text: s
         seconds=round(time.monotonic() - started, 3),
         output=_tail(text.strip(), OUTPUT_KEEP_PASSED if ok else OUTPUT_KEEP_FAILED),
     )
+
+
+def gate_commit(gates: list[Gate], slot: MergeWorktree, sha: str) -> list[GateResult]:
+    """Check ``sha`` out in the gate worktree ``slot`` and run the gates there in order, up to the first red."""
+    slot.reset(sha)
+    pidfile = slot.admin_dir / PIDFILE
+    results: list[GateResult] = []
+    for gate in gates:
+        results.append(run_gate(gate, slot.path, pidfile))
+        if not results[-1].ok:
+            break
+    return results
 
 
 def kill_orphan_gate(pidfile: Path, worktree: Path) -> None:

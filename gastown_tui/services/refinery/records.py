@@ -17,10 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...fieldlines import parse_fields
 from ...ledger import load_metadata
+from .trace import Bisection, RunNote, runs_from_json
+
+if TYPE_CHECKING:
+    from .score import ScoreParts
 
 LABEL = "gt:merge-request"
 ISSUE_TYPE = "merge-request"
@@ -238,7 +242,11 @@ class MergeRequest:
     conflict_files: tuple[str, ...] = ()
     approved_by: str = ""
     landing: Landing | None = None
+    runs: tuple[RunNote, ...] = ()  # every gate run it took part in, oldest first
+    bisection: Bisection | None = None  # its batch and that batch's latest round
+    waited: int = 0  # batches it was left out of while ready (starvation count)
     score: float = 0.0  # the queue's score when read by ``queue.read_queue`` (0 when read alone)
+    score_parts: ScoreParts | None = None  # what ``score`` is made of (read_queue too)
     source_title: str = ""  # the source bead's title, as ``queue.read_queue`` finds it
     source_status: str = ""  # the source bead's status, as read_queue finds it ("" when it is gone)
 
@@ -264,6 +272,9 @@ class MergeRequest:
             conflict_files=tuple(str(f) for f in meta.get("conflict_files") or ()),
             approved_by=str(meta.get("approved_by") or ""),
             landing=Landing.from_json(meta.get("push")),
+            runs=runs_from_json(meta.get("gate_runs")),
+            bisection=Bisection.from_json(meta.get("bisect")),
+            waited=_int(meta.get("waited")),
         )
 
     def get(self, key: str) -> str:

@@ -22,6 +22,8 @@ class Details:
     mr: MergeRequest
     comments: tuple[Mapping[str, object], ...] = ()
     commits: tuple[Commit, ...] = ()
+    position: int = 0  # its place among the rig's open MRs, in queue order (0 when closed)
+    starve_after: int = 0  # the rig's starvation_passes (0 when unknown)
 
     def to_json(self) -> dict[str, object]:
         """``gt mq show --json``: the list view plus description, fields, gate run, failure, conflicts,
@@ -37,6 +39,11 @@ class Details:
             "approved_by": mr.approved_by or None,
             "comments": [dict(c) for c in self.comments],
             "commits": [{"sha": c.sha, "subject": c.subject} for c in self.commits],
+            "position": self.position or None,
+            "score_parts": vars(mr.score_parts) if mr.score_parts else None,
+            "waited": mr.waited,
+            "bisection": mr.bisection.to_json() if mr.bisection else None,
+            "gate_runs": [r.to_json() for r in mr.runs],
         }
 
 
@@ -54,6 +61,7 @@ def render_details(details: Details) -> str:
         f"  source {mr.source}  worker {mr.worker}  priority P{mr.priority}  retries {mr.retries}",
         f"  commit {mr.commit_sha or '?'}  diff {diffstat_text(mr.diffstat)}",
     ]
+    lines += _queue_lines(details)
     if mr.attempt > 1:
         lines.append(f"  attempt {mr.attempt} (resubmitted after rework)")
     if mr.merge_commit:
@@ -72,6 +80,9 @@ def render_details(details: Details) -> str:
             lines.append(f"    {result.name}: {verdict} in {result.seconds}s")
             if not result.ok and result.output:
                 lines += ["      " + line for line in result.output.splitlines()[-20:]]
+    if mr.runs:
+        lines.append(f"  gate runs ({len(mr.runs)}):")
+        lines += [f"    {r.text()}" for r in mr.runs]
     if mr.conflict_files:
         lines.append("  conflicts: " + ", ".join(mr.conflict_files))
     if mr.failure:
@@ -85,3 +96,19 @@ def render_details(details: Details) -> str:
             first = next(iter(str(c.get("text") or "").splitlines()), "")
             lines.append(f"  {c.get('created_at')}  {c.get('author')}: {first}")
     return "\n".join(lines)
+
+
+def _queue_lines(details: Details) -> list[str]:
+    """Where it stands: queue position, score and its parts, starvation, its batch and the live search."""
+    mr, lines = details.mr, []
+    if details.position:
+        lines.append(f"  queue position {details.position}")
+    if mr.score_parts:
+        lines.append(f"  score {mr.score_parts.text()}")
+    if mr.waited:
+        front = f" (to the front after more than {details.starve_after})" if details.starve_after else ""
+        lines.append(f"  left out of {mr.waited} batch(es){front}")
+    b = mr.bisection
+    if b and b.position(mr.id):
+        lines.append(f"  batch {b.batch}: #{b.position(mr.id)} of {len(b.order)}; {b.text()}")
+    return lines

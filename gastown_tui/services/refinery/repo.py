@@ -23,6 +23,13 @@ def rig_repo(town: Town, rig: str) -> tuple[RigConfig, MergeWorktree]:
     return config, MergeWorktree(paths.repo, paths.refinery)
 
 
+def gate_worktree(repo: MergeWorktree, slot: int) -> MergeWorktree:
+    """Gate worktree ``slot`` (1, 2, …) beside the refinery's own (slot 0): ``TOWN/RIG/.refinery-gates/N``."""
+    from ...vcs.merge import MergeWorktree
+
+    return MergeWorktree(repo.repo, repo.path.parent / ".refinery-gates" / str(slot))
+
+
 def commit_of(repo: MergeWorktree, mr: MergeRequest) -> str | None:
     """The commit to merge: the one submitted (``commit_sha``), else the branch's tip."""
     from ...vcs.merge import check_sha

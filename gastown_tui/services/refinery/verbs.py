@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from ...errors import Conflict, GtError, InvalidInput, NotFound
 from ...fieldlines import with_fields
 from ...ledger import default_actor
-from .queue import get, set_state
+from .queue import get, read_queue, set_state
 from .records import CLOSED_STATES, ESCALATED_LABEL, Diffstat, Failure, MergeRequest
 from .render import Commit, Details
 from .repo import commit_of, rig_repo, target_tip
+from .score import in_score_order
 from .verdicts import tell_polecat
 
 if TYPE_CHECKING:
@@ -99,12 +101,21 @@ def retry(town: Town, mr_id: str) -> MergeRequest:
 # -- reading one MR --------------------------------------------------------------------------------
 
 
-def details(town: Town, mr_id: str) -> Details:
-    """One MR with its comments, the commits it brings and (when not recorded yet) its diff stat."""
-    mr, comments = town.ledger.read(lambda s: (get(s, mr_id), s.comments(mr_id)))
+def details(town: Town, mr_id: str, now: dt.datetime | None = None) -> Details:
+    """One MR with its comments, the commits it brings, its place and score (at ``now``) and (when not
+    recorded yet) its diff stat."""
+
+    def read(s) -> tuple[MergeRequest, list, int]:
+        mr = in_score_order(s, [get(s, mr_id)], now)[0]
+        queue = [m.id for m in read_queue(s, mr.rig)] if mr.rig else []
+        return mr, s.comments(mr_id), queue.index(mr_id) + 1 if mr_id in queue else 0
+
+    mr, comments, position = town.ledger.read(read)
     commits: tuple[Commit, ...] = ()
+    starve_after = 0
     with contextlib.suppress(GtError):
         config, repo = rig_repo(town, mr.rig)
+        starve_after = config.starvation_passes
         sha = commit_of(repo, mr)
         tip = target_tip(repo, mr, config)
         if sha and tip:
@@ -112,7 +123,7 @@ def details(town: Town, mr_id: str) -> Details:
             commits = tuple(Commit(c["sha"], c["subject"]) for c in repo.commits(base, sha))
             if mr.diffstat is None:
                 mr = dataclasses.replace(mr, diffstat=Diffstat.from_json(repo.diffstat(tip, sha)))
-    return Details(mr, tuple(comments), commits)
+    return Details(mr, tuple(comments), commits, position, starve_after)
 
 
 def show(town: Town, mr_id: str) -> dict[str, object]:
@@ -137,8 +148,13 @@ def diff(town: Town, mr_id: str) -> str:
     return repo.diff(tip, sha)
 
 
-def target_log(town: Town, rig: str) -> list[dict[str, str]]:
-    """Every commit the rig's target branch pointed to, newest first (its reflog): the audit that
-    it only ever moved to commits whose gates passed."""
+def target_log(town: Town, rig: str) -> list[dict[str, object]]:
+    """Every commit the rig's target branch pointed to, newest first (its reflog), each ``gated`` when
+    the ledger holds a green gate run on that very commit: the audit that it only ever moved to
+    commits whose gates passed."""
     config, repo = rig_repo(town, rig)
-    return [{"commit": sha, "subject": subject} for sha, subject in repo.ref_history(config.default_branch)]
+    mrs = town.ledger.read(lambda s: read_queue(s, rig, include_closed=True))
+    green = {r.commit for m in mrs for r in m.runs if r.ok}
+    green |= {m.gate_run.commit for m in mrs if m.gate_run and m.gate_run.ok}
+    history = repo.ref_history(config.default_branch)
+    return [{"commit": sha, "subject": subject, "gated": sha in green} for sha, subject in history]

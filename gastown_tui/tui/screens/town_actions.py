@@ -80,7 +80,7 @@ class TownActions:
             self._show_text(
                 "Details",
                 f"Merge request {mr.id}",
-                lambda: Text(inert(operations.details(self.town, mr.id), multiline=True)),
+                lambda: Text(inert(operations.details(self.town, mr.id, self.clock()), multiline=True)),
             )
 
     def action_open_pr(self) -> None:
