@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from ... import addresses
 from ...errors import GtError
 from ..rigpaths import rig_bead_id
-from .gates import run_gate
+from .gates import gate_commit
 from .pushstate import RigPush, forge_problem, rig_push, tell_overseer
 from .queue import get, read_queue
 from .records import UNLANDED_LABEL, Landing, MergeRequest
@@ -324,17 +324,16 @@ def _reconcile(p: Pass, out: Outbound, tip: str) -> bool:
     branch = p.config.default_branch
     if p.repo.is_ancestor(tip, origin):
         return p.repo.advance(branch, origin, tip, f"origin moved: {out.dest} {origin[:10]}")
-    p.repo.ensure(branch)
-    p.repo.reset(tip)
-    merged = p.repo.merge(origin, f"Merge {out.dest} into {branch}\n\nCommits pushed to the origin meanwhile.")
+    merged = p.repo.stack(tip, origin, f"Merge {out.dest} into {branch}\n\nCommits pushed to the origin meanwhile.")
     if not merged.ok:
         where = ", ".join(merged.conflicts) or merged.error
         raise _Diverged(f"{out.dest} has commits that conflict with the town's {branch} ({where}); merge by hand")
-    for gate in p.config.gates:
-        result = run_gate(gate, p.repo.path, p.pidfile)
-        if not result.ok:
-            raise _Diverged(f"gate {gate.name} fails once {out.dest}'s new commits are merged in; fix it there")
+    p.repo.ensure(tip)
+    results = gate_commit(p.config.gates, p.repo, merged.commit)
     p.summary.gate_runs += 1
+    failed = next((r for r in results if not r.ok), None)
+    if failed is not None:
+        raise _Diverged(f"gate {failed.name} fails once {out.dest}'s new commits are merged in; fix it there")
     return p.repo.advance(branch, merged.commit, tip, f"refinery: merge {out.dest}")
 
 
