@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..services.townview import TownSnapshot, read_town
+if TYPE_CHECKING:
+    from ..services.townview import TownSnapshot
 
 
 class FeedFollower:
@@ -27,6 +29,8 @@ class FeedFollower:
 
     def poll(self) -> TownSnapshot | None:
         """A new snapshot if the feed moved since the last one, else None."""
+        from ..services.townview import read_town  # loaded here, in a worker: the frame paints first
+
         if self.last_id is not None and not self.ledger.events_since(self.last_id, limit=1):
             return None
         snapshot = read_town(self.ledger, self.root, live=self.activity)

@@ -10,21 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from ...errors import GtError
-from ...services.townview import AgentView, TownSnapshot
 from .. import actions
 from ..incidents import draw_guarded
 from ..messages import PaneCaptured, SessionsPolled, TownRead
 from ..sources import FeedFollower, PanePoller
 from ..widgets.convoy_board import ConvoyBoard
+from ..widgets.key_footer import KeyFooter
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.mail_inbox import MailInbox
 from ..widgets.merge_queue import MergeQueueTable
@@ -34,6 +34,9 @@ from ..widgets.rig_tree import RigTree
 from ..widgets.status_banner import StatusBanner
 from ..widgets.town_header import TownHeader
 from .town_actions import TownActions
+
+if TYPE_CHECKING:  # the services load in the first ledger read's worker, not before the first paint
+    from ...services.townview import AgentView, TownSnapshot
 
 PANES = ("rigs", "output", "convoys", "queue", "mail")
 PANE_TITLES = ("Rigs", "Polecat output", "Convoys", "Refinery queue", "Mail")
@@ -77,7 +80,7 @@ class TownScreen(TownActions, Screen):
                 yield PolecatOutput(id="output", classes="pane")
                 yield MergeQueueTable(id="queue", classes="pane")
                 yield MailInbox(id="mail", classes="pane")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         for number, (pane, title) in enumerate(zip(PANES, PANE_TITLES, strict=True), 1):
@@ -256,10 +259,11 @@ class TownScreen(TownActions, Screen):
         self.query_one(f"#{PANES[number - 1]}").focus()
 
     def _show_pane(self, pane: str) -> None:
-        """Mark ``pane`` as the one shown when only one fits (narrow terminals)."""
+        """Mark ``pane`` as the one shown when only one fits (narrow terminals). The column class
+        sits on ``#panes``, not the screen: a class change restyles every widget under it."""
         for other in PANES:
             self.query_one(f"#{other}").set_class(other == pane, "-active")
-        self.set_class(pane in LEFT_PANES, "-on-left")
+        self.query_one("#panes").set_class(pane in LEFT_PANES, "-on-left")
         self.query_one(PaneStrip).active = PANES.index(pane) + 1
 
     def action_next_pane(self, step: int = 1) -> None:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import Tree
 
-from ...services.townview import AgentView, TownSnapshot
 from .. import actions
 from .badges import badge
 from .inert import inert_text
 from .keyed_tree import KeyedTree
+
+if TYPE_CHECKING:  # the services load in the first ledger read's worker, not before the first paint
+    from ...services.townview import AgentView, TownSnapshot
 
 _GROUPS = {"polecat": "polecats", "crew": "crew"}
 
