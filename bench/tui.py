@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -71,7 +72,8 @@ class Terminal:
     def keys(self, *keys: str) -> None:
         subprocess.run(["tmux", "-L", self.tmux.socket, "send-keys", "-t", f"={self.name}:", *keys], check=True)
 
-    def pid(self) -> int:
+    @property
+    def app_pid(self) -> int:
         out = self.tmux._run("display-message", "-p", "-t", f"={self.name}:", "#{pane_pid}").stdout
         return int(out.strip())
 
@@ -87,15 +89,19 @@ class Terminal:
             last = now
         return last
 
-    def press(self, key: str, timeout: float = 5.0) -> float:
-        """Seconds from ``send-keys`` until the screen differs from the settled screen before it."""
+    def press(self, key: str, timeout: float = 5.0) -> tuple[float, float]:
+        """Seconds from ``send-keys`` until the screen differs from the settled screen before it,
+        and the CPU seconds the app spent from the key until its screen settled again."""
         before = self.settle()
+        cpu0 = cpu_seconds(self.app_pid)
         start = time.perf_counter()
         self.keys(key)
         while self.screen() == before:
             if time.perf_counter() - start > timeout:
-                return float("nan")
-        return time.perf_counter() - start
+                return float("inf"), 0.0
+        took = time.perf_counter() - start
+        self.settle()
+        return took, cpu_seconds(self.app_pid) - cpu0
 
 
 def wait(predicate: Callable[[], object], timeout: float, what: str):
@@ -165,12 +171,17 @@ def make_town(folder: Path):
 
 
 def sling_polecats(town, start: int, count: int) -> None:
+    """``count`` more polecats at work, slung four at a time (a sling mostly waits on git and tmux)."""
     from gastown_tui.services import polecats
 
     tmux = town.tmux()
-    for n in range(start, start + count):
-        bead = town.ledger.write("bench", lambda tx, n=n: tx.create(f"bench job {n}", prefix="gt"))
+
+    def sling(n: int) -> None:
+        bead = town.ledger.write("bench", lambda tx: tx.create(f"bench job {n}", prefix="gt"))
         polecats.sling(town, bead, "work", tmux=tmux)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(sling, range(start, start + count)))
 
 
 # -- what is measured -----------------------------------------------------------------------------
@@ -190,28 +201,28 @@ def first_paint(term: Terminal, root: Path, runs: int, filled: str | None) -> tu
     return frames, fills
 
 
-def key_latencies(term: Terminal, rounds: int) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {}
+def key_latencies(term: Terminal, rounds: int) -> dict[str, list[tuple[float, float]]]:
+    """``{action: [(seconds to a changed screen, app CPU seconds), ...]}``."""
+    out: dict[str, list[tuple[float, float]]] = {}
 
-    def note(label: str, seconds: float) -> None:
-        out.setdefault(label, []).append(seconds)
+    def note(label: str, key: str) -> None:
+        out.setdefault(label, []).append(term.press(key))
 
     term.press("1")
     for n in range(rounds * 4):  # down 10, up 10: the cursor walks agents, rigs and groups
-        key = "j" if n % 20 < 10 else "k"
-        note("j/k rig tree", term.press(key))
-    for _ in range(rounds):
+        note("j/k rig tree", "j" if n % 20 < 10 else "k")
+    for _ in range(max(2, rounds // 2)):
         for pane in "23451":
-            note("pane switch 1-5", term.press(pane))
+            note("pane switch 1-5", pane)
     for _ in range(rounds):
-        note("help open (?)", term.press("?"))
-        note("help close (esc)", term.press("escape"))
+        note("help open (?)", "?")
+        note("help close (esc)", "escape")
     for _ in range(max(3, rounds // 2)):
-        note("palette open (ctrl+p)", term.press("C-p"))
+        note("palette open (ctrl+p)", "C-p")
         term.press("escape")
     term.press("4")
     for _ in range(max(3, rounds // 2)):
-        note("MR details open (enter)", term.press("Enter"))
+        note("MR details open (enter)", "Enter")
         term.press("escape")
     term.press("1")
     return out
@@ -243,7 +254,7 @@ def output_latency(term: Terminal, town, samples: int) -> list[float]:
 
 
 def idle_cpu(term: Terminal, seconds: float) -> float:
-    pid = term.pid()
+    pid = term.app_pid
     term.settle()
     cpu0, wall0 = cpu_seconds(pid), time.monotonic()
     time.sleep(seconds)
@@ -256,6 +267,7 @@ def idle_cpu(term: Terminal, seconds: float) -> float:
 def ms(values: list[float]) -> str:
     if not values:
         return "—"
+    values = sorted(values)
     return f"{statistics.median(values) * 1000:.0f} / {p95(values) * 1000:.0f} / {max(values) * 1000:.0f}"
 
 
@@ -281,6 +293,7 @@ def main() -> None:
     term = Terminal()
     town = empty = None
     rows: dict[str, dict[int, str]] = {}
+    cpu_rows: dict[str, dict[int, str]] = {}  # less noisy than latency on a busy machine
     try:
         print(f"load before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores", flush=True)
         empty = install(str(folder / "empty"))
@@ -298,13 +311,18 @@ def main() -> None:
             term.open(town.root)
             wait(lambda: FILLED in term.text(), 30, "the town drawn")
             time.sleep(2.5)  # the first tmux sweep and daemon passes
-            for label, values in key_latencies(term, args.rounds).items():
-                rows.setdefault(label, {})[count] = ms(values)
+            for label, presses in key_latencies(term, args.rounds).items():
+                rows.setdefault(label, {})[count] = ms([took for took, _ in presses])
+                mean_cpu = 1000 * statistics.mean(cpu for _, cpu in presses)
+                cpu_rows.setdefault(f"{label}: app CPU ms per key", {})[count] = f"{mean_cpu:.0f}"
             rows.setdefault("agent output → screen", {})[count] = ms(output_latency(term, town, args.rounds))
             rows.setdefault("idle CPU % of a core (app+daemon)", {})[count] = f"{idle_cpu(term, args.idle):.1f} %"
-            rows.setdefault("RSS MB (app+daemon)", {})[count] = f"{rss_mb(term.pid()):.0f} MB"
+            rows.setdefault("RSS MB (app+daemon)", {})[count] = f"{rss_mb(term.app_pid):.0f} MB"
             term.close()
-        print_table(sorted(args.polecats), rows)
+        print_table(sorted(args.polecats), rows | cpu_rows)
+        print(
+            "(a key that never changed the screen within 5 s counts as inf; CPU ticks are 10 ms, means over the presses)"
+        )
         print(f"\nload after: {os.getloadavg()[0]:.2f} (1 min); bench took {time.monotonic() - began:.0f} s")
     finally:
         term.tmux.kill_server()
