@@ -259,11 +259,16 @@ class TownScreen(TownActions, Screen):
         self.query_one(f"#{PANES[number - 1]}").focus()
 
     def _show_pane(self, pane: str) -> None:
-        """Mark ``pane`` as the one shown when only one fits (narrow terminals). The column class
-        sits on ``#panes``, not the screen: a class change restyles every widget under it."""
+        """Mark ``pane`` as the one shown when only one fits (narrow terminals).
+
+        The classes matter only to the narrow layout: on a wider one they change silently (a
+        restyle of a table pane costs milliseconds per key), and going narrow restyles the
+        whole screen, these classes included.
+        """
+        narrow = self.has_class("-narrow")
         for other in PANES:
-            self.query_one(f"#{other}").set_class(other == pane, "-active")
-        self.query_one("#panes").set_class(pane in LEFT_PANES, "-on-left")
+            self.query_one(f"#{other}").set_class(other == pane, "-active", update=narrow)
+        self.query_one("#panes").set_class(pane in LEFT_PANES, "-on-left", update=narrow)
         self.query_one(PaneStrip).active = PANES.index(pane) + 1
 
     def action_next_pane(self, step: int = 1) -> None:
