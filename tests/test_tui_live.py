@@ -139,9 +139,11 @@ def _keys(server: Tmux, session: str, *keys: str) -> None:
 
 
 def _clients(server: Tmux) -> list[str]:
-    """The sessions the clients of ``server`` are attached to."""
-    proc = subprocess.run(["tmux", "-L", server.socket, "list-clients", "-F", "#{client_session}"], capture_output=True)
-    return proc.stdout.decode().split()
+    """The sessions the person's clients of ``server`` are attached to (not the app's read-only
+    control-mode client, which tells it when the followed pane prints)."""
+    args = ["tmux", "-L", server.socket, "list-clients", "-F", "#{client_control_mode} #{client_session}"]
+    lines = subprocess.run(args, capture_output=True).stdout.decode().splitlines()
+    return [line.split(" ", 1)[1] for line in lines if line.startswith("0 ")]
 
 
 def test_attach_outside_tmux_hands_over_the_terminal_and_comes_back(rig_town, tmux):

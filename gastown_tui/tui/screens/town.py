@@ -50,6 +50,7 @@ class TownScreen(TownActions, Screen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
     FEED_INTERVAL = 0.25
     PANE_INTERVAL = 0.2  # agent output shows within 250 ms
+    PANE_QUIET_CHECK = 5.0  # a pane that says it printed nothing is captured this often anyway
     SESSIONS_INTERVAL = 2.0
     RETRY_INTERVAL = 2.0
     TICK_INTERVAL = 1.0  # ages, and the ledger watchdog
@@ -102,6 +103,8 @@ class TownScreen(TownActions, Screen):
     def on_unmount(self) -> None:
         if self.daemon is not None:
             self.daemon.stop()
+        if self.poller is not None:
+            self.poller.close()
 
     @work(thread=True, exclusive=True, group="daemon", exit_on_error=False, description="hosting the daemon")
     def _host_daemon(self) -> None:
@@ -121,6 +124,7 @@ class TownScreen(TownActions, Screen):
 
     @work(thread=True, exclusive=True, group="pane", exit_on_error=False, description="capturing the polecat pane")
     def _poll_pane(self) -> None:
+        self.poller.wait_output(self.PANE_QUIET_CHECK)
         captured = self.poller.capture()
         if captured is not None:
             self.post_message(PaneCaptured(*captured))
