@@ -51,13 +51,18 @@ class PanePoller:
         self.focused: str | None = None
         self._digest: bytes | None = None
         self._printed = threading.Event()  # the focused session printed (or focus moved) since the last capture
-        self._client = None  # the control-mode client that tells when the focused session prints
+        self._client = None  # the control-mode client that tells when the followed session prints
+        self._followed: str | None = None  # the session that client was started for
+        self._lock = threading.Lock()
 
     def focus(self, session: str | None) -> None:
+        """Capture ``session`` from now on (the client that follows it starts in the next poll's worker:
+        starting a process on the UI thread would delay the key that moved the cursor)."""
         if session != self.focused:
             self.focused = session
             self._digest = None
-            self._follow(session)
+            if session is None:
+                self._follow(None)
             self._printed.set()  # capture the new session at once
 
     def close(self) -> None:
@@ -70,6 +75,8 @@ class PanePoller:
 
     def wait_output(self, timeout: float) -> None:
         """Until the focused session printed (at once without a control-mode client), or ``timeout``."""
+        if self.focused != self._followed:
+            self._follow(self.focused)
         if self._client is not None:
             self._printed.wait(timeout)
         self._printed.clear()
@@ -87,25 +94,28 @@ class PanePoller:
         return session, text
 
     def _follow(self, session: str | None) -> None:
-        old, self._client = self._client, None
-        if old is not None:
-            with contextlib.suppress(OSError):
-                old.stdin.close()  # the client ends; its reader thread reaps it
-        if session:
-            try:
-                self._client = self.tmux.output_client(session)
-            except (OSError, GtError):
-                return  # captures on every poll instead
-            threading.Thread(target=self._read, args=(self._client,), daemon=True).start()
+        with self._lock:
+            old, self._client, self._followed = self._client, None, session
+            if old is not None:
+                with contextlib.suppress(OSError):
+                    old.stdin.close()  # the client ends; its reader thread reaps it
+            if session:
+                try:
+                    self._client = self.tmux.output_client(session)
+                except (OSError, GtError):
+                    return  # captures on every poll instead
+                threading.Thread(target=self._read, args=(self._client,), daemon=True).start()
 
     def _read(self, client) -> None:
-        """Wake the pane poll on each ``%output``; at the client's end (session gone, or focus moved) too."""
+        """Wake the pane poll on each ``%output``; at the client's end (session gone, or tmux cannot
+        follow it) too, and from then on the session is captured on every poll."""
         fd = client.stdout.fileno()
         while chunk := os.read(fd, 65536):
             if b"%output" in chunk:
                 self._printed.set()
         client.stdout.close()
         client.wait()
-        if client is self._client:  # the session ended, or tmux cannot follow it: capture on every poll
-            self._client = None
-            self._printed.set()
+        with self._lock:
+            if client is self._client:
+                self._client = None
+                self._printed.set()
