@@ -48,7 +48,8 @@ class TownScreen(TownActions, Screen):
     BINDINGS = actions.bindings("town")
     # Narrow: one pane at a time (the strip names the others); medium: the left column shrinks.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
-    FEED_INTERVAL = 0.25
+    FEED_INTERVAL = 0.25  # while the town changes; the wait doubles after each quiet read, up to:
+    FEED_QUIET_INTERVAL = 1.0  # an idle town costs a read a second (each read costs the UI ~1.5 ms)
     PANE_INTERVAL = 0.2  # agent output shows within 250 ms
     PANE_QUIET_CHECK = 5.0  # a pane that says it printed nothing is captured this often anyway
     SESSIONS_INTERVAL = 2.0
@@ -67,6 +68,7 @@ class TownScreen(TownActions, Screen):
         self.snapshot: TownSnapshot | None = None
         self.live: frozenset[str] = frozenset()
         self._feed_since: float | None = None  # when the running ledger read started
+        self._feed_wait = self.FEED_INTERVAL
 
     # -- layout -----------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -142,7 +144,8 @@ class TownScreen(TownActions, Screen):
             if self.daemon is not None:
                 self.query_one(TownHeader).daemon = _daemon_state(self.daemon.status)
             if self.follow:
-                self.set_timer(self.RETRY_INTERVAL if failed else self.FEED_INTERVAL, self._poll_feed)
+                self.set_timer(self.RETRY_INTERVAL if failed else self._feed_wait, self._poll_feed)
+                self._feed_wait = min(2 * self._feed_wait, self.FEED_QUIET_INTERVAL)
         elif worker.group == "sessions":
             banner.tmux_error = error
             self.set_timer(self.RETRY_INTERVAL if failed else self.SESSIONS_INTERVAL, self._poll_sessions)
@@ -164,6 +167,7 @@ class TownScreen(TownActions, Screen):
         self.notify(text, title=title, severity="error", timeout=10)
 
     def on_town_read(self, message: TownRead) -> None:
+        self._feed_wait = self.FEED_INTERVAL  # the town moves: follow it closely again
         self.snapshot = snapshot = message.snapshot
         now = self.clock()
         header, rigs, convoys = self.query_one(TownHeader), self.query_one(RigTree), self.query_one(ConvoyBoard)
@@ -291,6 +295,7 @@ class TownScreen(TownActions, Screen):
             self._draw(pane, "ages", lambda pane=pane: pane.tick(now))
 
     def action_refresh(self) -> None:
+        self._feed_wait = self.FEED_INTERVAL
         self.follower.invalidate()
         self._poll_feed()
 
