@@ -6,8 +6,11 @@ The town is Gas Town's ledger fixture plus the TUI fixture beads (tests/tui_supp
 ``work`` with N polecats slung for real (bead on the hook, git worktree, tmux session on the town's
 server) running a ``cat`` runtime, so they stay live and echo what is typed to them. The app is
 ``gastown-tui --town T`` hosting the daemon, as users run it. Keys go in with ``tmux send-keys``; a
-key's latency is the time until ``capture-pane -e`` shows a different screen. CPU and RSS are read
-from /proc for the app and every process under it (the hosted daemon included).
+key's latency is the time until ``capture-pane -e`` shows a different screen; the app's CPU per key
+(from the key until its screen settles) is printed too, as it is far less noisy than latency on a
+busy machine. CPU and RSS are read from /proc for the app and every process under it (the hosted
+daemon's child process included, and shown apart in brackets). First paint: the frame (all five
+pane titles) and the fixture's convoy drawn (filled from the first ledger read).
 
 Goals (issue 15) at 100 polecats: every key p95 ≤ 50 ms, first paint ≤ 0.5 s on the fixture town,
 idle CPU ≤ 1 % of a core, RSS ≤ 120 MB, agent output on screen ≤ 250 ms.
