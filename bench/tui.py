@@ -9,7 +9,8 @@ server) running a ``cat`` runtime, so they stay live and echo what is typed to t
 key's latency is the time until ``capture-pane -e`` shows a different screen; the app's CPU per key
 (from the key until its screen settles) is printed too, as it is far less noisy than latency on a
 busy machine. CPU and RSS are read from /proc for the app and every process under it (the hosted
-daemon's child process included, and shown apart in brackets). First paint: the frame (all five
+daemon's child process included, and shown apart in brackets); RSS sums count a shared library's
+pages once per process, PSS shares them out. First paint: the frame (all five
 pane titles) and the fixture's convoy drawn (filled from the first ledger read).
 
 Goals (issue 15) at 100 polecats: every key p95 ≤ 50 ms, first paint ≤ 0.5 s on the fixture town,
@@ -159,14 +160,16 @@ def cpu_seconds(pid: int) -> float:
     return total / TICK
 
 
-def rss_mb(pid: int) -> float:
+def memory_mb(pid: int, field: str = "Rss") -> float:
+    """``Rss`` (resident, shared pages counted in every process) or ``Pss`` (shared pages split
+    between the processes sharing them) of the app and everything under it."""
     total = 0
     for member in tree(pid):
         try:
-            status = Path(f"/proc/{member}/status").read_text()
+            rollup = Path(f"/proc/{member}/smaps_rollup").read_text()
         except OSError:
             continue
-        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+        total += next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith(f"{field}:")), 0)
     return total / 1024
 
 
@@ -300,7 +303,7 @@ def print_table(counts: list[int], rows: dict[str, dict[int, str]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--polecats", type=int, nargs="*", default=[0, 50, 100])
-    parser.add_argument("--rounds", type=int, default=10, help="key presses per action ≈ rounds (j/k: ×4)")
+    parser.add_argument("--rounds", type=int, default=8, help="key presses per action ≈ rounds (j/k: ×4)")
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle CPU measured")
     parser.add_argument("--paints", type=int, default=3, help="cold starts per first-paint figure")
     args = parser.parse_args()
@@ -339,8 +342,9 @@ def main() -> None:
             rows.setdefault("idle CPU % of a core: all (daemon)", {})[count] = f"{total:.1f} ({daemon:.1f}) %"
             pid = term.app_pid
             child = daemon_child(pid)
-            rss = f"{rss_mb(pid):.0f} ({rss_mb(child) if child else 0:.0f}) MB"
-            rows.setdefault("RSS: app+daemon (daemon)", {})[count] = rss
+            for field in ("Rss", "Pss"):
+                mb = f"{memory_mb(pid, field):.0f} ({memory_mb(child, field) if child else 0:.0f}) MB"
+                rows.setdefault(f"{field.upper()}: app+daemon (daemon)", {})[count] = mb
             term.close()
         print_table(sorted(args.polecats), rows | cpu_rows)
         print(
