@@ -231,9 +231,12 @@ def key_latencies(term: Terminal, rounds: int) -> dict[str, list[tuple[float, fl
     for _ in range(max(2, rounds // 2)):
         for pane in "23451":
             note("pane switch 1-5", pane)
-    for _ in range(rounds):
+    for n in range(rounds):
         note("help open (?)", "?")
-        note("help close (esc)", "escape")
+        if n % 2:  # a lone escape waits for Textual's ESCDELAY (100 ms) in case a sequence follows
+            note("help close (esc)", "escape")
+        else:
+            note("help close (?)", "?")
     for _ in range(max(3, rounds // 2)):
         note("palette open (ctrl+p)", "C-p")
         term.press("escape")
