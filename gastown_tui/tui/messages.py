@@ -48,9 +48,12 @@ class PaneCaptured(Message):
 
 @dataclass
 class SessionsPolled(Message):
-    """Which tmux sessions are alive, each with the epoch of its last output."""
+    """Which tmux sessions are alive, each with the epoch of its last output; ``restated``: the
+    snapshot ``base`` with its polecats' states judged against it, when any state moved."""
 
     activity: dict[str, int]
+    base: TownSnapshot | None = None
+    restated: TownSnapshot | None = None
 
     @property
     def live(self) -> frozenset[str]:

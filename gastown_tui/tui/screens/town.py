@@ -122,7 +122,11 @@ class TownScreen(TownActions, Screen):
 
     @work(thread=True, exclusive=True, group="sessions", exit_on_error=False, description="listing tmux sessions")
     def _poll_sessions(self) -> None:
-        self.post_message(SessionsPolled(self.poller.activity()))
+        """The live sessions, and the polecats' states judged against them (here, not on the UI thread)."""
+        activity, base = self.poller.activity(), self.snapshot
+        restated = base.restated(activity, time.time()) if base is not None else None
+        moved = restated is not None and restated.rigs != base.rigs
+        self.post_message(SessionsPolled(activity, base, restated if moved else None))
 
     @work(thread=True, exclusive=True, group="pane", exit_on_error=False, description="capturing the polecat pane")
     def _poll_pane(self) -> None:
@@ -184,8 +188,8 @@ class TownScreen(TownActions, Screen):
         self.live = message.live
         self.follower.activity = message.activity
         rigs = self.query_one(RigTree)
-        restated = self.snapshot.restated(message.activity, time.time()) if self.snapshot is not None else None
-        if restated is not None and restated.rigs != self.snapshot.rigs:  # states move with tmux between reads
+        restated = message.restated
+        if restated is not None and message.base is self.snapshot:  # states move with tmux between reads
             self.snapshot = restated
             self._draw(rigs, "the rig tree", lambda: rigs.show(restated, self.town.name))
         self._draw(rigs, "the rig tree", lambda: rigs.show_live(message.live))
