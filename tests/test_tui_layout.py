@@ -64,3 +64,22 @@ def test_the_most_droppable_columns_go_first_and_the_title_takes_the_rest():
     narrow = [columns[i].label for i, _ in fit_columns(columns, 56)]
     assert narrow == ["MR", "Title", "State", "Gates"]
     assert sum(width + 2 for _, width in fit_columns(columns, 56)) == 56
+
+
+@sync
+async def test_the_pane_chosen_on_a_wide_terminal_is_the_one_shown_after_narrowing_it(town):
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("4")
+        await pilot.pause()
+        assert shown(app) == list(PANES)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert shown(app) == ["queue"]
+        await pilot.press("3")
+        await pilot.pause()
+        assert shown(app) == ["convoys"]
+        await pilot.resize_terminal(160, 48)
+        await pilot.pause()
+        assert shown(app) == list(PANES)

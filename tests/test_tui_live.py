@@ -139,9 +139,11 @@ def _keys(server: Tmux, session: str, *keys: str) -> None:
 
 
 def _clients(server: Tmux) -> list[str]:
-    """The sessions the clients of ``server`` are attached to."""
-    proc = subprocess.run(["tmux", "-L", server.socket, "list-clients", "-F", "#{client_session}"], capture_output=True)
-    return proc.stdout.decode().split()
+    """The sessions the person's clients of ``server`` are attached to (not the app's read-only
+    control-mode client, which tells it when the followed pane prints)."""
+    args = ["tmux", "-L", server.socket, "list-clients", "-F", "#{client_control_mode} #{client_session}"]
+    lines = subprocess.run(args, capture_output=True).stdout.decode().splitlines()
+    return [line.split(" ", 1)[1] for line in lines if line.startswith("0 ")]
 
 
 def test_attach_outside_tmux_hands_over_the_terminal_and_comes_back(rig_town, tmux):
@@ -194,3 +196,22 @@ def test_attach_inside_tmux_opens_a_popup_and_detach_closes_it(rig_town, tmux):
     assert tmux.has_session(session)
     _keys(terminal, "screen", "?")  # and the TUI still answers keys
     wait_for(lambda: "escape to close" in screen(), what="the TUI's help after the popup")
+
+
+@sync
+async def test_a_polecat_whose_session_dies_turns_zombie_in_the_tree_without_a_ledger_write(rig_town, tmux):
+    town, bead = rig_town
+    session, name = _live_polecat(town, bead, tmux)
+    app = GastownApp(town, tmux=tmux)
+    async with app.run_test(size=(160, 48)):
+        tree = app.screen.query_one(RigTree)
+
+        def state() -> str | None:
+            agent = next((a for a in tree.agents.values() if a.name == name), None)
+            return agent.state if agent is not None else None
+
+        await async_wait_for(lambda: state() == "working" and session in app.screen.live, what="the polecat at work")
+        last_event = town.ledger.read(lambda s: s.last_event_id())
+        tmux.kill_session(session)
+        await async_wait_for(lambda: state() == "zombie", timeout=10, what="the zombie state from the tmux poll")
+        assert town.ledger.read(lambda s: s.last_event_id()) == last_event  # judged from tmux, not read anew

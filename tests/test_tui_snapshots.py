@@ -60,7 +60,7 @@ class TestPanes:
     def test_polecat_output(self, snap_compare, app, size):
         async def captured(pilot):
             screen = pilot.app.screen
-            screen.poller = type("Fixed", (), {"focused": "gt-gastown-ace"})()
+            screen.poller = type("Fixed", (), {"focused": "gt-gastown-ace", "close": lambda self: None})()
             screen.post_message(PaneCaptured("gt-gastown-ace", CAPTURE))
 
         assert shot(snap_compare, app, size, "2", before=captured)

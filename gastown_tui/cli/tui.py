@@ -32,7 +32,8 @@ def tui(ctx) -> int:
 
 
 def open_app(town, daemon: bool = True) -> int:
-    """Run the app; it hosts the daemon loops of every rig no ``gt daemon`` holds (lease per rig)."""
+    """Run the app; it hosts the daemon loops of every rig no ``gt daemon`` holds (lease per rig),
+    in a child process that ends with the app."""
     from ..runtime.tmux import Tmux
     from ..tui.app import GastownApp
 
@@ -40,9 +41,9 @@ def open_app(town, daemon: bool = True) -> int:
     tmux = town.tmux() if town is not None else Tmux()
 
     def make_daemon(opened):
-        from ..services.daemon import Daemon
+        from ..services.daemon_process import DaemonProcess
 
-        return Daemon(opened)  # slings onto the opened town's server
+        return DaemonProcess(opened)  # its loops in a child process; it slings onto the town's server
 
     app = GastownApp(town, tmux=tmux, daemon_factory=make_daemon if daemon else None)
     app.run()

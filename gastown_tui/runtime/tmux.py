@@ -265,6 +265,17 @@ class Tmux:
             raise GtError(f"no live session {name}", "it may have ended; see gt polecat list")
         return proc.stdout
 
+    def output_client(self, name: str) -> subprocess.Popen:
+        """A control-mode client of session ``name`` (``tmux -C``, read-only, never resizing it) whose
+        stdout says ``%output …`` each time a pane of the session prints: output without polling.
+        It ends when its stdin is closed (or its session ends)."""
+        if not self.binary:
+            raise TmuxUnavailable("tmux is not installed", "install tmux (3.0 or newer) and retry")
+        argv = [self.binary, *self._server_args(), "-C", "attach-session", "-f", "read-only,ignore-size"]
+        return subprocess.Popen(
+            [*argv, "-t", _target(name)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+
     def environment(self, name: str) -> dict[str, str]:
         """The session's own environment (the ``-e`` values given at creation, among others)."""
         proc = self._run("show-environment", "-t", _target(name), check=False)

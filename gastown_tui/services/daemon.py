@@ -1,8 +1,8 @@
 """The daemon: the loops that keep a town moving without a person at the keyboard.
 
 Per rig, on timers: the witness patrol, a refinery pass, and dispatch of ready convoy
-work. ``gt daemon run`` runs it headless; the TUI hosts it in a thread. A lease per rig
-(``daemon:RIG`` in the ledger, renewed every tick) makes sure one daemon drives a rig:
+work. ``gt daemon run`` runs it headless; the TUI hosts it in a child process (daemon_process).
+A lease per rig (``daemon:RIG`` in the ledger, renewed every tick) makes sure one daemon drives a rig:
 a TUI opened beside a running ``gt daemon`` leaves that rig's loops to it.
 """
 
@@ -69,15 +69,18 @@ class Daemon:
         tmux: Tmux | None = None,
         on_pass: Callable[[str, str, Any], None] | None = None,
         every_pass: bool = False,
+        on_tick: Callable[[DaemonStatus], None] | None = None,
     ):
         """``on_pass(rig, loop, result)`` hears of passes with news different from the loop's last
-        (so one stuck error or waiting merge is told once); of every pass with ``every_pass``."""
+        (so one stuck error or waiting merge is told once); of every pass with ``every_pass``.
+        ``on_tick(status)`` hears the status after each round of ``run``."""
         self.town = town
         self.timing = timing or Timing()
         self.tmux = tmux or town.tmux()
         self.holder = holder_id("daemon")
         self.on_pass = on_pass
         self.every_pass = every_pass
+        self.on_tick = on_tick
         self._news: dict[tuple[str, str], Any] = {}
         self.status = DaemonStatus()
         self._due: dict[tuple[str, str], float] = {}
@@ -158,6 +161,8 @@ class Daemon:
                     self.tick()
                 except GtError as exc:
                     self.status.last_error = exc.message
+                if self.on_tick:
+                    self.on_tick(self.status)
                 self._stop.wait(self.timing.tick)
         finally:
             self.release()

@@ -40,7 +40,8 @@ class GastownApp(TypeAhead, App):
         daemon_factory: Callable | None = None,
     ):
         """``town`` None opens the welcome screen; ``tmux`` None turns the live panes off (snapshots);
-        ``daemon_factory(town)`` gives the daemon to host in a thread while the town is open (None: no daemon).
+        ``daemon_factory(town)`` gives the daemon to host while the town is open (its ``run`` in a thread
+        worker; the app's own is a child process, see services/daemon_process; None: no daemon).
         """
         super().__init__()
         self.daemon_factory = daemon_factory
@@ -90,6 +91,9 @@ class GastownApp(TypeAhead, App):
             self.push_screen(screen)
 
     def action_help(self) -> None:
+        """The help screen is built once and shown again on each ``?`` (its text never changes)."""
         from .screens.help import HelpScreen
 
-        self.push_screen(HelpScreen())
+        if not self.is_screen_installed("help"):
+            self.install_screen(HelpScreen(), "help")
+        self.push_screen("help")

@@ -7,10 +7,12 @@ the queue, so a flood of ledger events or pane output costs one repaint.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from ..services.townview import TownSnapshot
+if TYPE_CHECKING:  # the services load in the first ledger read's worker, not before the first paint
+    from ..services.townview import TownSnapshot
 
 
 @dataclass
@@ -46,9 +48,12 @@ class PaneCaptured(Message):
 
 @dataclass
 class SessionsPolled(Message):
-    """Which tmux sessions are alive, each with the epoch of its last output."""
+    """Which tmux sessions are alive, each with the epoch of its last output; ``restated``: the
+    snapshot ``base`` with its polecats' states judged against it, when any state moved."""
 
     activity: dict[str, int]
+    base: TownSnapshot | None = None
+    restated: TownSnapshot | None = None
 
     @property
     def live(self) -> frozenset[str]:

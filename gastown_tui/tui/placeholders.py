@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..addresses import MAYOR, OVERSEER
-from ..services.townview import TownSnapshot
+
+if TYPE_CHECKING:  # the services load in the first ledger read's worker, not before the first paint
+    from ..services.townview import TownSnapshot
 
 
 def addresses(snapshot: TownSnapshot | None) -> str:

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from typing import TYPE_CHECKING
 
 from textual import work
 
 from ...errors import GtError
-from ...services.townview import AgentView, TownSnapshot
 from .. import operations
 from ..widgets.rig_tree import RigTree
 from ..widgets.town_header import TownHeader
 from .text_prompt import TextPrompt
+
+if TYPE_CHECKING:  # the services load after the first paint
+    from ...services.townview import AgentView, TownSnapshot
 
 ACTIONS = frozenset({"next_waiting", "answer", "answer_yes", "answer_no"})
 

@@ -10,21 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from ...errors import GtError
-from ...services.townview import AgentView, TownSnapshot
 from .. import actions
 from ..incidents import draw_guarded
 from ..messages import PaneCaptured, SessionsPolled, TownRead
 from ..sources import FeedFollower, PanePoller
 from ..widgets.convoy_board import ConvoyBoard
+from ..widgets.key_footer import KeyFooter
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.mail_inbox import MailInbox
 from ..widgets.merge_queue import MergeQueueTable
@@ -37,6 +37,9 @@ from .attention import ACTIONS as ATTENTION_ACTIONS
 from .attention import AttentionActions
 from .town_actions import TownActions
 
+if TYPE_CHECKING:  # the services load in the first ledger read's worker, not before the first paint
+    from ...services.townview import AgentView, TownSnapshot
+
 PANES = ("rigs", "output", "convoys", "queue", "mail")
 PANE_TITLES = ("Rigs", "Polecat output", "Convoys", "Refinery queue", "Mail")
 PANE_SHORT_TITLES = ("Rigs", "Output", "Convoys", "Queue", "Mail")  # the narrow layout's pane strip
@@ -47,8 +50,10 @@ class TownScreen(AttentionActions, TownActions, Screen):
     BINDINGS = actions.bindings("town")
     # Narrow: one pane at a time (the strip names the others); medium: the left column shrinks.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
-    FEED_INTERVAL = 0.25
+    FEED_INTERVAL = 0.25  # while the town changes; the wait doubles after each quiet read, up to:
+    FEED_QUIET_INTERVAL = 1.0  # an idle town costs a read a second (each read costs the UI ~1.5 ms)
     PANE_INTERVAL = 0.2  # agent output shows within 250 ms
+    PANE_QUIET_CHECK = 5.0  # a pane that says it printed nothing is captured this often anyway
     SESSIONS_INTERVAL = 2.0
     RETRY_INTERVAL = 2.0
     TICK_INTERVAL = 1.0  # ages, and the ledger watchdog
@@ -65,6 +70,7 @@ class TownScreen(AttentionActions, TownActions, Screen):
         self.snapshot: TownSnapshot | None = None
         self.live: frozenset[str] = frozenset()
         self._feed_since: float | None = None  # when the running ledger read started
+        self._feed_wait = self.FEED_INTERVAL
 
     # -- layout -----------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -79,7 +85,7 @@ class TownScreen(AttentionActions, TownActions, Screen):
                 yield PolecatOutput(id="output", classes="pane")
                 yield MergeQueueTable(id="queue", classes="pane")
                 yield MailInbox(id="mail", classes="pane")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         for number, (pane, title) in enumerate(zip(PANES, PANE_TITLES, strict=True), 1):
@@ -102,6 +108,8 @@ class TownScreen(AttentionActions, TownActions, Screen):
     def on_unmount(self) -> None:
         if self.daemon is not None:
             self.daemon.stop()
+        if self.poller is not None:
+            self.poller.close()
 
     @work(thread=True, exclusive=True, group="daemon", exit_on_error=False, description="hosting the daemon")
     def _host_daemon(self) -> None:
@@ -117,10 +125,15 @@ class TownScreen(AttentionActions, TownActions, Screen):
 
     @work(thread=True, exclusive=True, group="sessions", exit_on_error=False, description="listing tmux sessions")
     def _poll_sessions(self) -> None:
-        self.post_message(SessionsPolled(self.poller.activity()))
+        """The live sessions, and the polecats' states judged against them (here, not on the UI thread)."""
+        activity, base = self.poller.activity(), self.snapshot
+        restated = base.restated(activity, time.time()) if base is not None else None
+        moved = restated is not None and restated.rigs != base.rigs
+        self.post_message(SessionsPolled(activity, base, restated if moved else None))
 
     @work(thread=True, exclusive=True, group="pane", exit_on_error=False, description="capturing the polecat pane")
     def _poll_pane(self) -> None:
+        self.poller.wait_output(self.PANE_QUIET_CHECK)
         captured = self.poller.capture()
         if captured is not None:
             self.post_message(PaneCaptured(*captured))
@@ -138,7 +151,8 @@ class TownScreen(AttentionActions, TownActions, Screen):
             if self.daemon is not None:
                 self.query_one(TownHeader).daemon = _daemon_state(self.daemon.status)
             if self.follow:
-                self.set_timer(self.RETRY_INTERVAL if failed else self.FEED_INTERVAL, self._poll_feed)
+                self.set_timer(self.RETRY_INTERVAL if failed else self._feed_wait, self._poll_feed)
+                self._feed_wait = min(2 * self._feed_wait, self.FEED_QUIET_INTERVAL)
         elif worker.group == "sessions":
             banner.tmux_error = error
             self.set_timer(self.RETRY_INTERVAL if failed else self.SESSIONS_INTERVAL, self._poll_sessions)
@@ -160,6 +174,7 @@ class TownScreen(AttentionActions, TownActions, Screen):
         self.notify(text, title=title, severity="error", timeout=10)
 
     def on_town_read(self, message: TownRead) -> None:
+        self._feed_wait = self.FEED_INTERVAL  # the town moves: follow it closely again
         self.snapshot = snapshot = message.snapshot
         now = self.clock()
         header, rigs, convoys = self.query_one(TownHeader), self.query_one(RigTree), self.query_one(ConvoyBoard)
@@ -177,8 +192,8 @@ class TownScreen(AttentionActions, TownActions, Screen):
         self.live = message.live
         self.follower.activity = message.activity
         rigs = self.query_one(RigTree)
-        restated = self.snapshot.restated(message.activity, time.time()) if self.snapshot is not None else None
-        if restated is not None and restated.rigs != self.snapshot.rigs:  # states move with tmux between reads
+        restated = message.restated
+        if restated is not None and message.base is self.snapshot:  # states move with tmux between reads
             self.snapshot = restated
             self._draw(rigs, "the rig tree", lambda: rigs.show(restated, self.town.name))
             self.attend(restated)
@@ -269,10 +284,16 @@ class TownScreen(AttentionActions, TownActions, Screen):
         self.query_one(f"#{PANES[number - 1]}").focus()
 
     def _show_pane(self, pane: str) -> None:
-        """Mark ``pane`` as the one shown when only one fits (narrow terminals)."""
+        """Mark ``pane`` as the one shown when only one fits (narrow terminals).
+
+        The classes matter only to the narrow layout: on a wider one they change silently (a
+        restyle of a table pane costs milliseconds per key), and going narrow restyles the
+        whole screen, these classes included.
+        """
+        narrow = self.has_class("-narrow")
         for other in PANES:
-            self.query_one(f"#{other}").set_class(other == pane, "-active")
-        self.set_class(pane in LEFT_PANES, "-on-left")
+            self.query_one(f"#{other}").set_class(other == pane, "-active", update=narrow)
+        self.query_one("#panes").set_class(pane in LEFT_PANES, "-on-left", update=narrow)
         self.query_one(PaneStrip).active = PANES.index(pane) + 1
 
     def action_next_pane(self, step: int = 1) -> None:
@@ -291,6 +312,7 @@ class TownScreen(AttentionActions, TownActions, Screen):
             self._draw(pane, "ages", lambda pane=pane: pane.tick(now))
 
     def action_refresh(self) -> None:
+        self._feed_wait = self.FEED_INTERVAL
         self.follower.invalidate()
         self._poll_feed()
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
-from ...services.convoys import Convoy, TrackedBead
-from ...services.townview import TownSnapshot
 from .badges import badge
 from .keyed_tree import KeyedTree
+
+if TYPE_CHECKING:  # the services load in the first ledger read's worker, not before the first paint
+    from ...services.convoys import Convoy, TrackedBead
+    from ...services.townview import TownSnapshot
 
 BAR_WIDTH = 16
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ...services.mail import Message
-from ...services.townview import TownSnapshot
 from .. import actions
 from .ages import age
 from .keyed_table import Column, KeyedTable
+
+if TYPE_CHECKING:  # the services load in the first ledger read's worker, not before the first paint
+    from ...services.mail import Message
+    from ...services.townview import TownSnapshot
 
 
 class MailInbox(actions.ScreenActions, KeyedTable):

@@ -6,16 +6,19 @@ a push held or failing)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ...services.townview import MergeRequestView, TownSnapshot
 from .. import actions
 from .ages import age
 from .badges import badge
 from .keyed_table import Column, KeyedTable
 
 AWAY = "rig not on this machine: the refinery here cannot merge them"
+
+if TYPE_CHECKING:  # the services load in the first ledger read's worker, not before the first paint
+    from ...services.townview import MergeRequestView, TownSnapshot
 
 
 class MergeQueueTable(actions.ScreenActions, KeyedTable):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widget import Widget
 
-from ...services.townview import AgentView
 from .ages import age
 from .badges import badge
+
+if TYPE_CHECKING:  # the services load after the first paint
+    from ...services.townview import AgentView
 
 LABEL = "needs you"
 

@@ -39,21 +39,23 @@ class PolecatOutput(actions.ScreenActions, VerticalScroll):
     def show_placeholder(self, text: str) -> None:
         self.session = None
         self.border_subtitle = ""
-        self._shown = Text(text, style="dim")
-        self._view.update(self._shown)
+        self._show(Text(text, style="dim"), switched=True)
 
     def show_screen(self, session: str, captured: str) -> None:
         switched = self.session != session
-        follow = switched or self.is_vertical_scroll_end
         self.session = session
         self.border_subtitle = session
-        text = Text.from_ansi(captured.rstrip("\n"), no_wrap=True)
+        self._show(Text.from_ansi(captured.rstrip("\n"), no_wrap=True), switched)
+
+    def _show(self, text: Text, switched: bool) -> None:
+        """Swap the content; the layout is redone only when its shape (lines × widest) changed:
+        a relayout of the whole screen costs far more than a repaint of this pane."""
+        follow = switched or self.is_vertical_scroll_end
         lines = text.plain.splitlines()
-        # A pane's capture keeps its size: most updates need a repaint, not a new layout or scroll.
         shape = (len(lines), max(map(len, lines), default=0))
-        reshaped = switched or shape != self._shape
+        reshaped = shape != self._shape
         self._shape = shape
         self._shown = text
         self._view.update(text, layout=reshaped)
-        if follow and reshaped:
+        if follow and (reshaped or switched):
             self.call_after_refresh(self.scroll_end, animate=False)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import Tree
 
-from ...services.townview import AgentView, RigView, TownSnapshot
 from .. import actions
 from .badges import badge
 from .inert import inert_text
 from .keyed_tree import KeyedTree
 from .needs_you import needs_you
+
+if TYPE_CHECKING:  # the services load in the first ledger read's worker, not before the first paint
+    from ...services.townview import AgentView, RigView, TownSnapshot
 
 _GROUPS = {"polecat": "polecats", "crew": "crew"}
 NOT_HERE = "(not on this machine)"

@@ -1,0 +1,101 @@
+"""The daemon hosted by the TUI, run in a child process so its loops never compete with the UI for the GIL.
+
+``DaemonProcess`` has the face of ``Daemon`` the TUI uses (``run`` blocks until ``stop``, ``status``).
+Its child (``python -m gastown_tui.services.daemon_process TOWN``) runs the loops and writes its
+status as one JSON line whenever it changes. The child's stdin is a pipe from the app: when the
+app ends, however it ends (quit, crash, SIGKILL), the pipe closes and the child gives its leases
+back and exits, so it never outlives the app. It has a session of its own: a ctrl-c typed while the
+app has handed the terminal to tmux does not reach it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .daemon import DaemonStatus
+
+if TYPE_CHECKING:
+    from ..town import Town
+
+STOP_PATIENCE = 10.0  # seconds the child gets to give its leases back before it is killed
+
+
+class DaemonProcess:
+    def __init__(self, town: Town):
+        self.town = town
+        self.status = DaemonStatus()
+        self._stop = threading.Event()
+        self._child: subprocess.Popen | None = None
+
+    def run(self) -> None:
+        """Start the child and follow its status lines until it ends (after ``stop``, or on its own)."""
+        if self._stop.is_set():
+            return
+        self._child = child = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(self.town.root)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
+        if self._stop.is_set():  # stopped while starting
+            self._end(child)
+        for line in child.stdout:
+            try:
+                self.status = DaemonStatus(**json.loads(line))
+            except (ValueError, TypeError):
+                continue
+        child.wait()
+        if not self._stop.is_set():
+            self.status.last_error = f"daemon process ended (status {child.returncode})"
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._child is not None:
+            threading.Thread(target=self._end, args=(self._child,), daemon=True).start()
+
+    @staticmethod
+    def _end(child: subprocess.Popen) -> None:
+        """Close the child's stdin (it stops and releases its leases); kill it if it takes too long."""
+        with contextlib.suppress(OSError):
+            child.stdin.close()
+        try:
+            child.wait(STOP_PATIENCE)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+def _child_main(root: str) -> None:
+    from ..town import Town
+    from .daemon import Daemon
+
+    told: list[str] = [""]
+
+    def tell(status: DaemonStatus) -> None:
+        """A status line when what the header shows changed (the pass count only from 0 to 1)."""
+        line = json.dumps(dataclasses.asdict(status) | {"passes": min(status.passes, 1)})
+        if line != told[0]:
+            told[0] = line
+            print(line, flush=True)
+
+    daemon = Daemon(Town(Path(root)), on_tick=tell)
+
+    def watch_parent() -> None:
+        sys.stdin.read()  # returns at EOF: the app closed the pipe, or is gone
+        daemon.stop()
+
+    threading.Thread(target=watch_parent, daemon=True).start()
+    with contextlib.suppress(BrokenPipeError):  # the app is gone; run() gave the leases back on its way out
+        daemon.run()
+
+
+if __name__ == "__main__":
+    _child_main(sys.argv[1])

@@ -1,0 +1,59 @@
+"""The background sources: the output pane captures when its session prints, not on a clock; the
+ledger is read less often while the town is quiet, and closely again once it moves."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from polecat_support import tmux_server  # noqa: F401  (fixture)
+from tui_support import async_wait_for, frozen_clock, populated_town, sync  # noqa: F401  (fixture)
+
+from gastown_tui.errors import GtError
+from gastown_tui.runtime.tmux import Tmux
+from gastown_tui.tui.app import GastownApp
+from gastown_tui.tui.sources import PanePoller
+from gastown_tui.tui.widgets.convoy_board import ConvoyBoard
+
+
+def _timed(fn) -> float:
+    start = time.monotonic()
+    fn()
+    return time.monotonic() - start
+
+
+def test_the_focused_pane_is_captured_when_it_prints_and_left_alone_while_quiet(tmux, tmp_path):
+    server = Tmux(socket="sources")
+    server.new_session("agent", str(tmp_path), ["cat"], width=80, height=20)
+    poller = PanePoller(server)
+    try:
+        poller.focus("agent")
+        assert _timed(lambda: poller.wait_output(5)) < 1  # a new focus is captured at once
+        assert poller.capture()[0] == "agent"
+        assert _timed(lambda: poller.wait_output(1.5)) >= 1.4  # nothing printed: no reason to capture
+        server.send_text("agent", "hello from the agent")
+        assert _timed(lambda: poller.wait_output(5)) < 1
+        session, screen = poller.capture()
+        assert "hello from the agent" in screen
+        server.kill_session("agent")
+        assert _timed(lambda: poller.wait_output(5)) < 1  # the session ended: the next capture says so
+        with pytest.raises(GtError):
+            poller.capture()
+    finally:
+        poller.close()
+        server.kill_server()
+
+
+@sync
+async def test_a_quiet_town_is_read_once_a_second_and_a_change_still_shows_within_it(town):
+    app = GastownApp(town, clock=frozen_clock)
+    async with app.run_test(size=(160, 48)):
+        screen = app.screen
+        await async_wait_for(lambda: screen.snapshot is not None, what="the first read")
+        await async_wait_for(lambda: screen._feed_wait == screen.FEED_QUIET_INTERVAL, what="quiet reads")
+        town.ledger.write("test", lambda tx: tx.create("Quiet no more", bead_id="hq-cv-late", issue_type="convoy"))
+        board = screen.query_one(ConvoyBoard)
+        start = time.monotonic()
+        await async_wait_for(lambda: "hq-cv-late" in board._by_key, timeout=5, what="the new convoy")
+        assert time.monotonic() - start < 2.5  # a quiet read a second (2.5: a loaded machine)
+        assert screen._feed_wait < screen.FEED_QUIET_INTERVAL  # the town moved: read closely again
