@@ -179,3 +179,11 @@ def test_gt_agent_state_and_hook_record_the_state_without_config_models_tmux_or_
     assert not _hits(loaded, _NEVER_FOR_AGENTS | unwanted)
     assert parse_fields(town.ledger.get("gt-gastown-polecat-toast")["description"])["reported"] == "working"
     town.ledger.close()
+
+
+
+def test_the_town_screen_paints_before_any_service_is_loaded():
+    """The frame is drawn first and the services load in the first read's worker: nothing the town
+    screen imports may pull a service module (or pydantic) in before the first paint."""
+    loaded = _loaded_after("import gastown_tui.tui.app\nimport gastown_tui.tui.screens.town")
+    assert not _hits(loaded, {"gastown_tui.services", "pydantic"})
