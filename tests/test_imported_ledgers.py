@@ -71,6 +71,10 @@ def test_lists_order_times_by_instant_whatever_the_offset(town, gt, tmp_path):
     ]
     gt("import", _write(tmp_path / "t.jsonl", records))
     assert [b["id"] for b in gt("bead", "list", "--json").json()] == ["bd-east", "bd-utc", "bd-west"]
+    # The text list reads only what its lines show, in the same order; a limit keeps the first.
+    assert [line.split()[0] for line in gt("bead", "list").out.splitlines()] == ["bd-east", "bd-utc", "bd-west"]
+    assert [line.split()[0] for line in gt("bead", "list", "--limit", "2").out.splitlines()] == ["bd-east", "bd-utc"]
+    assert [b["id"] for b in gt("bead", "list", "--limit", "2", "--json").json()] == ["bd-east", "bd-utc"]
     assert gt("bead", "show", "bd-west", "--json").json()["created_at"] == "2026-01-01T10:00:00-08:00"
 
 
