@@ -259,12 +259,13 @@ def import_cmd(ctx) -> None:
         ctx.emit(plan, lambda: _plan_text(plan))
         return
     counts = dict(beads.import_backup(ctx.town, ctx.args.path))
-    left = counts.pop("left_alone")
+    left, kept = counts.pop("left_alone"), counts.pop("config_kept")
     ctx.emit(
-        {**counts, "left_alone": left},
+        {**counts, "left_alone": left, "config_kept": kept},
         "imported "
         + ", ".join(f"{n} {t}" for t, n in counts.items())
-        + (f"; {left} issues not in the file left as they were" if left else ""),
+        + (f"; {left} issues not in the file left as they were" if left else "")
+        + (f"; the town's own {', '.join(map(_shown, kept))} kept (gt export gives the file's back)" if kept else ""),
     )
 
 
