@@ -179,6 +179,7 @@ def test_a_backup_round_trips_its_own_config_and_the_town_keeps_its_prefix(town,
     the backup's, no key added, none changed."""
     from conftest import FIXTURE
 
+    assert "the town's own issue_prefix, types.custom would be kept" in gt("import", str(FIXTURE), "--dry-run").out
     imported = gt("import", str(FIXTURE))
     assert imported.code == 0, imported.err
     assert "the town's own issue_prefix, types.custom kept (gt export gives the file's back)" in imported.out

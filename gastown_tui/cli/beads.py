@@ -282,6 +282,11 @@ def _plan_text(plan: dict[str, Any]) -> str:
             f"labels +{plan['labels_added']} -{plan['labels_removed']}, "
             f"dependencies +{plan['dependencies_added']} -{plan['dependencies_removed']}, "
             f"comments +{plan['comments']}, events +{plan['events']}",
+            *(
+                [f"the town's own {', '.join(map(_shown, plan['config_kept']))} would be kept"]
+                if plan["config_kept"]
+                else []
+            ),
             "nothing written (dry run)",
         ]
     )

@@ -94,6 +94,7 @@ def plan(session: Session, backup: Backup) -> dict[str, Any]:
         "dependencies_removed": len(old_deps - new_deps),
         "comments": len(_fresh(session, "comments", backup.tables["comments"])),
         "events": len(_fresh(session, "events", backup.tables["events"])),
+        "config_kept": _kept_own(_own_config(session), backup.tables["config"]),
     }
 
 
@@ -212,21 +213,28 @@ def _number(tx: Tx, table: str, records: list[Record]) -> list[Record]:
 
 
 def _config(tx: Tx, records: list[Record]) -> tuple[list[list[Any]], list[str]]:
-    """The config rows to write, and the town's own keys whose values the file would have replaced.
-    A key the ledger has that no import wrote (``gt install``'s ``issue_prefix``) keeps its value."""
-    given = {key: json.loads(body) for key, body in _kept(tx, IMPORTED_CONFIG).items()}
-    own = {
-        r["key"]: r["value"]
-        for r in tx.rows("SELECT `key`, value FROM config")
-        if r["key"] not in given or given[r["key"]].get("town")
-    }
+    """The config rows to write, and the town's own keys whose values the file would have replaced
+    (``_own_config`` keep theirs); every key of the file is recorded with its value, for export."""
+    own = _own_config(tx)
     marks = [
-        [IMPORTED_CONFIG, key, json.dumps({"value": value, "town": key in own})]
-        for key, value in ((r.values["key"], r.values["value"]) for r in records)
+        [IMPORTED_CONFIG, r.values["key"], json.dumps({"value": r.values["value"], "town": r.values["key"] in own})]
+        for r in records
     ]
     _insert(tx, "gt_extras", ("tbl", "rkey", "body"), marks)
-    kept = sorted(r.values["key"] for r in records if own.get(r.values["key"], r.values["value"]) != r.values["value"])
-    return [_row("config", r.values) for r in records if r.values["key"] not in own], kept
+    return [_row("config", r.values) for r in records if r.values["key"] not in own], _kept_own(own, records)
+
+
+def _own_config(session: Session) -> dict[str, str]:
+    """The town's own config: the keys the ledger has that no import wrote (``gt install``'s
+    ``issue_prefix`` and ``types.custom``), with their values."""
+    given = {key: json.loads(body) for key, body in _kept(session, IMPORTED_CONFIG).items()}
+    rows = session.rows("SELECT `key`, value FROM config")
+    return {r["key"]: r["value"] for r in rows if r["key"] not in given or given[r["key"]].get("town")}
+
+
+def _kept_own(own: dict[str, str], records: list[Record]) -> list[str]:
+    """The town's own keys to which ``records`` give another value."""
+    return sorted(r.values["key"] for r in records if own.get(r.values["key"], r.values["value"]) != r.values["value"])
 
 
 def _keep_files(tx: Tx, backup: Backup) -> None:
