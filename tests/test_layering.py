@@ -192,7 +192,7 @@ def test_gt_bead_list_builds_only_the_bead_verbs_and_reads_without_the_write_mac
     from gastown_tui.cli.main import GROUPS
 
     other_verbs = {f"gastown_tui.cli.{module}" for module in GROUPS if module != "beads"}
-    unwanted = {"pydantic", "gastown_tui.vcs", "gastown_tui.runtime", "importlib.metadata", "hashlib"}
+    unwanted = {"pydantic", "gastown_tui.vcs", "gastown_tui.runtime", "importlib.metadata"}
     unwanted |= {"gastown_tui.ledger.writes", "gastown_tui.ledger.ids", "gastown_tui.ledger.transfer"}
     unwanted |= {"gastown_tui.ledger.export", "gastown_tui.ledger.jsonl", "gastown_tui.ledger.shapes"}
     unwanted |= {"gastown_tui.services.polecats", "gastown_tui.services.mail", "gastown_tui.services.refinery"}
