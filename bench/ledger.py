@@ -60,8 +60,17 @@ def bench_backend(label: str, url: str) -> None:
     ledger.close()
 
 
+def _gt_env(town: Path) -> dict[str, str]:
+    """The environment of a ``gt`` run in ``town``, with Python's bytecode cache on as an installed
+    ``gt`` has it (a session that turned it off would time compiling, not starting); primed by one run."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["GT_TOWN"] = str(town)
+    subprocess.run([GT, "bead", "list", "--limit", "1"], env=env, check=True, stdout=subprocess.DEVNULL)
+    return env
+
+
 def cold_start(town: Path) -> None:
-    env = {**os.environ, "GT_TOWN": str(town)}
+    env = _gt_env(town)
     baseline = timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), 20)
     create = timed(
         lambda: subprocess.run([GT, "bead", "create", "cold"], env=env, check=True, stdout=subprocess.DEVNULL), 20
@@ -118,15 +127,16 @@ def bench_big_export(tmp: str) -> None:
     export_jsonl(town.ledger, str(Path(tmp) / "out.jsonl"))
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     print(f"[doltlite] export of it as one issues.jsonl: {wall:.2f} s (cpu {cpu:.2f} s)   (goal ≤ 1.5 s)")
-    env = {**os.environ, "GT_TOWN": str(town.root)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    listing = timed(lambda: subprocess.run([GT, "bead", "list"], env=env, check=True, stdout=subprocess.DEVNULL), 10)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    child_cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 100  # ms per run
-    print(
-        f"[doltlite] gt bead list on it, cold (a new process each): {summary(listing)}, cpu {child_cpu:.0f} ms/run"
-        "   (goal ≤ 150 ms)"
-    )
+    env = _gt_env(town.root)
+    for argv in (["-c", "pass"], ["bead", "list", "--limit", "1"], ["bead", "list"]):
+        command = [sys.executable, *argv] if argv[0] == "-c" else [GT, *argv]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        runs = timed(lambda c=command: subprocess.run(c, env=env, check=True, stdout=subprocess.DEVNULL), 20)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        child_cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000 / len(runs)
+        shown = "python -c pass" if argv[0] == "-c" else "gt " + " ".join(argv)
+        print(f"[doltlite] {shown:<22} cold, on it: {summary(runs)}, cpu {child_cpu:.0f} ms/run")
+    print("[doltlite] goal: gt bead list ≤ 150 ms cold")
 
 
 def main() -> None:

@@ -58,6 +58,7 @@ def test_folder_shape_round_trips_every_table_and_its_manifest(ledger, tmp_path)
         "events": 2,
         "config": 3,
         "left_alone": 0,
+        "config_kept": [],
     }
     out = tmp_path / "out"
     export_backup(ledger, str(out))

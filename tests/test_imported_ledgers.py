@@ -71,6 +71,10 @@ def test_lists_order_times_by_instant_whatever_the_offset(town, gt, tmp_path):
     ]
     gt("import", _write(tmp_path / "t.jsonl", records))
     assert [b["id"] for b in gt("bead", "list", "--json").json()] == ["bd-east", "bd-utc", "bd-west"]
+    # The text list reads only what its lines show, in the same order; a limit keeps the first.
+    assert [line.split()[0] for line in gt("bead", "list").out.splitlines()] == ["bd-east", "bd-utc", "bd-west"]
+    assert [line.split()[0] for line in gt("bead", "list", "--limit", "2").out.splitlines()] == ["bd-east", "bd-utc"]
+    assert [b["id"] for b in gt("bead", "list", "--limit", "2", "--json").json()] == ["bd-east", "bd-utc"]
     assert gt("bead", "show", "bd-west", "--json").json()["created_at"] == "2026-01-01T10:00:00-08:00"
 
 
@@ -163,3 +167,55 @@ def test_a_deleted_blocker_blocks_nothing_and_other_towns_statuses_filter(town, 
     assert "bd-w1" in [b["id"] for b in gt("bead", "ready", "--json").json()]
     assert [b["id"] for b in gt("bead", "list", "--status", "triage", "--json").json()] == ["bd-t1"]
     assert "unknown status" in gt("bead", "list", "--status", "opne").err
+
+
+def _config(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_a_backup_round_trips_its_own_config_and_the_town_keeps_its_prefix(town, gt, tmp_path):
+    """The town (``gt install``: issue_prefix hq, types.custom) imports Gas Town's rig backup
+    (issue_prefix gt, its own types.custom): new beads stay hq-, and the export's config.jsonl is
+    the backup's, no key added, none changed."""
+    from conftest import FIXTURE
+
+    assert "the town's own issue_prefix, types.custom would be kept" in gt("import", str(FIXTURE), "--dry-run").out
+    imported = gt("import", str(FIXTURE))
+    assert imported.code == 0, imported.err
+    assert "the town's own issue_prefix, types.custom kept (gt export gives the file's back)" in imported.out
+    assert town.ledger.read(lambda s: s.config("issue_prefix")) == "hq"
+    assert gt("bead", "create", "Mine").out.startswith("hq-")
+    assert gt("export", str(tmp_path / "out")).code == 0
+    assert _config(tmp_path / "out" / "config.jsonl") == _config(FIXTURE / "config.jsonl")  # record for record
+    # Importing the same backup again changes nothing and still keeps the town's prefix.
+    again = gt("import", str(FIXTURE), "--json").json()
+    assert again["config_kept"] == ["issue_prefix", "types.custom"]
+    assert town.ledger.read(lambda s: s.config("issue_prefix")) == "hq"
+
+
+def test_a_town_that_imported_no_config_exports_its_own(town, gt, tmp_path):
+    gt("import", _write(tmp_path / "t.jsonl", [_bead("bd-1")]))  # issues only
+    assert gt("export", str(tmp_path / "out")).code == 0
+    keys = [r["key"] for r in _config(tmp_path / "out" / "config.jsonl")]
+    assert keys == ["issue_prefix", "types.custom"]
+    assert _config(tmp_path / "out" / "config.jsonl")[0]["value"] == "hq"
+
+
+def test_config_an_import_gave_is_mirrored_by_the_next_import(town, gt, tmp_path):
+    """A key the town did not have is the file's: a newer file's value replaces it (in the
+    ledger and on export); the town's own keys stay the town's whatever the files say."""
+
+    def backup(name: str, config: list[dict]) -> str:
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "issues.jsonl").write_text(json.dumps(_bead("bd-1")) + "\n")
+        (folder / "config.jsonl").write_text("".join(json.dumps(c) + "\n" for c in config))
+        return str(folder)
+
+    first = [{"key": "compaction_enabled", "value": "false"}, {"key": "issue_prefix", "value": "bd"}]
+    assert gt("import", backup("one", first)).code == 0
+    second = [{"key": "compaction_enabled", "value": "true"}, {"key": "issue_prefix", "value": "bx"}]
+    assert gt("import", backup("two", second)).code == 0
+    assert town.ledger.read(lambda s: (s.config("compaction_enabled"), s.config("issue_prefix"))) == ("true", "hq")
+    assert gt("export", str(tmp_path / "out")).code == 0
+    assert _config(tmp_path / "out" / "config.jsonl") == second

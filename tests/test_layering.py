@@ -181,6 +181,24 @@ def test_gt_agent_state_and_hook_record_the_state_without_config_models_tmux_or_
     town.ledger.close()
 
 
+def test_gt_bead_list_builds_only_the_bead_verbs_and_reads_without_the_write_machinery(agent_town, tmp_path):
+    """``gt bead list`` is typed by hand and by agents on ledgers of thousands of beads: it builds
+    no other verb module's parser, and loads neither the writes nor the import/export code."""
+    agent_town.gt("bead", "create", "Count the splines")
+    out, loaded = agent_town.run_as_agent(AGENT, "bead", "list", modules=tmp_path / "modules.json")
+    assert "Count the splines" in out
+    _assert_loaded_the_ledger(loaded)
+    assert "gastown_tui.cli.beads" in loaded
+    from gastown_tui.cli.main import GROUPS
+
+    other_verbs = {f"gastown_tui.cli.{module}" for module in GROUPS if module != "beads"}
+    unwanted = {"pydantic", "gastown_tui.vcs", "gastown_tui.runtime", "importlib.metadata"}
+    unwanted |= {"gastown_tui.ledger.writes", "gastown_tui.ledger.ids", "gastown_tui.ledger.transfer"}
+    unwanted |= {"gastown_tui.ledger.export", "gastown_tui.ledger.jsonl", "gastown_tui.ledger.shapes"}
+    unwanted |= {"gastown_tui.services.polecats", "gastown_tui.services.mail", "gastown_tui.services.refinery"}
+    unwanted |= {"gastown_tui.services.convoys", "gastown_tui.services.rigs", "gastown_tui.services.agents"}
+    assert not _hits(loaded, _NEVER_FOR_AGENTS | other_verbs | unwanted)
+
 
 def test_the_town_screen_paints_before_any_service_is_loaded():
     """The frame is drawn first and the services load in the first read's worker: nothing the town

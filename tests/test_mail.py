@@ -147,6 +147,35 @@ def test_claim_and_release(town):
         mail.release(town, plain, "mayor/")
 
 
+def test_mail_is_in_the_order_of_the_instants_sent_whatever_the_offset(town, gt, tmp_path):
+    """Imported mail carries mixed UTC offsets: as text 10:00-08:00 < 12:00+01:00 < 15:00Z, but in
+    time east (11:00 UTC) came first, then utc (15:00 UTC), then west (18:00 UTC)."""
+    import json
+
+    stamps = {"west": "2026-01-01T10:00:00-08:00", "east": "2026-01-01T12:00:00+01:00", "utc": "2026-01-01T15:00:00Z"}
+
+    def message(name: str, to: str) -> dict:
+        labels = ["gt:message", "from:overseer", "thread:thread-mixed" if to == "mayor/" else "thread:thread-q"]
+        return {"id": f"hq-{to[:2]}-{name}", "title": name, "status": "open", "priority": 2, "issue_type": "task",
+                "assignee": to, "created_at": stamps[name], "updated_at": stamps[name], "labels": labels}  # fmt: skip
+
+    records = [message(name, to) for to in ("mayor/", "queue:work") for name in ("west", "east", "utc")]
+    export = tmp_path / "mail.jsonl"
+    export.write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert gt("import", str(export)).code == 0
+    assert [m.subject for m in mail.inbox(town, "mayor/")] == ["west", "utc", "east"]  # newest first
+    assert [m.subject for m in mail.inbox(town, "mayor/", limit=2)] == ["west", "utc"]
+    assert [m["title"] for m in gt("mail", "inbox", "mayor/", "--json").json()] == ["west", "utc", "east"]
+    assert [m.subject for m in mail.thread(town, "hq-ma-west")] == ["east", "utc", "west"]  # oldest first
+    assert [m.subject for m in mail.messages(town, ["hq-ma-west", "hq-ma-utc", "hq-ma-east"])] == [
+        "east",
+        "utc",
+        "west",
+    ]
+    assert [mail.claim(town, "work", f"w{n}").subject for n in range(3)] == ["east", "utc", "west"]  # oldest first
+    assert "sent_seq" not in gt("mail", "inbox", "mayor/", "--json").json()[0]
+
+
 def test_town_send_reads_lists_from_town_config_and_returns_the_messages(town_crew):
     with open(town_crew.file, "a") as fh:
         fh.write('ops = ["mayor/", "@gastown/polecats"]\n')  # town.toml ends with [mail.lists]

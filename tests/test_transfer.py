@@ -31,7 +31,7 @@ def _key(table: str, record: dict):
 
 def test_fixture_round_trip_keeps_every_row_field_by_field(ledger, tmp_path):
     counts = import_backup(ledger, str(FIXTURE))
-    assert counts == {**EXPECTED, "left_alone": 0}
+    assert counts == {**EXPECTED, "left_alone": 0, "config_kept": []}
     out = tmp_path / "export"
     assert export_backup(ledger, str(out)) == {**EXPECTED, "wisps": 0}
     for table in BACKUP_TABLES:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..display import inert
 from ..errors import InvalidInput
 from .main import add_group, add_verb
 
 if TYPE_CHECKING:
-    from ..services.beads import Bead
+    from ..services.beads import Bead, BeadLine
 
 
 def register(sub, common) -> None:
@@ -84,17 +85,13 @@ def register(sub, common) -> None:
 def _shown(value: Any, multiline: bool = False) -> Any:
     """A ledger value as text output may show it: control characters inert, on one line unless
     ``multiline`` (imports keep text as it came; --json output escapes them itself)."""
-    from ..display import inert
-
     return inert(value, multiline) if isinstance(value, str) else value
 
 
-def _line(bead: Bead) -> str:
-    who = f"  @{_shown(bead.assignee)}" if bead.assignee else ""
-    return (
-        f"{_shown(bead.id):<14} P{bead.priority} {_shown(bead.status):<11} {_shown(bead.issue_type):<9} "
-        f"{_shown(bead.title)}{who}"
-    )
+def _line(bead: Bead | BeadLine) -> str:
+    """One line per bead; made inert as a whole (inert keeps lengths, so the columns stay)."""
+    who = f"  @{bead.assignee}" if bead.assignee else ""
+    return inert(f"{bead.id:<14} P{bead.priority} {bead.status:<11} {bead.issue_type:<9} {bead.title}{who}")
 
 
 def create(ctx) -> None:
@@ -179,18 +176,14 @@ def list_beads(ctx) -> None:
     a = ctx.args
     if a.limit is not None and a.limit < 1:
         raise InvalidInput(f"bad --limit {a.limit}", "give a positive number of beads, or leave --limit out for all")
-    found = beads.list_beads(
-        ctx.town,
-        status=a.status,
-        issue_type=a.issue_type,
-        labels=a.label,
-        assignee=a.assignee,
-        include_closed=a.all,
-        include_deleted=a.all,
-        limit=a.limit,
-    )
-    data = [b.as_json() for b in found] if ctx.json else None  # 6,000 beads: only build what is printed
-    ctx.emit(data, lambda: "\n".join(_line(b) for b in found) or "no beads")
+    filters = {"status": a.status, "issue_type": a.issue_type, "labels": a.label, "assignee": a.assignee}
+    filters |= {"include_closed": a.all, "include_deleted": a.all, "limit": a.limit}
+    if ctx.json:
+        ctx.emit([b.as_json() for b in beads.list_beads(ctx.town, **filters)])
+        return
+    # Thousands of beads: read only what a line shows.
+    lines = beads.list_lines(ctx.town, **filters)
+    ctx.emit(None, "\n".join(map(_line, lines)) or "no beads")
 
 
 def update(ctx) -> None:
@@ -266,12 +259,13 @@ def import_cmd(ctx) -> None:
         ctx.emit(plan, lambda: _plan_text(plan))
         return
     counts = dict(beads.import_backup(ctx.town, ctx.args.path))
-    left = counts.pop("left_alone")
+    left, kept = counts.pop("left_alone"), counts.pop("config_kept")
     ctx.emit(
-        {**counts, "left_alone": left},
+        {**counts, "left_alone": left, "config_kept": kept},
         "imported "
         + ", ".join(f"{n} {t}" for t, n in counts.items())
-        + (f"; {left} issues not in the file left as they were" if left else ""),
+        + (f"; {left} issues not in the file left as they were" if left else "")
+        + (f"; the town's own {', '.join(map(_shown, kept))} kept (gt export gives the file's back)" if kept else ""),
     )
 
 
@@ -288,6 +282,11 @@ def _plan_text(plan: dict[str, Any]) -> str:
             f"labels +{plan['labels_added']} -{plan['labels_removed']}, "
             f"dependencies +{plan['dependencies_added']} -{plan['dependencies_removed']}, "
             f"comments +{plan['comments']}, events +{plan['events']}",
+            *(
+                [f"the town's own {', '.join(map(_shown, plan['config_kept']))} would be kept"]
+                if plan["config_kept"]
+                else []
+            ),
             "nothing written (dry run)",
         ]
     )

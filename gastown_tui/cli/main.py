@@ -2,32 +2,38 @@
 
 Verb groups live in sibling modules, each with ``register(sub, common)``; they
 import services only inside their handlers so that ``gt hook`` and ``gt bead
-create`` start in a few tens of milliseconds.
+create`` start in a few tens of milliseconds. ``gt VERB …`` imports and builds only
+the module of VERB (``GROUPS``); help, no verb or any usage error builds them all.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import importlib
 import json
 import sys
+from collections.abc import Iterable
 
-# Modules under gastown_tui.cli that add verbs, in the order of ``gt --help``.
-GROUPS = (
-    "town",
-    "beads",
-    "mail",
-    "convoys",
-    "formulas",
-    "rigs",
-    "polecats",
-    "agent",
-    "witness",
-    "refinery",
-    "daemon",
-    "tui",
-)
+# Modules under gastown_tui.cli that add verbs, in the order of ``gt --help``, each with the
+# top-level verbs its ``register`` adds (tests/test_cli_lazy.py holds the two in step). Sub-verbs
+# (``gt rig sync``) need no entry: they come with their group's module.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "town": ("install",),
+    "beads": ("bead", "import", "export", "history"),
+    "mail": ("mail",),
+    "convoys": ("convoy",),
+    "formulas": ("formula", "mol"),
+    "rigs": ("rig",),
+    "polecats": ("sling", "hook", "prime", "done", "nudge", "polecat"),
+    "agent": ("agent",),
+    "witness": ("witness",),
+    "refinery": ("mq", "refinery"),
+    "daemon": ("daemon", "demo"),
+    "tui": ("tui",),
+}
+_MODULE_OF = {verb: module for module, verbs in GROUPS.items() for verb in verbs}
 
 
 class _UsageError(Exception):
@@ -78,7 +84,8 @@ def _verb_options() -> argparse.ArgumentParser:
     return _common_options(suppress=True)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(groups: Iterable[str] = GROUPS) -> argparse.ArgumentParser:
+    """The ``gt`` parser with the verbs of ``groups`` (modules of ``GROUPS``; default all)."""
     parser = _Parser(
         prog="gt",
         description="Gas Town: run a town of AI coding agents. `gastown-tui` opens the terminal UI.",
@@ -86,9 +93,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-V", "--version", action=_Version, help="print gt's version and exit")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
-    for name in GROUPS:
+    for name in groups:
         importlib.import_module(f"{__package__}.{name}").register(sub, _verb_options())
     return parser
+
+
+def _verb_group(argv: list[str]) -> str | None:
+    """The module of the verb ``argv`` names, or None where the whole tree is needed: no known
+    verb, or help asked for before it (``gt -h bead``). The word after ``--town`` is its value."""
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return None
+        if not word.startswith("-"):
+            return _MODULE_OF.get(word)
+        if word.startswith("--") and len(word) > 2 and "--help".startswith(word):
+            return None
+        if not word.startswith("--") and "h" in word:
+            return None
+        if len(word) > 2 and "--town".startswith(word):  # argparse takes --to for --town
+            next(words, None)
+    return None
+
+
+def _parse(argv: list[str]) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    """Parse with only the invoked verb's module; anything that does not go through (usage errors,
+    no verb) is parsed again with every verb, so help and errors are those of the whole tree."""
+    group = _verb_group(argv)
+    if group is not None:
+        parser = build_parser((group,))
+        with contextlib.suppress(_UsageError):
+            args = _parse_with(parser, argv)
+            if getattr(args, "handler", None) is not None:
+                return parser, args
+    parser = build_parser()
+    return parser, _parse_with(parser, argv)
+
+
+def _parse_with(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # let the verb's own parser say it, with the verb's usage line
+        getattr(args, "parser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def _wants_json(argv: list[str]) -> bool:
@@ -111,11 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     from ..errors import GtError
 
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser()
     try:
-        args, extra = parser.parse_known_args(argv)
-        if extra:  # let the verb's own parser say it, with the verb's usage line
-            getattr(args, "parser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
+        parser, args = _parse(argv)
     except _UsageError as exc:
         if _wants_json(argv):
             return fail(exc.message, f"see: {exc.parser.prog} --help", 2, as_json=True)

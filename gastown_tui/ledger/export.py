@@ -19,7 +19,7 @@ from .backup import HEADER, MEMORY_PREFIX
 from .ids import WISP_INFIX
 from .ledger import Ledger
 from .reads import Session
-from .shapes import DERIVED, FILE, FOLDER, TABLE_COLUMNS, Extra, file_keys_absent, join, record_key
+from .shapes import DERIVED, FILE, FOLDER, IMPORTED_CONFIG, TABLE_COLUMNS, Extra, file_keys_absent, join, record_key
 
 _ORDER = {
     "issues": "id",
@@ -69,6 +69,9 @@ def _dump(ledger: Ledger, wisps: bool) -> _Dump:
             for table, columns in TABLE_COLUMNS.items()
         }
         extras = {(r["tbl"], r["rkey"]): r["body"] for r in session.rows("SELECT tbl, rkey, body FROM gt_extras")}
+        given = {key: json.loads(body)["value"] for (tbl, key), body in extras.items() if tbl == IMPORTED_CONFIG}
+        if given:  # the config imports gave, as given; not the town's own keys beside it
+            tables["config"] = [{"key": key, "value": given[key]} for key in sorted(given)]
         return _Dump(tables, extras, session.last_event_id())
 
     dump = ledger.read(read)

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..addresses import default_actor
 from ..errors import GtError
 from .backends import Backend, LedgerURL, backend_for
 from .connections import Connections
 from .reads import Session
-from .writes import Tx
+
+if TYPE_CHECKING:
+    from .writes import Tx  # imported by write(): a read-only process never loads it
 
 T = TypeVar("T")
 U = TypeVar("U", bound=Session)
@@ -79,7 +81,7 @@ class Ledger:
                 raise
 
         result, unit = self.connections.retry(attempt)
-        for callback in unit.after if isinstance(unit, Tx) else ():
+        for callback in getattr(unit, "after", ()):  # a Tx's follow-ups
             with contextlib.suppress(GtError):  # the write stands; a failed follow-up (a nudge) is no error
                 callback()
         return result
@@ -90,6 +92,8 @@ class Ledger:
 
     def write(self, verb: str, fn: Callable[[Tx], T], actor: str | None = None) -> T:
         """Run ``fn(tx)`` as one transaction (and one Dolt commit). Retried whole on transient errors."""
+        from .writes import Tx
+
         who = actor or default_actor()
 
         def message(tx: Tx) -> tuple[str, str] | None:

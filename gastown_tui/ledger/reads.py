@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from .ledger import Ledger
 
 _ISSUE_COLS = ", ".join(ISSUE_FIELDS)
+# What ``list_beads`` orders on, whatever else it reads.
+_ORDER_COLUMNS = ("id", "priority", "created_at", "updated_at")
 
 
 class Session:
@@ -88,9 +90,11 @@ class Session:
         parent: str | None = None,
         limit: int | None = None,
         order: str = "priority",
+        columns: Sequence[str] = ISSUE_FIELDS,
     ) -> list[Row]:
         """Beads matching every filter given. Without ``status``, closed beads only with ``include_closed``
-        and deleted ones (tombstones) only with ``include_deleted`` too."""
+        and deleted ones (tombstones) only with ``include_deleted`` too. Each row has ``columns``
+        (default: all) and the columns that order them."""
         where: list[str] = []
         params: list[Any] = []
         if isinstance(status, str):
@@ -125,17 +129,18 @@ class Session:
             )
             params.append(parent)
         condition = (" WHERE " + " AND ".join(where)) if where else ""
+        picked = ", ".join(dict.fromkeys((*_ORDER_COLUMNS, *columns)))
         if order == "id":
-            sql = f"SELECT {_ISSUE_COLS} FROM issues{condition} ORDER BY id" + (f" LIMIT {int(limit)}" if limit else "")
+            sql = f"SELECT {picked} FROM issues{condition} ORDER BY id" + (f" LIMIT {int(limit)}" if limit else "")
             return self.rows(sql, params)
-        # Times are compared as instants, in Python; with a limit, first on the few columns that
-        # order, then the whole rows of those kept.
-        if not limit:
-            return _in_time_order(self.rows(f"SELECT {_ISSUE_COLS} FROM issues{condition}", params), order)
-        keys = self.rows(f"SELECT id, priority, created_at, updated_at FROM issues{condition}", params)
-        wanted = [r["id"] for r in _in_time_order(keys, order)][: int(limit)]
-        found = self.get_many(wanted)
-        return [found[bead_id] for bead_id in wanted]
+        # Times are compared as instants, in Python; whole rows under a limit are read only for the
+        # beads kept, after ordering on the few columns that order.
+        if limit and columns == ISSUE_FIELDS:
+            keys = self.rows(f"SELECT {', '.join(_ORDER_COLUMNS)} FROM issues{condition}", params)
+            wanted = [r["id"] for r in _in_time_order(keys, order)][: int(limit)]
+            found = self.get_many(wanted)
+            return [found[bead_id] for bead_id in wanted]
+        return _in_time_order(self.rows(f"SELECT {picked} FROM issues{condition}", params), order)[: limit or None]
 
     def ready(
         self, *, issue_type: str | None = None, parent: str | None = None, id_prefix: str | None = None

@@ -31,6 +31,10 @@ from .schema import (
 )
 
 FOLDER, FILE = "folder", "file"
+# The ``gt_extras`` rows of the config keys imports gave (rkey: the key; body: {"value": the file's
+# value, "town": the town keeps its own value}): what an export writes as config, so the town's own
+# keys (``issue_prefix`` from ``gt install``) are neither replaced by an import nor added to its export.
+IMPORTED_CONFIG = "config:imported"
 FLAGS = frozenset(("ephemeral", "pinned", "is_template", "crystallizes"))
 JSON_TEXT = frozenset(("metadata", "waiters"))
 _SPECIAL = FLAGS | JSON_TEXT

@@ -4,10 +4,13 @@ Everything is read and checked before anything is written; the write is one tran
 bad line means nothing is imported. An issue in the file replaces its row, its labels and its
 dependencies (labels or dependencies the newer file dropped go too); issues the file does not
 name are left alone. Comments and events are logs: rows already present are not added again.
+Config keys the town has of its own (``issue_prefix``…) keep their values; every key a file gives
+is recorded with its value (``IMPORTED_CONFIG``) for export to give back.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
 from decimal import Decimal
@@ -19,7 +22,7 @@ from .fields import instant
 from .ledger import Ledger
 from .reads import Session
 from .schema import DEPENDENCY_FIELDS, ISSUE_DEFAULTS, ISSUE_FIELDS
-from .shapes import FOLDER, TABLE_COLUMNS, record_key
+from .shapes import FOLDER, IMPORTED_CONFIG, TABLE_COLUMNS, record_key
 from .writes import Tx
 
 _CHUNK = 500
@@ -47,6 +50,8 @@ def import_backup(ledger: Ledger, path: str, actor: str | None = None, dry_run: 
                 records = _number(tx, table, _fresh(tx, table, records))
                 counts[table] = len(records)
                 rows = [[r.values.get(c) for c in columns] for r in records]
+            elif table == "config":
+                rows, counts["config_kept"] = _config(tx, records)
             else:
                 owner = "id" if table == "issues" else "issue_id"
                 records = [r for r in records if r.values.get(owner) not in same]
@@ -89,6 +94,7 @@ def plan(session: Session, backup: Backup) -> dict[str, Any]:
         "dependencies_removed": len(old_deps - new_deps),
         "comments": len(_fresh(session, "comments", backup.tables["comments"])),
         "events": len(_fresh(session, "events", backup.tables["events"])),
+        "config_kept": _kept_own(_own_config(session), backup.tables["config"]),
     }
 
 
@@ -204,6 +210,31 @@ def _number(tx: Tx, table: str, records: list[Record]) -> list[Record]:
             record.extra.fields["id"] = original
         record.values["id"] = number
     return [record for _, record in ordered]
+
+
+def _config(tx: Tx, records: list[Record]) -> tuple[list[list[Any]], list[str]]:
+    """The config rows to write, and the town's own keys whose values the file would have replaced
+    (``_own_config`` keep theirs); every key of the file is recorded with its value, for export."""
+    own = _own_config(tx)
+    marks = [
+        [IMPORTED_CONFIG, r.values["key"], json.dumps({"value": r.values["value"], "town": r.values["key"] in own})]
+        for r in records
+    ]
+    _insert(tx, "gt_extras", ("tbl", "rkey", "body"), marks)
+    return [_row("config", r.values) for r in records if r.values["key"] not in own], _kept_own(own, records)
+
+
+def _own_config(session: Session) -> dict[str, str]:
+    """The town's own config: the keys the ledger has that no import wrote (``gt install``'s
+    ``issue_prefix`` and ``types.custom``), with their values."""
+    given = {key: json.loads(body) for key, body in _kept(session, IMPORTED_CONFIG).items()}
+    rows = session.rows("SELECT `key`, value FROM config")
+    return {r["key"]: r["value"] for r in rows if r["key"] not in given or given[r["key"]].get("town")}
+
+
+def _kept_own(own: dict[str, str], records: list[Record]) -> list[str]:
+    """The town's own keys to which ``records`` give another value."""
+    return sorted(r.values["key"] for r in records if own.get(r.values["key"], r.values["value"]) != r.values["value"])
 
 
 def _keep_files(tx: Tx, backup: Backup) -> None:

@@ -167,6 +167,26 @@ class Bead:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class BeadLine:
+    """What a line of ``gt bead list`` shows: a bead read without its texts and other columns
+    (a list of thousands reads these few, not every column of every bead)."""
+
+    id: str
+    priority: int
+    status: str
+    issue_type: str
+    title: str
+    assignee: str | None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> BeadLine:
+        return cls(row["id"], row["priority"], row["status"], row["issue_type"], row["title"], row["assignee"])
+
+
+_LINE_FIELDS = tuple(f.name for f in dataclasses.fields(BeadLine))
+
+
 def _read_in_full(session: Session, bead_id: str) -> Bead:
     return Bead.from_row(
         session.get(bead_id),
@@ -188,8 +208,19 @@ def show(town: Town, bead_id: str) -> Bead:
     return town.ledger.read(lambda session: _read_in_full(session, bead_id))
 
 
-def list_beads(
+def list_beads(town: Town, **filters: Any) -> list[Bead]:
+    """Beads with every filter given (see ``_listed``)."""
+    return [Bead.from_row(row) for row in _listed(town, ISSUE_FIELDS, **filters)]
+
+
+def list_lines(town: Town, **filters: Any) -> list[BeadLine]:
+    """``list_beads`` as list lines, read without the rest of each bead."""
+    return [BeadLine.from_row(row) for row in _listed(town, _LINE_FIELDS, **filters)]
+
+
+def _listed(
     town: Town,
+    columns: tuple[str, ...],
     *,
     status: str | None = None,
     issue_type: str | None = None,
@@ -198,12 +229,12 @@ def list_beads(
     include_closed: bool = False,
     include_deleted: bool = False,
     limit: int | None = None,
-) -> list[Bead]:
-    """Beads with every filter given (all labels); open ones unless ``status`` or ``include_closed``,
-    deleted ones (tombstones) only by ``status`` or ``include_deleted``."""
+) -> list[dict[str, Any]]:
+    """Rows of the beads with every filter given (all labels); open ones unless ``status`` or
+    ``include_closed``, deleted ones (tombstones) only by ``status`` or ``include_deleted``."""
     if status and status != fields.TOMBSTONE and not _status_in_use(town, status):
         fields.check_status(status)  # a status of another town's that some bead has is a fine filter
-    rows = town.ledger.list_beads(
+    return town.ledger.list_beads(
         status=status,
         issue_type=issue_type,
         labels=list(labels),
@@ -211,8 +242,8 @@ def list_beads(
         include_closed=include_closed,
         include_deleted=include_deleted,
         limit=limit,
+        columns=columns,
     )
-    return [Bead.from_row(row) for row in rows]
 
 
 def _status_in_use(town: Town, status: str) -> bool:

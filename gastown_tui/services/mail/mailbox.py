@@ -13,7 +13,7 @@ from __future__ import annotations
 from ... import addresses
 from ...errors import Conflict, InvalidInput, NotFound
 from .. import addressing
-from .records import READ_LABEL, SENT_ORDER, Message, get_message, mailbox_query
+from .records import READ_LABEL, SENT_SEQ, Message, get_message, mailbox_query, sent_order
 from .router import check_identity
 
 
@@ -44,12 +44,12 @@ def claim_in(tx, queue: str, worker: str) -> Message:
     """
     check_identity(worker, "worker")
     address = addressing.queue_address(queue)
-    row = tx.row(
-        mailbox_query("id")
-        + " AND NOT EXISTS (SELECT 1 FROM labels c WHERE c.issue_id = issues.id AND c.label LIKE 'claimed-by:%')"
-        f" ORDER BY priority, created_at, {SENT_ORDER} LIMIT 1",
+    unclaimed = tx.rows(
+        mailbox_query(f"id, priority, created_at, {SENT_SEQ}")
+        + " AND NOT EXISTS (SELECT 1 FROM labels c WHERE c.issue_id = issues.id AND c.label LIKE 'claimed-by:%')",
         (address,),
     )
+    row = min(unclaimed, key=lambda r: (r["priority"], sent_order(r)), default=None)
     if row is None:
         raise NotFound(f"{address} has no unclaimed messages", f"send work there with: gt mail send {address} -s ...")
     tx.add_label(row["id"], f"claimed-by:{worker}")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...display import JsonObject
 from ...errors import InvalidInput
+from ...ledger.fields import instant
 from ...ledger.reads import Row
 from .. import scope
 
@@ -45,9 +46,13 @@ MESSAGE_COLUMNS = (
     "closed_at",
     "close_reason",
 )
+# Times have second precision, and imported ones mixed UTC offsets: a message's place in time is the
+# instant its created_at names, then its first event's id (``sent_seq``), then its id (``sent_order``).
+SENT_SEQ = "(SELECT MIN(e.id) FROM events e WHERE e.issue_id = issues.id) AS sent_seq"
 _COLS = (
     ", ".join(MESSAGE_COLUMNS)
-    + ", (SELECT GROUP_CONCAT(l.label) FROM labels l WHERE l.issue_id = issues.id) AS label_list"
+    + ", (SELECT GROUP_CONCAT(l.label) FROM labels l WHERE l.issue_id = issues.id) AS label_list, "
+    + SENT_SEQ
 )
 # Ours have issue_type message; Gas Town's only the label. The OR also keeps MariaDB from turning the
 # label test into a semi-join led by the label index: the assignee index must lead an inbox query.
@@ -56,8 +61,6 @@ _IS_MESSAGE = (
     f" WHERE m.issue_id = issues.id AND m.label = '{MESSAGE_LABEL}'))"
 )
 _IS_UNREAD = f"NOT EXISTS (SELECT 1 FROM labels r WHERE r.issue_id = issues.id AND r.label = '{READ_LABEL}')"
-# Timestamps have second precision; a bead's first event id orders messages sent within one second.
-SENT_ORDER = "(SELECT MIN(e.id) FROM events e WHERE e.issue_id = issues.id)"
 
 
 @dataclass(frozen=True)
@@ -135,16 +138,14 @@ def messages(where: Town | Session, message_ids: Sequence[str]) -> list[Message]
     if not message_ids:
         return []
     marks = ", ".join("?" * len(message_ids))
-    sql = f"SELECT {_COLS} FROM issues WHERE id IN ({marks}) AND {_IS_MESSAGE} ORDER BY {SENT_ORDER}"
+    sql = f"SELECT {_COLS} FROM issues WHERE id IN ({marks}) AND {_IS_MESSAGE}"
     return scope.read(where, lambda s: _messages(s, sql, message_ids))
 
 
 def inbox(where: Town | Session, address: str, *, unread: bool = False, limit: int | None = None) -> list[Message]:
     """Mail in ``address``'s mailbox (not archived), newest first; ``unread`` leaves out read mail."""
-    sql = mailbox_query(unread=unread) + f" ORDER BY created_at DESC, {SENT_ORDER} DESC"
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    return scope.read(where, lambda s: _messages(s, sql, (address,)))
+    found = scope.read(where, lambda s: _messages(s, mailbox_query(unread=unread), (address,), newest_first=True))
+    return found[:limit] if limit else found
 
 
 def unread_count(where: Town | Session, address: str) -> int:
@@ -159,8 +160,7 @@ def thread(where: Town | Session, message_id: str) -> list[Message]:
         label = "thread:" + _get(s, message_id).thread
         return _messages(
             s,
-            f"SELECT {_COLS} FROM issues WHERE id IN (SELECT issue_id FROM labels WHERE label = ?)"
-            f" ORDER BY created_at, {SENT_ORDER}",
+            f"SELECT {_COLS} FROM issues WHERE id IN (SELECT issue_id FROM labels WHERE label = ?)",
             (label,),
         )
 
@@ -188,9 +188,17 @@ def _get(session, message_id: str) -> Message:
     return message
 
 
-def _messages(session, sql: str, params: Sequence[Any]) -> list[Message]:
+def sent_order(row: Row) -> tuple[float, int, str]:
+    """The sort key of a message row (``created_at``, ``sent_seq``, ``id``): when it was sent."""
+    seq = row["sent_seq"]
+    return instant(row["created_at"]), -1 if seq is None else int(seq), row["id"]
+
+
+def _messages(session, sql: str, params: Sequence[Any], newest_first: bool = False) -> list[Message]:
+    """The messages of ``sql``'s rows, oldest first (or newest first)."""
     out = []
-    for row in session.rows(sql, params):
+    for row in sorted(session.rows(sql, params), key=sent_order, reverse=newest_first):
+        del row["sent_seq"]
         labels = sorted(label for label in (row.pop("label_list") or "").split(",") if label)
         out.append(Message.from_bead(row, labels))
     return out
