@@ -18,8 +18,8 @@ from typing import Any
 from ..errors import InvalidInput
 from . import fields, jsonl
 from .jsonl import Line, term
-from .schema import ISSUE_COLUMNS
-from .shapes import FILE, FOLDER, NESTED, TABLE_COLUMNS, Extra, split
+from .schema import BACKUP_TABLES, ISSUE_COLUMNS
+from .shapes import FILE, FOLDER, NESTED, Extra, split
 
 MEMORY_PREFIX = "kv.memory."
 FOLDER_FILES = ("backup_state.json", "manifest.json")
@@ -49,7 +49,7 @@ class Backup:
     """A checked export: records per table, and whole files / lines kept as they came."""
 
     shape: str
-    tables: dict[str, list[Record]] = field(default_factory=lambda: {t: [] for t in TABLE_COLUMNS})
+    tables: dict[str, list[Record]] = field(default_factory=lambda: {t: [] for t in BACKUP_TABLES})
     files: dict[str, str] = field(default_factory=dict)
 
 
@@ -70,7 +70,7 @@ def read(path: str) -> Backup:
 def _read_folder(source: Path) -> Backup:
     backup = Backup(FOLDER)
     found = False
-    for table in TABLE_COLUMNS:
+    for table in BACKUP_TABLES:
         file = source / f"{table}.jsonl"
         if file.is_file():
             found = True

@@ -19,7 +19,8 @@ from .backup import HEADER, MEMORY_PREFIX
 from .ids import WISP_INFIX
 from .ledger import Ledger
 from .reads import Session
-from .shapes import DERIVED, FILE, FOLDER, IMPORTED_CONFIG, TABLE_COLUMNS, Extra, file_keys_absent, join, record_key
+from .schema import BACKUP_TABLES
+from .shapes import DERIVED, FILE, FOLDER, IMPORTED_CONFIG, Extra, file_keys_absent, join, record_key
 
 _ORDER = {
     "issues": "id",
@@ -66,7 +67,7 @@ def _dump(ledger: Ledger, wisps: bool) -> _Dump:
     def read(session: Session) -> _Dump:
         tables = {
             table: session.rows(f"SELECT {', '.join(f'`{c}`' for c in columns)} FROM {table} ORDER BY {_ORDER[table]}")
-            for table, columns in TABLE_COLUMNS.items()
+            for table, columns in BACKUP_TABLES.items()
         }
         extras = {(r["tbl"], r["rkey"]): r["body"] for r in session.rows("SELECT tbl, rkey, body FROM gt_extras")}
         given = {key: json.loads(body)["value"] for (tbl, key), body in extras.items() if tbl == IMPORTED_CONFIG}
@@ -111,7 +112,7 @@ def export_backup(ledger: Ledger, directory: str, wisps: bool = True) -> dict[st
     dump = _dump(ledger, wisps)
 
     def write() -> dict[str, int]:
-        for table in TABLE_COLUMNS:
+        for table in BACKUP_TABLES:
             jsonl.write(target / f"{table}.jsonl", [r for _, _, r in dump.records(table, FOLDER)])
         counts = {table: len(rows) for table, rows in dump.tables.items()}
         kept = dump.extras.get(("file", "backup_state.json"))

@@ -21,13 +21,9 @@ from decimal import Decimal
 from typing import Any
 
 from .schema import (
-    COMMENT_FIELDS,
-    CONFIG_FIELDS,
-    DEPENDENCY_FIELDS,
-    EVENT_FIELDS,
+    BACKUP_TABLES,
     ISSUE_DEFAULTS,
     ISSUE_FIELDS,
-    LABEL_FIELDS,
 )
 
 FOLDER, FILE = "folder", "file"
@@ -43,17 +39,9 @@ DERIVED = ("dependency_count", "dependent_count", "comment_count")
 # Keys that beads writes even when empty (no ``omitempty`` in its issue JSON).
 _ALWAYS = frozenset(("id", "title", "priority", "created_at", "updated_at", *DERIVED))
 
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "issues": ISSUE_FIELDS,
-    "dependencies": DEPENDENCY_FIELDS,
-    "labels": LABEL_FIELDS,
-    "comments": COMMENT_FIELDS,
-    "events": EVENT_FIELDS,
-    "config": CONFIG_FIELDS,
-}
 # Record key → column, per table and shape.
 _KEYS: dict[tuple[str, str], dict[str, str]] = {
-    (table, shape): {c: c for c in columns} for table, columns in TABLE_COLUMNS.items() for shape in (FOLDER, FILE)
+    (table, shape): {c: c for c in columns} for table, columns in BACKUP_TABLES.items() for shape in (FOLDER, FILE)
 }
 _KEYS["issues", FILE] = {("timeout" if c == "timeout_ns" else c): c for c in ISSUE_FIELDS}
 # Keys of a FILE issue line that are not columns but are part of the shape.

@@ -21,8 +21,8 @@ from .backup import FOLDER_FILES, HEADER, Backup, Record
 from .fields import instant
 from .ledger import Ledger
 from .reads import Session
-from .schema import DEPENDENCY_FIELDS, ISSUE_DEFAULTS, ISSUE_FIELDS
-from .shapes import FOLDER, IMPORTED_CONFIG, TABLE_COLUMNS, record_key
+from .schema import BACKUP_TABLES, DEPENDENCY_FIELDS, ISSUE_DEFAULTS, ISSUE_FIELDS
+from .shapes import FOLDER, IMPORTED_CONFIG, record_key
 from .writes import Tx
 
 _CHUNK = 500
@@ -43,7 +43,7 @@ def import_backup(ledger: Ledger, path: str, actor: str | None = None, dry_run: 
         dirty = [i for i in ids if i not in same]
         _clear(tx, dirty)
         counts: dict[str, Any] = {}
-        for table, columns in TABLE_COLUMNS.items():
+        for table, columns in BACKUP_TABLES.items():
             records = backup.tables[table]
             counts[table] = len(records)
             if table in ("comments", "events"):
@@ -147,7 +147,7 @@ def _kept(session: Session, table: str, keys: list[str] | None = None) -> dict[s
 def _row(table: str, values: dict[str, Any]) -> list[Any]:
     if table == "issues":
         return [values.get(c, default) for c, default in ISSUE_DEFAULTS.items()]
-    return [values.get(c) for c in TABLE_COLUMNS[table]]
+    return [values.get(c) for c in BACKUP_TABLES[table]]
 
 
 def _plain(value: Any) -> Any:
@@ -189,7 +189,7 @@ def _clear(tx: Tx, ids: list[str]) -> None:
 
 def _fresh(session: Session, table: str, records: list[Record]) -> list[Record]:
     """Log rows (comments, events) not already in the ledger: same content, whatever the id."""
-    rest = TABLE_COLUMNS[table][1:]
+    rest = BACKUP_TABLES[table][1:]
     names = ", ".join(rest)
     present = {tuple(r.values()) for r in session.rows(f"SELECT {names} FROM {table}")}
     return [r for r in records if tuple(r.values.get(c) for c in rest) not in present]
