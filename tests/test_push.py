@@ -189,6 +189,10 @@ def test_origin_moving_while_the_gates_run_rebuilds_the_batch_and_gates_it_again
     assert git(source, "rev-parse", "main") == main
     person = git(source, "log", "--format=%H", "--grep", "person while gating", "main")
     assert person and git(rig.bare, "merge-base", "--is-ancestor", person, "main") == ""
+    # gt refinery log: the person's commit was taken in from the origin; every move of the town's own was gated
+    log = refinery.target_log(town, rig.name)
+    assert [e["commit"] for e in log if e["from_origin"]] == [person]
+    assert all(e["gated"] for e in log if not e["from_origin"])
 
 
 @doltlite_only

@@ -140,5 +140,8 @@ def log_cmd(ctx) -> None:
     from ..services.refinery import target_log
 
     entries = target_log(ctx.town, ctx.args.rig)
-    marks = {True: "gated    ", False: "NOT GATED"}
-    ctx.emit(entries, lambda: "\n".join(f"{e['commit'][:10]}  {marks[e['gated']]}  {e['subject']}" for e in entries))
+
+    def mark(entry: dict) -> str:
+        return "gated    " if entry["gated"] else ("origin   " if entry["from_origin"] else "NOT GATED")
+
+    ctx.emit(entries, lambda: "\n".join(f"{e['commit'][:10]}  {mark(e)}  {e['subject']}" for e in entries))

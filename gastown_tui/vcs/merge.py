@@ -121,11 +121,12 @@ class MergeWorktree:
         spec = [f"{base}...{head}"] if three_dot else [base, head]
         return g.git(["diff", "--stat", "--patch", *spec, "--"], self.repo)
 
-    def ref_history(self, branch: str) -> list[tuple[str, str]]:
-        """Every commit ``branch`` pointed to (newest first) with its subject, from the reflog the refinery keeps."""
+    def ref_history(self, branch: str) -> list[tuple[str, str, str]]:
+        """Every commit ``branch`` pointed to (newest first), from the reflog the refinery keeps: the
+        commit, its subject, and the reflog's message of why the branch moved there."""
         ref = f"refs/heads/{check_branch(branch)}"
-        out = g.git(["log", "--walk-reflogs", "--format=%H %s", ref, "--"], self.repo)
-        return [(line[:40], line[41:]) for line in out.splitlines() if line]
+        out = g.git(["log", "--walk-reflogs", "--format=%H%x00%s%x00%gs", ref, "--"], self.repo)
+        return [(sha, subject, why) for sha, subject, why in (line.split("\0", 2) for line in out.splitlines() if line)]
 
     # -- stacking -----------------------------------------------------------
     def reset(self, sha: str) -> None:

@@ -33,7 +33,7 @@ from ..rigpaths import rig_bead_id
 from .gates import gate_commit
 from .pushstate import RigPush, forge_problem, rig_push, tell_overseer
 from .queue import get, read_queue
-from .records import UNLANDED_LABEL, Landing, MergeRequest
+from .records import ORIGIN_MOVED, UNLANDED_LABEL, Landing, MergeRequest
 from .verdicts import note_landing
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ class Outbound:
             self._forget_merged_prs(origin)
         if not origin or not tip or self.repo.is_ancestor(origin, tip) or not self.repo.is_ancestor(tip, origin):
             return False  # nothing new, or diverged (reconciled when pushing)
-        return self.repo.advance(self.config.default_branch, origin, tip, f"origin moved: {self.dest} {origin[:10]}")
+        return self.repo.advance(self.config.default_branch, origin, tip, f"{ORIGIN_MOVED} {self.dest} {origin[:10]}")
 
     def _forget_merged_prs(self, origin: str) -> None:
         """Pull requests the forge merged (their commit is on the origin's branch) leave the TUI's queue.
@@ -323,7 +323,7 @@ def _reconcile(p: Pass, out: Outbound, tip: str) -> bool:
         return False
     branch = p.config.default_branch
     if p.repo.is_ancestor(tip, origin):
-        return p.repo.advance(branch, origin, tip, f"origin moved: {out.dest} {origin[:10]}")
+        return p.repo.advance(branch, origin, tip, f"{ORIGIN_MOVED} {out.dest} {origin[:10]}")
     merged = p.repo.stack(tip, origin, f"Merge {out.dest} into {branch}\n\nCommits pushed to the origin meanwhile.")
     if not merged.ok:
         where = ", ".join(merged.conflicts) or merged.error

@@ -59,6 +59,8 @@ def _int(value: object, default: int = 0) -> int:
 
 # MR states that send the work back, and the witness's name for each (see services/rework.py).
 SENT_BACK = {"failed": "merge-failed", "rework": "merge-rework", "rejected": "merge-rejected"}
+# The reflog message of the target taking in commits a person pushed to the origin (theirs, not gated here).
+ORIGIN_MOVED = "origin moved:"
 UNLANDED_LABEL = "unlanded"  # merged in the town, not (yet) on the origin's branch: a PR, or a push waiting
 ESCALATED_LABEL = "escalated"  # the witness stopped sending it back and told a person
 SETTLED_LABEL = "rework-none"  # nothing to rework: its source bead is closed or gone

@@ -14,7 +14,7 @@ from ...errors import Conflict, GtError, InvalidInput, NotFound
 from ...fieldlines import with_fields
 from ...ledger import default_actor
 from .queue import get, read_queue, set_state
-from .records import CLOSED_STATES, ESCALATED_LABEL, Diffstat, Failure, MergeRequest
+from .records import CLOSED_STATES, ESCALATED_LABEL, ORIGIN_MOVED, Diffstat, Failure, MergeRequest
 from .render import Commit, Details
 from .repo import commit_of, rig_repo, target_tip
 from .score import in_score_order
@@ -151,10 +151,14 @@ def diff(town: Town, mr_id: str) -> str:
 def target_log(town: Town, rig: str) -> list[dict[str, object]]:
     """Every commit the rig's target branch pointed to, newest first (its reflog), each ``gated`` when
     the ledger holds a green gate run on that very commit: the audit that it only ever moved to
-    commits whose gates passed."""
+    commits whose gates passed. ``from_origin``: commits a person pushed to the origin, taken in as
+    they are (theirs, not the refinery's to gate)."""
     config, repo = rig_repo(town, rig)
     mrs = town.ledger.read(lambda s: read_queue(s, rig, include_closed=True))
     green = {r.commit for m in mrs for r in m.runs if r.ok}
     green |= {m.gate_run.commit for m in mrs if m.gate_run and m.gate_run.ok}
     history = repo.ref_history(config.default_branch)
-    return [{"commit": sha, "subject": subject, "gated": sha in green} for sha, subject in history]
+    return [
+        {"commit": sha, "subject": subject, "gated": sha in green, "from_origin": why.startswith(ORIGIN_MOVED)}
+        for sha, subject, why in history
+    ]
