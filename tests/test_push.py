@@ -230,6 +230,26 @@ def test_an_unreachable_origin_leaves_the_mr_merged_and_is_retried_with_back_off
 
 
 @doltlite_only
+def test_an_origin_that_refuses_the_credentials_is_one_clear_line_and_a_mail(town, tmp_path, gt, monkeypatch):
+    """No ssh server can run here: a stand-in ``ssh`` answers as a server refusing the key does."""
+    ssh = tmp_path / "ssh-refuses"
+    ssh.write_text("#!/bin/sh\necho 'git@forge.invalid: Permission denied (publickey).' >&2\nexit 255\n")
+    ssh.chmod(0o755)
+    monkeypatch.setenv("GIT_SSH_COMMAND", str(ssh))
+    rig = make_rig(town, tmp_path)
+    configure(rig, source="ssh://git@forge.invalid/calc.git")
+    rig.submit("cat0", feature(0))
+
+    refinery.run_once(town, rig.name)
+
+    assert mr_states(town, rig.mrs) == ["merged"]  # merged in the town; the push waits for its retry
+    state = push_state(rig)
+    assert state.state == "waiting" and state.kind == "auth" and "Permission denied" in state.error
+    assert "not pushed to origin/main yet: auth" in gt("mq", "show", rig.mrs[0]).out
+    assert len(mail_to(town, addresses.OVERSEER, "gastown: push to origin/main failed (auth)")) == 1
+
+
+@doltlite_only
 def test_push_branch_sends_landed_work_to_a_branch_of_its_own(town, tmp_path):
     rig = make_rig(town, tmp_path)
     source = source_of(rig)

@@ -103,13 +103,15 @@ def push(repo: Path, url: str, sha: str, branch: str, timeout: float = PUSH_SECO
         return Pushed(True)
     text = f"{proc.stdout}\n{proc.stderr}"
     low = text.lower()
-    kind = next((k for k, words in _KINDS if any(w in low for w in words)), "error")
-    return Pushed(False, kind, redact(_reason(text, proc.returncode)))
+    kind, words = next(((k, words) for k, words in _KINDS if any(w in low for w in words)), ("error", ()))
+    return Pushed(False, kind, redact(_reason(text, proc.returncode, words)))
 
 
-def _reason(text: str, code: int) -> str:
+def _reason(text: str, code: int, words: tuple[str, ...] = ()) -> str:
     """The line of git's output that says what went wrong: the origin's own error, else the ref's
-    verdict (``--porcelain``'s ``!`` line, without the commit ids), else git's fatal/error line."""
+    verdict (``--porcelain``'s ``!`` line, without the commit ids), else the line with the ``words``
+    that named the failure (``Permission denied (publickey)``, not the ``fatal:`` line after it),
+    else git's fatal/error line."""
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith(("To ", "Done"))]
     said = next((line[len("remote:") :].strip() for line in lines if re.match(r"remote:\s*(error|fatal)", line)), "")
     if said:
@@ -117,5 +119,6 @@ def _reason(text: str, code: int) -> str:
     verdict = next((line.split("\t")[-1] for line in lines if line.startswith("!") and "\t" in line), "")
     if verdict:
         return " ".join(verdict.replace("[", "").replace("]", "").split())
-    found = next((line for line in lines if line.startswith(("fatal:", "error:"))), "")
+    named = next((line for line in lines if any(w in line.lower() for w in words)), "")
+    found = named or next((line for line in lines if line.startswith(("fatal:", "error:"))), "")
     return " ".join(found.split()) if found else (lines[-1] if lines else f"exit {code}")
