@@ -181,7 +181,6 @@ def test_gt_agent_state_and_hook_record_the_state_without_config_models_tmux_or_
     town.ledger.close()
 
 
-
 def test_the_town_screen_paints_before_any_service_is_loaded():
     """The frame is drawn first and the services load in the first read's worker: nothing the town
     screen imports may pull a service module (or pydantic) in before the first paint."""

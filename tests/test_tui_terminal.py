@@ -6,6 +6,7 @@ would go had the person waited for the screen.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +53,17 @@ def test_keys_typed_right_after_compose_opens_land_in_their_fields(terminal):
     above, below = wait_for(fields, timeout=10, what="the compose form with its fields filled")
     assert "mayor/" in above and "mayor/hello" not in above
     assert "mayor/" not in below
+
+
+ESCAPE_DELAY = "from textual import constants; from gastown_tui.tui.app import GastownApp; GastownApp(); print(constants.ESCAPE_DELAY)"
+
+
+@pytest.mark.parametrize(("escdelay", "seconds"), [(None, "0.025"), ("150", "0.15")])
+def test_a_lone_escape_waits_25_ms_unless_the_person_set_escdelay(escdelay, seconds):
+    """Textual waits 100 ms after an escape in case a key sequence follows; the app takes 25 ms,
+    but a person's own ESCDELAY (milliseconds, as curses reads it) is kept."""
+    env = {key: value for key, value in os.environ.items() if key != "ESCDELAY"}
+    if escdelay is not None:
+        env["ESCDELAY"] = escdelay
+    shown = subprocess.run([sys.executable, "-c", ESCAPE_DELAY], env=env, capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == seconds

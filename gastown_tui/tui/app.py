@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from textual import constants
 from textual.app import App
 
 from . import actions
@@ -18,6 +20,17 @@ from .typeahead import TypeAhead
 def styles_dir() -> Path:
     """``gastown_tui/styles``: the top-level ``styles/`` folder (a symlink in the source tree, files in a wheel)."""
     return Path(__file__).resolve().parent.parent / "styles"
+
+
+QUICK_ESCAPE_MS = 25
+
+
+def quick_escape() -> None:
+    """A lone escape key is taken after 25 ms, not Textual's 100 ms (the wait in case more bytes of a
+    key sequence follow; a terminal sends a sequence's bytes together). The person's own ``ESCDELAY``
+    wins: Textual read it already, and it is left alone."""
+    if "ESCDELAY" not in os.environ:
+        constants.ESCAPE_DELAY = QUICK_ESCAPE_MS / 1000
 
 
 def utc_now() -> dt.datetime:
@@ -44,6 +57,7 @@ class GastownApp(TypeAhead, App):
         worker; the app's own is a child process, see services/daemon_process; None: no daemon).
         """
         super().__init__()
+        quick_escape()
         self.daemon_factory = daemon_factory
         self.town = town
         self.clock = clock
