@@ -155,3 +155,21 @@ async def test_slash_filters_the_focused_list_and_empty_clears_it(town):
         await pilot.press("slash", "enter")
         await settle(pilot)
         assert table.row_count == 2 and "/" not in table.border_subtitle
+
+
+@sync
+async def test_reading_views_hide_the_town_and_questions_keep_it_in_view(town):
+    """Help and text views are opaque, so Textual does not render and tint the town under them on
+    every frame; a question (reject's reason) stays see-through, the town it is about in view."""
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen" and app.screen.styles.background.a == 1
+        await pilot.press("escape", "4", "enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "TextViewScreen" and app.screen.styles.background.a == 1
+        await pilot.press("escape", "r")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "TextPrompt" and app.screen.styles.background.a < 1
