@@ -67,3 +67,23 @@ def test_a_lone_escape_waits_25_ms_unless_the_person_set_escdelay(escdelay, seco
         env["ESCDELAY"] = escdelay
     shown = subprocess.run([sys.executable, "-c", ESCAPE_DELAY], env=env, capture_output=True, text=True, check=True)
     assert shown.stdout.strip() == seconds
+
+
+def test_the_input_thread_wakes_when_a_pending_escape_times_out():
+    """Textual's input thread checked the escape timeout only every 0.1 s (a lone escape took up to
+    200 ms whatever ESCDELAY said); the app's driver waits no longer than the pending timeout."""
+    from gastown_tui.tui.app import GastownApp
+    from gastown_tui.tui.escape_key import QuickEscapeDriver, input_wait
+
+    assert GastownApp().driver_class is QuickEscapeDriver
+    assert input_wait(None, 5.0) == 0.1  # nothing pending: Textual's own wait
+    assert abs(input_wait(5.025, 5.0) - 0.025) < 1e-9
+    assert input_wait(4.9, 5.0) == 0.0  # overdue: look at once
+
+
+def test_escape_closes_help_in_a_real_terminal(terminal):
+    _town, term = terminal
+    burst(term, "?")
+    wait_for(lambda: "escape to close" in term.capture("person", ansi=False), what="help")
+    burst(term, "Escape")
+    wait_for(lambda: "escape to close" not in term.capture("person", ansi=False), what="help closed")

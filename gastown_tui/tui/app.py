@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from textual import constants
 from textual.app import App
+from textual.driver import Driver
 
 from . import actions
 from .commands import TownCommands
+from .escape_key import QuickEscapeDriver, quick_escape
 from .incidents import IncidentLog, log_path
 from .typeahead import TypeAhead
 
@@ -20,17 +21,6 @@ from .typeahead import TypeAhead
 def styles_dir() -> Path:
     """``gastown_tui/styles``: the top-level ``styles/`` folder (a symlink in the source tree, files in a wheel)."""
     return Path(__file__).resolve().parent.parent / "styles"
-
-
-QUICK_ESCAPE_MS = 25
-
-
-def quick_escape() -> None:
-    """A lone escape key is taken after 25 ms, not Textual's 100 ms (the wait in case more bytes of a
-    key sequence follow; a terminal sends a sequence's bytes together). The person's own ``ESCDELAY``
-    wins: Textual read it already, and it is left alone."""
-    if "ESCDELAY" not in os.environ:
-        constants.ESCAPE_DELAY = QUICK_ESCAPE_MS / 1000
 
 
 def utc_now() -> dt.datetime:
@@ -65,6 +55,12 @@ class GastownApp(TypeAhead, App):
         self.follow = follow
         self.incidents = IncidentLog(log_path(getattr(town, "root", None)))
         self._toasted: dict[tuple[str, str, str], float] = {}
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for a terminal, with a lone escape taken in 25 ms (see escape_key)."""
+        if constants.DRIVER is not None:  # chosen in the environment (TEXTUAL_DRIVER)
+            return super().get_driver_class()
+        return QuickEscapeDriver
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup=False) -> None:
         """A toast, shown as text (never markup); the same toast again while it is up is not stacked."""
