@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui_support import MR_FIRST, MSG_ESCALATION, frozen_clock, populated_town, screen_text, settle, sync  # noqa: F401  (populated_town: fixture)
+from tui_support import MR_FIRST, MSG_ESCALATION, frozen_clock, populated_town, screen_text, settle, sync, toasts  # noqa: F401  (populated_town: fixture)
 
 from gastown_tui.tui.app import GastownApp
 from gastown_tui.tui.widgets.mail_inbox import MailInbox
@@ -173,3 +173,27 @@ async def test_reading_views_hide_the_town_and_questions_keep_it_in_view(town):
         await pilot.press("escape", "r")
         await pilot.pause()
         assert type(app.screen).__name__ == "TextPrompt" and app.screen.styles.background.a < 1
+
+
+@sync
+async def test_details_open_at_once_and_fill_when_read_and_a_failed_read_closes_them(town, monkeypatch):
+    """A text view is on screen with the key (saying it reads); the worker's text replaces that."""
+    import threading
+
+    from gastown_tui.tui import operations
+
+    gate, real = threading.Event(), operations.details
+    monkeypatch.setattr(operations, "details", lambda *args: (gate.wait(10), real(*args))[1])
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "TextViewScreen" and "Reading…" in screen_text(app)
+        gate.set()
+        await settle(pilot)
+        assert "Reading…" not in screen_text(app) and f"{MR_FIRST}  Merge" in screen_text(app)
+        await pilot.press("escape", "d")  # no rig repository here: the diff cannot be read
+        await settle(pilot)
+        assert type(app.screen).__name__ == "TownScreen"
+        assert any("gastown" in toast for toast in toasts(app)), toasts(app)
