@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui_support import MR_FIRST, MSG_ESCALATION, frozen_clock, populated_town, screen_text, settle, sync  # noqa: F401  (populated_town: fixture)
+from tui_support import MR_FIRST, MSG_ESCALATION, frozen_clock, populated_town, screen_text, settle, sync, toasts  # noqa: F401  (populated_town: fixture)
 
 from gastown_tui.tui.app import GastownApp
 from gastown_tui.tui.widgets.mail_inbox import MailInbox
@@ -155,3 +155,45 @@ async def test_slash_filters_the_focused_list_and_empty_clears_it(town):
         await pilot.press("slash", "enter")
         await settle(pilot)
         assert table.row_count == 2 and "/" not in table.border_subtitle
+
+
+@sync
+async def test_reading_views_hide_the_town_and_questions_keep_it_in_view(town):
+    """Help and text views are opaque, so Textual does not render and tint the town under them on
+    every frame; a question (reject's reason) stays see-through, the town it is about in view."""
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen" and app.screen.styles.background.a == 1
+        await pilot.press("escape", "4", "enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "TextViewScreen" and app.screen.styles.background.a == 1
+        await pilot.press("escape", "r")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "TextPrompt" and app.screen.styles.background.a < 1
+
+
+@sync
+async def test_details_open_at_once_and_fill_when_read_and_a_failed_read_closes_them(town, monkeypatch):
+    """A text view is on screen with the key (saying it reads); the worker's text replaces that."""
+    import threading
+
+    from gastown_tui.tui import operations
+
+    gate, real = threading.Event(), operations.details
+    monkeypatch.setattr(operations, "details", lambda *args: (gate.wait(10), real(*args))[1])
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "TextViewScreen" and "Reading…" in screen_text(app)
+        gate.set()
+        await settle(pilot)
+        assert "Reading…" not in screen_text(app) and f"{MR_FIRST}  Merge" in screen_text(app)
+        await pilot.press("escape", "d")  # no rig repository here: the diff cannot be read
+        await settle(pilot)
+        assert type(app.screen).__name__ == "TownScreen"
+        assert any("gastown" in toast for toast in toasts(app)), toasts(app)

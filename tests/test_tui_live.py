@@ -85,7 +85,8 @@ async def test_sling_then_follow_and_nudge_the_polecat(rig_town, tmux):
         # enter on the output pane: its scrollback in a view, opened at the newest line
         await pilot.press("2", "enter")
         view = await async_wait_for(
-            lambda: isinstance(app.screen, TextViewScreen) and app.screen, what="the scrollback view"
+            lambda: isinstance(app.screen, TextViewScreen) and app.screen.body is not None and app.screen,
+            what="the scrollback view",
         )
         assert view.title_text == f"Output of {session}" and bead in str(view.body)
         await pilot.press("escape", "1")

@@ -6,6 +6,7 @@ would go had the person waited for the screen.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +53,37 @@ def test_keys_typed_right_after_compose_opens_land_in_their_fields(terminal):
     above, below = wait_for(fields, timeout=10, what="the compose form with its fields filled")
     assert "mayor/" in above and "mayor/hello" not in above
     assert "mayor/" not in below
+
+
+ESCAPE_DELAY = "from textual import constants; from gastown_tui.tui.app import GastownApp; GastownApp(); print(constants.ESCAPE_DELAY)"
+
+
+@pytest.mark.parametrize(("escdelay", "seconds"), [(None, "0.025"), ("150", "0.15")])
+def test_a_lone_escape_waits_25_ms_unless_the_person_set_escdelay(escdelay, seconds):
+    """Textual waits 100 ms after an escape in case a key sequence follows; the app takes 25 ms,
+    but a person's own ESCDELAY (milliseconds, as curses reads it) is kept."""
+    env = {key: value for key, value in os.environ.items() if key != "ESCDELAY"}
+    if escdelay is not None:
+        env["ESCDELAY"] = escdelay
+    shown = subprocess.run([sys.executable, "-c", ESCAPE_DELAY], env=env, capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == seconds
+
+
+def test_the_input_thread_wakes_when_a_pending_escape_times_out():
+    """Textual's input thread checked the escape timeout only every 0.1 s (a lone escape took up to
+    200 ms whatever ESCDELAY said); the app's driver waits no longer than the pending timeout."""
+    from gastown_tui.tui.app import GastownApp
+    from gastown_tui.tui.escape_key import QuickEscapeDriver, input_wait
+
+    assert GastownApp().driver_class is QuickEscapeDriver
+    assert input_wait(None, 5.0) == 0.1  # nothing pending: Textual's own wait
+    assert abs(input_wait(5.025, 5.0) - 0.025) < 1e-9
+    assert input_wait(4.9, 5.0) == 0.0  # overdue: look at once
+
+
+def test_escape_closes_help_in_a_real_terminal(terminal):
+    _town, term = terminal
+    burst(term, "?")
+    wait_for(lambda: "escape to close" in term.capture("person", ansi=False), what="help")
+    burst(term, "Escape")
+    wait_for(lambda: "escape to close" not in term.capture("person", ansi=False), what="help closed")

@@ -7,10 +7,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from textual import constants
 from textual.app import App
+from textual.driver import Driver
 
 from . import actions
 from .commands import TownCommands
+from .escape_key import QuickEscapeDriver, quick_escape
 from .incidents import IncidentLog, log_path
 from .typeahead import TypeAhead
 
@@ -44,6 +47,7 @@ class GastownApp(TypeAhead, App):
         worker; the app's own is a child process, see services/daemon_process; None: no daemon).
         """
         super().__init__()
+        quick_escape()
         self.daemon_factory = daemon_factory
         self.town = town
         self.clock = clock
@@ -51,6 +55,12 @@ class GastownApp(TypeAhead, App):
         self.follow = follow
         self.incidents = IncidentLog(log_path(getattr(town, "root", None)))
         self._toasted: dict[tuple[str, str, str], float] = {}
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for a terminal, with a lone escape taken in 25 ms (see escape_key)."""
+        if constants.DRIVER is not None:  # chosen in the environment (TEXTUAL_DRIVER)
+            return super().get_driver_class()
+        return QuickEscapeDriver
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup=False) -> None:
         """A toast, shown as text (never markup); the same toast again while it is up is not stacked."""

@@ -99,15 +99,21 @@ class TownActions:
                 at_end=True,
             )
 
-    @work(thread=True, group="action", exit_on_error=False, description="reading for a text view")
     def _show_text(self, verb: str, title: str, read: Callable[[], RenderableType], at_end: bool = False) -> None:
-        """Run ``read`` in this worker and show what it returns in a text view; a failure is a toast."""
+        """A text view at once, filled with what ``read`` returns in a worker; a failure closes it with a toast."""
+        view = TextViewScreen(title, None, at_end=at_end)
+        self.app.push_screen(view)
+        self._fill_text(view, verb, read)
+
+    @work(thread=True, group="action", exit_on_error=False, description="reading for a text view")
+    def _fill_text(self, view: TextViewScreen, verb: str, read: Callable[[], RenderableType]) -> None:
         try:
             body = read()
         except GtError as exc:
+            self.app.call_from_thread(view.dismiss_if_shown)
             self.post_message(ActionFinished(verb, "", str(exc)))
             return
-        self.app.call_from_thread(self.app.push_screen, TextViewScreen(title, body, at_end=at_end))
+        self.app.call_from_thread(view.show, body)
 
     def action_read(self) -> None:
         message = self.query_one(MailInbox).selected
