@@ -17,7 +17,7 @@ from polecat_support import (  # noqa: F401 (fixtures)
     wait_for,
 )
 
-from gastown_tui.services import polecats, witness
+from gastown_tui.services import attention, polecats, witness
 
 AGENT = "gt-gastown-polecat-furiosa"
 ADDRESS = "gastown/polecats/furiosa"
@@ -84,7 +84,8 @@ def test_screen_marks_keep_a_busy_agent_from_stalling_even_when_tmux_activity_is
     witness.watch(town, config.name, now=start)  # first sight: dated by tmux
     tmux.send_text(got["session"], "still busy")  # the screen changes (the agent echoes it)
     wait_for(lambda: "heard: still busy" in scripted_log(town, got["session"]), what="echo")
-    witness.watch(town, config.name, now=start + 100)  # seen changed at +100
+    for second in range(attention.ROUND):  # an idle-looking screen is looked at on its turn in each round
+        witness.watch(town, config.name, now=start + 100 + second)  # seen changed at +100…+109
     assert polecats.list_polecats(town, now=start + 120)[0].state == "working"  # tmux alone would say stalled
     assert polecats.list_polecats(town, now=start + 200)[0].state == "stalled"
 
@@ -99,3 +100,18 @@ def test_a_new_session_forgets_what_the_last_one_said(lite_town, tmp_path, tmux,
     polecats.restart(town, config.name, "furiosa")
     row = _row(town)
     assert row["state"] == "working" and row["reported"] is None and row["reason"] == ""
+
+
+def test_a_watch_pass_captures_screens_that_printed_lately_and_each_other_once_a_round():
+    """At 100 quiet polecats a pass must not capture 100 screens a second; a new screen, or one with
+    fresh output, is captured at once; every other one on its turn, once per round."""
+    sessions = [f"gt-gastown-cat{n}" for n in range(100)]
+    marks = {s: ("hash", 1000) for s in sessions[1:]}  # all but the first seen before
+    live = dict.fromkeys(sessions, 1000) | {sessions[2]: 1999}  # the third printed a second ago
+    now = 2000.0
+    picked = attention.due(sessions, marks, live, now)
+    assert sessions[0] in picked and sessions[2] in picked  # never seen; printed lately
+    assert len(picked) < 20  # the rest wait for their turn
+    turns = [attention.due(sessions, marks, live, now + k) for k in range(attention.ROUND)]
+    quiet = sessions[3:]
+    assert all(sum(s in t for t in turns) == 1 for s in quiet)  # each quiet one exactly once a round

@@ -21,7 +21,7 @@ from polecat_support import (  # noqa: F401 (fixtures)
 )
 
 from gastown_tui.runtime.tmux import Tmux
-from gastown_tui.services import polecats, witness
+from gastown_tui.services import attention, polecats, witness
 from gastown_tui.services.polecats import set_agent
 from gastown_tui.services.rigs import rig_paths
 
@@ -209,16 +209,25 @@ class CountingTmux(Tmux):
 
 
 def test_a_quiet_pass_costs_three_tmux_calls_whatever_the_number_of_sessions(lite_town, rig, tmux):
-    """Activity of every session, their screens (one chained capture) and the marks of the last pass."""
+    """Activity of every session, the marks of the last pass and their screens (one chained capture)."""
     town = lite_town
     for n in range(3):
         _hanging(town, polecats.sling(town, new_bead(town, f"Job {n}"), rig.name, runtime=HANG))
     counting = CountingTmux(town.tmux().socket)
     assert witness.patrol(town, rig.name, tmux=counting) == []
-    assert counting.calls == ["list-windows", "display-message", "list-sessions", "set-option"]  # first sight
+    assert counting.calls == ["list-windows", "list-sessions", "display-message", "set-option"]  # first sight
     counting.calls.clear()
     assert witness.patrol(town, rig.name, tmux=counting) == []
-    assert counting.calls == ["list-windows", "display-message", "list-sessions"]
+    assert counting.calls == ["list-windows", "list-sessions", "display-message"]
+    # The daemon's every-second watch passes, long after the last output: a screen only on its turn.
+    later = time.time() + 600
+    captures = 0
+    for second in range(attention.ROUND):
+        counting.calls.clear()
+        witness.watch(town, rig.name, tmux=counting, now=later + second)
+        captures += "display-message" in counting.calls
+    # three quiet sessions: each on its turn once in the round (and for a few seconds after a change)
+    assert 1 <= captures <= attention.ROUND // 2
 
 
 def test_another_patrol_holding_the_lease_keeps_this_one_from_acting(lite_town, rig, tmux, gt):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -30,6 +31,23 @@ class Look:
     marks: dict[str, tuple[str, int]]  # sessions whose screen changed: (new hash, now)
     reports: dict[str, dict[str, object]]  # polecat name → agent-bead field changes
     waits: list[Polecat]  # waiting long enough to tell the overseer
+
+
+# A watch pass captures a screen only when tmux saw output on it lately (RECENT seconds), or on its turn
+# in a round that looks at every screen once per ROUND seconds: idle screens cost nothing between turns,
+# and the tmux release whose activity never advances is still covered (screen marks count as activity).
+RECENT = 3.0
+ROUND = 10
+
+
+def due(sessions: list[str], marks: Mapping[str, tuple[str, int]], live: Mapping[str, int], now: float) -> list[str]:
+    """The sessions whose screens a watch pass at ``now`` captures: never seen, lately active, or on turn."""
+    turn = int(now) % ROUND
+    return [
+        s
+        for s in sessions
+        if s not in marks or live.get(s, 0) >= now - RECENT or zlib.crc32(s.encode()) % ROUND == turn
+    ]
 
 
 def digest(screen: str) -> str:

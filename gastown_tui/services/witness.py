@@ -96,7 +96,7 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
     tmux = tmux or town.tmux()
     now = time.time() if now is None else now
     live = tmux.activity()
-    findings, marks = _watch(town, config, tmux, now, live)
+    findings, marks = _watch(town, config, tmux, now, live, every=True)
     for session, (_, at) in marks.items():  # a screen that just changed is a sign of life now
         live[session] = max(live.get(session, 0), at)
     polecats, merge_requests, reports, came_back, convoys = town.ledger.read(
@@ -143,20 +143,22 @@ def watch(
 
 
 def _watch(
-    town: Town, config: RigConfig, tmux: Tmux, now: float, live: dict[str, int]
+    town: Town, config: RigConfig, tmux: Tmux, now: float, live: dict[str, int], every: bool = False
 ) -> tuple[list[Finding], dict[str, tuple[str, int]]]:
-    """``watch`` given the tmux activity map; also returns the screens that changed ({session: (hash, at)})."""
+    """``watch`` given the tmux activity map; also returns the screens that changed ({session: (hash, at)}).
+    Captures the screens that are due (``attention.due``), or ``every`` one (a patrol judging stalls)."""
     from ..ledger.fields import now as now_stamp
     from ..runtime.screens import rules_for
-    from .attention import look
+    from .attention import due, look
 
     read = town.ledger.read(lambda s: read_polecats(s, config, live, now))
     polecats = [p for p in read if p.hook and p.session_alive]
     if not polecats:
         return [], {}
-    screens = tmux.capture_many([p.session for p in polecats])
-    rules = {spec: rules_for(town, spec) for spec in {p.runtime or config.runtime for p in polecats}}
     marks = tmux.pane_marks()
+    sessions = [p.session for p in polecats]
+    screens = tmux.capture_many(sessions if every else due(sessions, marks, live, now))
+    rules = {spec: rules_for(town, spec) for spec in {p.runtime or config.runtime for p in polecats}}
     seen = look(polecats, screens, marks, live, rules, now, config.wait_mail_after, now_stamp(), config.runtime)
     tmux.mark_panes(seen.marks)
     if not seen.reports and not seen.waits:
