@@ -17,7 +17,7 @@ from polecat_support import (  # noqa: F401 (fixtures)
     wait_for,
 )
 
-from gastown_tui.services import attention, polecats, witness
+from gastown_tui.services import attention, mail, polecats, witness
 
 AGENT = "gt-gastown-polecat-furiosa"
 ADDRESS = "gastown/polecats/furiosa"
@@ -43,12 +43,15 @@ def test_an_asking_agent_reports_waiting_is_never_nudged_is_mailed_about_once_an
     assert row["reason"].endswith(QUESTION) and row["yes_no"] and agent_fields(town, AGENT)["reported_by"] == "agent"
     listed = gt("polecat", "list").out
     assert re.search(rf"gastown/furiosa +waiting .*\n    needs you \(\d+ s, since {row['since']}\): \? Write", listed)
+    # Mail for it waits in its inbox: a nudge typed now would answer the question meant for a person.
+    sent = mail.send(town, sender="mayor/", to=ADDRESS, subject="MERGED: your earlier work")
+    assert mail.notify(town.ledger, [m.id for m in sent], tmux=tmux) == []
     # Ten minutes later: still a person's turn. No nudge, no restart; the overseer hears once.
     later = time.time() + 600
     findings = witness.patrol(town, config.name, now=later)
     assert _kinds(findings) == [("waiting", "report")] and "furiosa has waited 10 min: ?" in findings[0]["detail"]
-    mail = town.ledger.list_beads(issue_type="message", assignee="overseer")
-    assert len(mail) == 1 and mail[0]["title"].startswith("ESCALATION [MEDIUM] furiosa has waited 10 min")
+    told = town.ledger.list_beads(issue_type="message", assignee="overseer")
+    assert len(told) == 1 and told[0]["title"].startswith("ESCALATION [MEDIUM] furiosa has waited 10 min")
     assert witness.patrol(town, config.name, now=later + 600) == []
     assert len(town.ledger.list_beads(issue_type="message", assignee="overseer")) == 1
     assert "heard" not in scripted_log(town, got["session"]) and tmux.has_session(got["session"])

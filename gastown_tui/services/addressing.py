@@ -21,6 +21,7 @@ from ..fieldlines import find_fields
 from ..ledger.fields import LIVE, NAME_PATTERN
 from ..ledger.reads import Row
 from . import scope
+from .agent_state import Report
 
 if TYPE_CHECKING:
     from ..ledger import Session
@@ -51,10 +52,12 @@ class Agent:
     rig: str
     state: str
     session: str
+    waiting: bool = False  # it said (or its screen shows) it waits for a person
 
     @classmethod
     def from_row(cls, row: Row) -> Agent:
         found = find_fields(row.get("description") or "")
+        said = Report.from_fields(found)
         return cls(
             id=row["id"],
             address=row["title"],
@@ -62,6 +65,7 @@ class Agent:
             rig=found.get("rig") or row.get("rig") or "",
             state=found.get("agent_state") or row.get("agent_state") or "",
             session=found.get("session", ""),
+            waiting=said is not None and said.state == "waiting",
         )
 
 
