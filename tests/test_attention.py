@@ -118,3 +118,18 @@ def test_a_watch_pass_captures_screens_that_printed_lately_and_each_other_once_a
     turns = [attention.due(sessions, marks, live, now + k) for k in range(attention.ROUND)]
     quiet = sessions[3:]
     assert all(sum(s in t for t in turns) == 1 for s in quiet)  # each quiet one exactly once a round
+
+
+def test_a_line_typed_before_the_question_does_not_answer_it(lite_town, tmp_path, tmux):
+    """A nudge typed while the agent works sits in its terminal; the question asked later must not take
+    it for the person's answer (as prompts for a person do, the asker drops what was typed before)."""
+    town = lite_town
+    config = add_rig(town, tmp_path)
+    bead = new_bead(town, "Asks after typing")
+    got = polecats.sling(town, bead, config.name, runtime="scripted:ask")  # 2 s a step: the question comes later
+    wait_for(lambda: "hooked:" in scripted_log(town, got["session"]), what="the agent at work")
+    tmux.send_text(got["session"], "n")  # typed ahead, e.g. a mail nudge
+    wait_for(lambda: _row(town)["state"] == "waiting", timeout=30, what="the question")
+    polecats.answer(town, ADDRESS, "y")
+    wait_for(lambda: mr_for(town, bead), timeout=30, what="the work handed to the refinery")
+    assert f"{QUESTION} -> y" in scripted_log(town, got["session"])

@@ -37,6 +37,7 @@ import os
 import shutil
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -95,6 +96,8 @@ def _hang(log: Log) -> int:
 def _ask(bead: dict, log: Log, report: bool) -> str:
     """Ask a person a yes/no question on the screen and wait for the answer typed into the session."""
     question = f"? Write scripted/{bead['id']}.md and commit it? [y/n]"
+    if sys.stdin.isatty():  # as prompts for a person do: lines typed at us earlier (nudges) answer nothing
+        termios.tcflush(sys.stdin, termios.TCIFLUSH)
     if report:
         gt("agent", "state", "waiting", "--reason", question)
     print(question + " ", end="", flush=True)
