@@ -77,13 +77,9 @@ class AttentionActions:
         agent = self.selected_agent
         if agent is None:
             return
-
-        def typed(text: str | None) -> None:
-            if text:
-                self._run("Answer", operations.answer, agent.address, text)
-
         question = f"{agent.name} asks: {agent.question or '(no question given)'}\nYour answer, typed into its session:"
-        self.app.push_screen(TextPrompt(f"Answer {agent.address}", question, "one line"), typed)
+        prompt = TextPrompt(f"Answer {agent.address}", question, "one line")
+        self._ask_then_run(prompt, "Answer", operations.answer, agent.address)
 
     def action_answer_yes(self) -> None:
         self._answer_with("y")

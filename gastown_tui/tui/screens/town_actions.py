@@ -40,6 +40,10 @@ class TownActions:
             return
         self.post_message(ActionFinished(verb, text or ""))
 
+    def _ask_then_run(self, prompt: TextPrompt, verb: str, fn: Callable[..., str | None], *args) -> None:
+        """Ask with ``prompt``; an answer runs ``fn(town, *args, answer)`` as ``_run`` does (escape: nothing)."""
+        self.app.push_screen(prompt, lambda text: self._run(verb, fn, *args, text) if text else None)
+
     def on_action_finished(self, message: ActionFinished) -> None:
         if message.error:
             self.notify(message.error, title=f"{message.verb} failed", severity="error")
@@ -61,13 +65,8 @@ class TownActions:
         mr = self.query_one(MergeQueueTable).selected
         if mr is None:
             return
-
-        def rejected(reason: str | None) -> None:
-            if reason:
-                self._run("Reject", operations.reject, mr.id, reason)
-
         question = f"Why reject {mr.id} ({mr.source_title})? The polecat gets this as rework."
-        self.app.push_screen(TextPrompt("Reject merge request", question, "reason"), rejected)
+        self._ask_then_run(TextPrompt("Reject merge request", question, "reason"), "Reject", operations.reject, mr.id)
 
     def action_diff(self) -> None:
         mr = self.query_one(MergeQueueTable).selected
@@ -189,12 +188,8 @@ class TownActions:
         agent = self.selected_agent
         if agent is None or not agent.session:
             return
-
-        def said(text: str | None) -> None:
-            if text:
-                self._run("Nudge", operations.nudge, agent.address, text)
-
-        self.app.push_screen(TextPrompt(f"Nudge {agent.address}", "Type a message for the agent:"), said)
+        prompt = TextPrompt(f"Nudge {agent.address}", "Type a message for the agent:")
+        self._ask_then_run(prompt, "Nudge", operations.nudge, agent.address)
 
     def action_nuke(self) -> None:
         agent = self.selected_agent
