@@ -135,12 +135,13 @@ def resolve_mailbox(where: Town | Session, address: str) -> str:
     return scope.read(where, lambda s: _expand(s, text, {}, (), None))[0]
 
 
-def session_for(session, address: str) -> str | None:
-    """The tmux session of the agent at ``address``: its bead's ``session`` field, else Gas Town's naming."""
-    for agent in agents(session, address):
-        if agent.session:
-            return agent.session
-    return addresses.session_for(address)
+def session_for(session, address: str, *, unless_waiting: bool = False) -> str | None:
+    """The tmux session of the agent at ``address``: its bead's ``session`` field, else Gas Town's naming.
+    ``unless_waiting``: None while the agent waits for a person (text typed now would answer its question)."""
+    found = agents(session, address)
+    if unless_waiting and any(agent.waiting for agent in found):
+        return None
+    return next((agent.session for agent in found if agent.session), None) or addresses.session_for(address)
 
 
 def _unknown(address: str, why: str = "") -> InvalidInput:

@@ -155,9 +155,8 @@ def _nudge_candidates(session, message_ids: Sequence[str]) -> dict[str, tuple[st
             by_recipient.setdefault(message.to, []).append(message)
     plans = {}
     for address, unread in by_recipient.items():
-        if any(agent.waiting for agent in addressing.agents(session, address)):
-            continue  # typed text would answer a question meant for a person: the mail waits in its inbox
-        name = addressing.session_for(session, address)
+        # an agent waiting for a person is not typed into (it would answer the question): its mail waits
+        name = addressing.session_for(session, address, unless_waiting=True)
         if name:
             first = unread[0]
             more = f" (+{len(unread) - 1} more)" if len(unread) > 1 else ""
