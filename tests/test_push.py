@@ -302,6 +302,10 @@ def test_a_protected_branch_then_a_person_pushing_is_merged_in_gated_and_pushed_
         assert git(bare, "merge-base", "--is-ancestor", kept, "main") == ""
     assert "Merge origin/main into main" in git(bare, "log", "-1", "--format=%s", "main")
     assert landing(rig, rig.mrs[0]).state == "pushed" and push_state(rig).state == "ok"
+    # gt refinery log: the merge joining the person's commit was gated like every other move
+    log = refinery.target_log(town, rig.name)
+    assert log[0]["commit"] == main and log[0]["gated"]
+    assert "NOT GATED" not in gt("refinery", "log", rig.name).out
 
 
 @doltlite_only

@@ -31,7 +31,7 @@ from ... import addresses
 from ...errors import GtError
 from ..rigpaths import rig_bead_id
 from .gates import gate_commit
-from .pushstate import RigPush, forge_problem, rig_push, tell_overseer
+from .pushstate import RigPush, forge_problem, note_join, rig_push, tell_overseer
 from .queue import get, read_queue
 from .records import ORIGIN_MOVED, UNLANDED_LABEL, Landing, MergeRequest
 from .verdicts import note_landing
@@ -334,6 +334,7 @@ def _reconcile(p: Pass, out: Outbound, tip: str) -> bool:
     failed = next((r for r in results if not r.ok), None)
     if failed is not None:
         raise _Diverged(f"gate {failed.name} fails once {out.dest}'s new commits are merged in; fix it there")
+    p.write("refinery gated join", lambda tx: note_join(tx, p.town, p.rig, merged.commit))
     return p.repo.advance(branch, merged.commit, tip, f"refinery: merge {out.dest}")
 
 

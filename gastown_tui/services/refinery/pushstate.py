@@ -83,6 +83,21 @@ def rig_push(session, town: Town, rig: str) -> RigPush:
     return RigPush.from_json(load_metadata(session.get(bead_id)).get("push")) if session.exists(bead_id) else RigPush()
 
 
+def gated_joins(session, town: Town, rig: str) -> set[str]:
+    """Merges of the origin's commits into the target (``push._reconcile``) whose gates passed: the rig
+    bead's metadata ``joins``. They belong to no merge request, so ``gt refinery log`` reads them here."""
+    bead_id = rig_bead_id(town, rig)
+    joins = load_metadata(session.get(bead_id)).get("joins") if session.exists(bead_id) else None
+    return {str(sha) for sha in joins} if isinstance(joins, list) else set()
+
+
+def note_join(tx, town: Town, rig: str, sha: str) -> None:
+    """Record that the gates passed on ``sha``, a merge joining the origin's commits (see ``gated_joins``)."""
+    bead_id = rig_bead_id(town, rig)
+    if tx.exists(bead_id):
+        tx.set_metadata(bead_id, joins=sorted(gated_joins(tx, town, rig) | {sha}))
+
+
 def read_banners(session) -> dict[str, str]:
     """Rig name → its banner, for each rig whose landed work is held or failing (the TUI's rig tree)."""
     rows = session.rows("SELECT title, metadata FROM issues WHERE issue_type = 'rig' AND status <> 'closed'")

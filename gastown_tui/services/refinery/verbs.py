@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ...errors import Conflict, GtError, InvalidInput, NotFound
 from ...fieldlines import with_fields
 from ...ledger import default_actor
+from .pushstate import gated_joins
 from .queue import get, read_queue, set_state
 from .records import CLOSED_STATES, ESCALATED_LABEL, ORIGIN_MOVED, Diffstat, Failure, MergeRequest
 from .render import Commit, Details
@@ -157,6 +158,7 @@ def target_log(town: Town, rig: str) -> list[dict[str, object]]:
     mrs = town.ledger.read(lambda s: read_queue(s, rig, include_closed=True))
     green = {r.commit for m in mrs for r in m.runs if r.ok}
     green |= {m.gate_run.commit for m in mrs if m.gate_run and m.gate_run.ok}
+    green |= town.ledger.read(lambda s: gated_joins(s, town, rig))
     history = repo.ref_history(config.default_branch)
     return [
         {"commit": sha, "subject": subject, "gated": sha in green, "from_origin": why.startswith(ORIGIN_MOVED)}
