@@ -166,3 +166,15 @@ def test_json_records_are_keyed_by_the_ledger_columns(town, gt):
         assert list(out[0] if isinstance(out, list) else out) == list(ISSUE_FIELDS), argv
     closed = gt("bead", "close", b, "--json").json()
     assert list(closed) == list(ISSUE_FIELDS) and closed["status"] == "closed"
+
+
+def test_a_bead_made_for_a_rig_takes_its_prefix_and_an_unknown_rig_is_one_line(town, gt, tmp_path):
+    from polecat_support import add_rig
+
+    config = add_rig(town, tmp_path, "calc")
+    made = gt("bead", "create", "Add division", "--rig", "calc")
+    assert made.code == 0, made.err
+    assert made.out.strip().startswith(f"{config.prefix}-") and config.prefix != "hq"
+    wrong = gt("bead", "create", "Lost", "--rig", "nosuch")
+    assert wrong.code != 0 and "no rig 'nosuch'" in wrong.err and "Traceback" not in wrong.err
+    assert [b["title"] for b in gt("bead", "list", "--type", "task", "--json").json()] == ["Add division"]

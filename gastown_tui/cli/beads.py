@@ -23,6 +23,7 @@ def register(sub, common) -> None:
     p.add_argument("--label", action="append", default=[], help="repeatable")
     p.add_argument("--parent", help="make it a child step of this bead (id PARENT.N)")
     p.add_argument("--assignee")
+    p.add_argument("--rig", help="give it the rig's prefix (e.g. ca-…), as work for that rig")
 
     p = add_verb(bead, common, "show", show, "show one bead with labels, dependencies and comments")
     p.add_argument("id")
@@ -107,6 +108,7 @@ def create(ctx) -> None:
         labels=a.label,
         parent=a.parent,
         assignee=a.assignee,
+        rig=a.rig,
     )
     ctx.emit(bead.as_json(), bead.id)
 

@@ -273,14 +273,18 @@ def create(
     labels: Iterable[str] = (),
     parent: str | None = None,
     assignee: str | None = None,
+    rig: str | None = None,
 ) -> Bead:
-    """A new bead under the town's prefix (``PARENT.N`` for a child of ``parent``)."""
+    """A new bead under the town's prefix, or ``rig``'s (``PARENT.N`` for a child of ``parent``)."""
+    from .rigpaths import load_rig
+
+    prefix = load_rig(town, rig).prefix if rig else town.prefix
     columns: dict[str, Any] = {"description": description, "issue_type": issue_type, "priority": priority}
     if assignee:
         columns["assignee"] = assignee
 
     def make(tx: Tx) -> Bead:
-        bead_id = tx.create(title, prefix=town.prefix, parent=parent, labels=labels, **columns)
+        bead_id = tx.create(title, prefix=prefix, parent=parent, labels=labels, **columns)
         return Bead.from_row(tx.get(bead_id))
 
     return town.ledger.write("bead create", make)
