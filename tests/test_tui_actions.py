@@ -29,9 +29,12 @@ async def test_R_retries_a_failed_merge_request_and_only_such_a_one(town):
         queue = app.screen.query_one(MergeQueueTable)
         await pilot.press("j")
         assert queue.selected.state == "pending" and app.screen.check_action("retry", ()) is False
+        assert app.screen.check_action("approve", ()) is True
         await pilot.press("k")
         assert queue.selected.id == MR_FIRST and queue.selected.state == "failed"
         assert app.screen.check_action("retry", ()) is True
+        assert app.screen.check_action("approve", ()) is False  # retry, not approve, puts it back
+        assert app.screen.check_action("reject", ()) is True
         await pilot.press("R")
         await settle(pilot)
         assert refinery.show(town, MR_FIRST)["state"] == "approved"

@@ -250,9 +250,12 @@ class TownScreen(AttentionActions, TownActions, Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
             return True
-        if action in ("approve", "reject"):  # not on a merged MR the queue shows until it lands
+        if action == "approve":  # only what waits for approval (the verb refuses the rest)
             mr = self.query_one(MergeQueueTable).selected
-            return mr is not None and mr.state != "merged"
+            return mr is not None and mr.state == "pending"
+        if action == "reject":  # not on a batch under test, nor a merged MR the queue shows until it lands
+            mr = self.query_one(MergeQueueTable).selected
+            return mr is not None and mr.state not in ("testing", "merged", "rejected", "superseded")
         if action in ("diff", "details"):
             return self.query_one(MergeQueueTable).selected is not None
         if action == "open_pr":
