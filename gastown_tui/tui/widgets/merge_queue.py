@@ -31,7 +31,7 @@ class MergeQueueTable(actions.ScreenActions, KeyedTable):
         Column("Bead", 9, drop=7),
         Column("Title", 14, flex=True),
         Column("Worker", 7, drop=8),
-        Column("State", 8),
+        Column("State", 10),  # "superseded", "reworking" whole
         Column("Gates", 12, drop=1),
         Column("Batch", 14, drop=5),
         Column("Diff", 8, drop=9),
