@@ -120,8 +120,12 @@ def test_pull_request_mode_pushes_the_branch_and_records_the_url_from_gh(
     calls = tmp_path / "gh-calls.txt"
     fake = tmp_path / "bin"
     fake.mkdir()
+    states = tmp_path / "pr-states"  # what the forge says of each PR (`gh pr view`): OPEN unless a file says
+    states.mkdir()
     (fake / "gh").write_text(
         "#!/bin/sh\n"
+        'if [ "$1 $2" = "pr view" ]; then f="' + str(states) + '/${3##*/}"; '
+        '[ -f "$f" ] && cat "$f" || echo OPEN; exit 0; fi\n'
         f'for a in "$@"; do printf "%s\\n" "$a" >> "{calls}"; done\n'
         f'echo "--" >> "{calls}"\n'
         'echo "https://github.com/example/calc/pull/7"\n'
@@ -163,6 +167,40 @@ def test_pull_request_mode_pushes_the_branch_and_records_the_url_from_gh(
     git(src, "merge", "-q", "--no-ff", "-m", "Merge pull request #7", first.branch)  # the forge merges one
     assert refresh(town, load_rig(town, "calc")) == ""
     assert unlanded() == set(mrs[1:])
+
+    # the forge squash-merges the PR (its commits never reach the origin), or closes it unmerged
+    monkeypatch.setattr("gastown_tui.services.refinery.push.ASK_EVERY", 0.0)
+    (states / "7").write_text("MERGED\n")
+    assert refresh(town, load_rig(town, "calc")) == "" and unlanded() == set()
+    second = town.ledger.read(lambda s: refinery.get(s, mrs[1]))
+    assert second.landing.state == "pr"  # merged upstream: it stays a pull request that landed
+
+
+def test_a_pull_request_closed_unmerged_leaves_the_queue_and_says_so(town, tmp_path, monkeypatch):
+    from refinery_support import feature, make_rig
+
+    from gastown_tui.services.refinery.records import UNLANDED_LABEL, Landing
+    from gastown_tui.services.refinery.verdicts import note_landing
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "gh").write_text('#!/bin/sh\n[ "$1 $2 $3" = "pr view https://example.test/pull/3" ] && echo CLOSED\n')
+    (fake / "gh").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:" + __import__("os").environ["PATH"])
+    monkeypatch.setattr("gastown_tui.services.refinery.push.ASK_EVERY", 0.0)
+    rig = make_rig(town, tmp_path)
+    rig.submit("cat0", feature(0))
+    config = load_rig(town, rig.name).model_copy(update={"merge_strategy": "pr"})
+    rig_paths(town, rig.name).config.write_text(render_rig_toml(config))
+    mr_id = rig.mrs[0]
+    town.ledger.write("pr opened", lambda tx: note_landing(tx, mr_id, Landing("pr", "origin/main", "0" * 40,
+                                                                              url="https://example.test/pull/3")))  # fmt: skip
+    assert refresh(town, load_rig(town, rig.name)) == ""
+    mr = town.ledger.read(lambda s: refinery.get(s, mr_id))
+    assert mr.landing.text() == "pull request https://example.test/pull/3 closed without merging"
+    assert not town.ledger.read(
+        lambda s: refinery.read_queue(s, rig.name, include_closed=True, labelled=UNLANDED_LABEL)
+    )
 
 
 def test_a_person_commits_to_the_origin_between_sling_and_merge_their_work_is_kept(lite_town, tmp_path, tmux, gt):

@@ -21,6 +21,7 @@ with back-off. A local checkout with uncommitted edits on the branch holds the p
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import subprocess
 import time
@@ -81,22 +82,32 @@ class Outbound:
         return self.repo.advance(self.config.default_branch, origin, tip, f"{ORIGIN_MOVED} {self.dest} {origin[:10]}")
 
     def _forget_merged_prs(self, origin: str) -> None:
-        """Pull requests the forge merged (their commit is on the origin's branch) leave the TUI's queue.
-        (A squash merge makes a new commit: those stay until closed by hand.)"""
+        """Pull requests the forge merged leave the TUI's queue: their commit is on the origin's branch,
+        or (a squash or rebase merge makes new commits) ``gh pr view`` says MERGED. One closed unmerged
+        leaves it too, its landing saying so."""
         mrs = self.town.ledger.read(
             lambda s: read_queue(s, self.config.name, include_closed=True, labelled=UNLANDED_LABEL)
         )
-        done = [
-            m.id
-            for m in mrs
-            if m.landing and m.landing.state == "pr" and self.repo.resolve(m.landing.commit)
-            and self.repo.is_ancestor(m.landing.commit, origin)
-        ]  # fmt: skip
-        if done:
-            rig = addresses.refinery(self.config.name)
-            self.town.ledger.write(
-                "refinery pr merged", lambda tx: [tx.remove_label(i, UNLANDED_LABEL) for i in done], actor=rig
-            )
+        verdicts: dict[str, Landing | None] = {}
+        for m in mrs:
+            if not (m.landing and m.landing.state == "pr"):
+                continue
+            on_origin = bool(self.repo.resolve(m.landing.commit)) and self.repo.is_ancestor(m.landing.commit, origin)
+            state = "MERGED" if on_origin else _asked_state(m.landing.url, self.repo.path)
+            if state == "MERGED":
+                verdicts[m.id] = None
+            elif state == "CLOSED":
+                verdicts[m.id] = dataclasses.replace(m.landing, state="pr-closed", at=_stamp())
+        if verdicts:
+
+            def apply(tx) -> None:
+                for mr_id, closed in verdicts.items():
+                    if closed is None:
+                        tx.remove_label(mr_id, UNLANDED_LABEL)
+                    else:
+                        note_landing(tx, mr_id, closed)
+
+            self.town.ledger.write("refinery pr merged", apply, actor=addresses.refinery(self.config.name))
 
     def push(self, sha: str) -> Pushed:
         from ...vcs import remote
@@ -213,6 +224,26 @@ class Outbound:
             return Landing("pr", self.dest, sha, url=remote.redact(urls[-1]), at=_stamp())
         reason = (proc.stderr.strip() or proc.stdout.strip() or f"exit {proc.returncode}").splitlines()[-1]
         return Landing("waiting", self.dest, sha, error=f"gh pr create: {remote.redact(reason)}", at=_stamp())
+
+
+_ASKED: dict[str, float] = {}  # PR URL → when the forge was last asked (``_asked_state``)
+ASK_EVERY = 60.0
+
+
+def _asked_state(url: str, cwd) -> str:
+    """``gh pr view URL``'s state (OPEN, MERGED, CLOSED), asking about one PR at most every
+    ``ASK_EVERY`` seconds per process; "" when not asked or gh cannot say (offline, no gh)."""
+    now = time.monotonic()
+    if not url or now - _ASKED.get(url, -ASK_EVERY) < ASK_EVERY:
+        return ""
+    _ASKED[url] = now
+    argv = ["gh", "pr", "view", url, "--json", "state", "--jq", ".state"]
+    try:
+        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=GH_SECONDS,
+                              stdin=subprocess.DEVNULL)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return proc.stdout.strip().upper() if proc.returncode == 0 else ""
 
 
 def _stamp() -> str:

@@ -194,7 +194,7 @@ class Failure:
 @dataclass(frozen=True)
 class Landing:
     """Where a merged MR went outside the town (metadata ``push``, written by ``push.py``): ``pushed``
-    (``commit`` to ``to``), ``pr`` (a pull request at ``url``), ``waiting`` (the push failed: ``error``,
+    (``commit`` to ``to``), ``pr`` (a pull request at ``url``; ``pr-closed`` once closed unmerged), ``waiting`` (the push failed: ``error``,
     retried) or ``held`` (the origin's checkout has uncommitted edits: ``gt rig sync``)."""
 
     state: str
@@ -219,6 +219,8 @@ class Landing:
             return f"pushed {self.commit[:7]} to {self.to}"
         if self.state == "pr":
             return f"pull request {self.url or '(no URL)'}"
+        if self.state == "pr-closed":
+            return f"pull request {self.url or '(no URL)'} closed without merging"
         if self.state == "held":
             return f"push to {self.to} held: {self.error}"
         return f"not pushed to {self.to} yet: {self.error}"

@@ -81,11 +81,11 @@ def note_landing(tx, mr_id: str, landing: Landing) -> None:
     """Where a merged MR went (metadata ``push``); labelled ``unlanded`` while it is a pull request or
     waits to be pushed, so the TUI's queue keeps showing it; a comment once it is out."""
     tx.set_metadata(mr_id, push=landing.to_json())
-    if landing.state == "pushed":
+    if landing.state in ("pushed", "pr-closed"):
         tx.remove_label(mr_id, UNLANDED_LABEL)
     else:
         tx.add_label(mr_id, UNLANDED_LABEL)
-    if landing.state in ("pushed", "pr"):
+    if landing.state in ("pushed", "pr", "pr-closed"):
         tx.add_comment(mr_id, landing.text())
 
 
