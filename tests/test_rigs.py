@@ -38,6 +38,25 @@ def test_rig_add_clones_configures_and_registers(town, gt, tmp_path):
     assert "gastown  (prefix gt, bead hq-rig-gastown)" in shown.out and "gates: none" in shown.out
 
 
+@pytest.mark.parametrize("ledger_url", ["doltlite"], indirect=True)
+def test_a_checkout_on_a_feature_branch_lands_on_its_mainline_unless_told(town, gt, tmp_path):
+    source = make_source(tmp_path / "src")  # on main
+    git(source, "checkout", "-q", "-b", "my-work")
+    added = gt("rig", "add", "calc", str(source), "--runtime", "scripted")
+    assert added.code == 0 and "branch main" in added.out  # not the person's half-done branch
+    clone = tmp_path / "clone"  # a clone whose origin says develop is the default, on a feature branch
+    git(tmp_path, "clone", "-q", str(source), str(clone))
+    for name in ("develop", "main"):
+        git(clone, "branch", "-q", name, "origin/main")
+    git(clone, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/develop")
+    git(clone, "checkout", "-q", "-b", "mine")
+    assert gt("rig", "add", "two", str(clone), "--runtime", "scripted", "--json").json()["default_branch"] == "develop"
+    lone = make_source(tmp_path / "lone", branch="work")  # nothing else to land on: its own branch
+    assert gt("rig", "add", "three", str(lone), "--runtime", "scripted", "--json").json()["default_branch"] == "work"
+    told = gt("rig", "add", "four", str(source), "--runtime", "scripted", "--branch", "my-work", "--json")
+    assert told.json()["default_branch"] == "my-work"
+
+
 @pytest.mark.parametrize(
     ("argv", "code", "message"),
     [

@@ -13,7 +13,10 @@ def register(sub, common) -> None:
     p.add_argument("name", help="letters, digits, - and _")
     p.add_argument("source", help="git URL or path to a local repository")
     p.add_argument("--prefix", help="bead prefix of the rig (default: derived from the name, gastown → gt)")
-    p.add_argument("--branch", help="target branch (default: the repository's default branch)")
+    p.add_argument(
+        "--branch",
+        help="target branch (default: the repository's default; a checkout on a feature branch gives its mainline)",
+    )
     p.add_argument("--runtime", help="default agent runtime of the rig (default: the town's)")
     p.add_argument(
         "--merge-strategy",

@@ -106,8 +106,7 @@ def add_rig(
         raise Conflict(f"bead prefix {prefix!r} is already used by {owner}", "choose one with --prefix")
     if source and Path(source).expanduser().is_dir():
         source = str(Path(source).expanduser().resolve())
-    advertised = git.remote_head(source)
-    default_branch = branch or advertised
+    default_branch = branch or git.mainline(source, git.remote_head(source))
     if not default_branch:
         raise InvalidInput(f"{source} has no commits", "commit something to it first, or give --branch")
     git.check_branch(default_branch)

@@ -92,6 +92,24 @@ def remote_head(source: str) -> str | None:
     return None
 
 
+MAINLINES = ("main", "master", "trunk")
+
+
+def mainline(source: str, advertised: str | None) -> str | None:
+    """The branch landed work should target in SOURCE. A remote's advertised HEAD is its default; a
+    local checkout advertises whatever is checked out, so one on a feature branch gives its own
+    origin's default branch, else the first of ``MAINLINES`` it has, else what it has checked out."""
+    repo = Path(source)
+    if not advertised or advertised in MAINLINES or not repo.is_dir():
+        return advertised
+    origin_head = git(["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"], repo, check=False)
+    candidates = [origin_head.removeprefix("refs/remotes/origin/")] if origin_head else []
+    for name in [*candidates, *MAINLINES]:
+        if name and branch_exists(repo, name):
+            return name
+    return advertised
+
+
 def clone_bare(source: str, dest: Path) -> None:
     git(["clone", "--bare", "--quiet", "--", check_source(source), str(dest)], timeout=900)
 
