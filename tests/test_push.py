@@ -249,6 +249,47 @@ def test_an_origin_that_refuses_the_credentials_is_one_clear_line_and_a_mail(tow
     assert len(mail_to(town, addresses.OVERSEER, "gastown: push to origin/main failed (auth)")) == 1
 
 
+@pytest.fixture(name="refusing_http")
+def refusing_http_fixture():
+    """A real HTTP server that answers every request as a forge refusing the credentials does (401)."""
+    import http.server
+    import threading
+
+    class Refuse(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="forge"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_POST = do_GET
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+@doltlite_only
+@pytest.mark.parametrize("user", ["", "bot:s3cret@"])
+def test_an_https_origin_refusing_the_credentials_is_auth_in_one_line(town, tmp_path, gt, refusing_http, user):
+    rig = make_rig(town, tmp_path)
+    configure(rig, source=f"http://{user}127.0.0.1:{refusing_http}/calc.git")
+    rig.submit("cat0", feature(0))
+
+    refinery.run_once(town, rig.name)  # no prompt for a password: it would stall the daemon
+
+    assert mr_states(town, rig.mrs) == ["merged"]
+    state = push_state(rig)
+    assert state.state == "waiting" and state.kind == "auth", state
+    assert "\n" not in state.error and ("Authentication failed" in state.error or "Username" in state.error)
+    told = mail_to(town, addresses.OVERSEER, "gastown: push to origin/main failed (auth)")
+    assert len(told) == 1 and "s3cret" not in told[0]["description"] + state.error + gt("mq", "show", rig.mrs[0]).out
+
+
 @doltlite_only
 def test_push_branch_sends_landed_work_to_a_branch_of_its_own(town, tmp_path):
     rig = make_rig(town, tmp_path)
