@@ -48,46 +48,23 @@ def test_a_database_without_beads_tables_is_not_written_to(tmp_path):
     assert names == {"notes"}
 
 
-def _schema_of(cur, name: str) -> list:
-    cur.execute(f"USE `{name}`")
-    cur.execute("SHOW TABLES")
-    tables = sorted(row[0] for row in cur.fetchall())
-    shape = []
-    for table in tables:
-        cur.execute(f"SHOW CREATE TABLE `{table}`")
-        shape.append(cur.fetchone()[1])
-    return shape
-
-
 def test_a_database_bd_made_is_recognised_and_left_unchanged(tmp_path):
-    from conftest import MYSQL, _mysql_admin, run_gt
+    from bd_support import bd_database, schema_of
 
-    name = "gt_bd_" + uuid.uuid4().hex[:10]
-    admin = _mysql_admin()
-    cur = admin.cursor()
-    try:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        cur.execute(f"USE `{name}`")
-        cur.execute(
-            "CREATE TABLE schema_migrations (version INT PRIMARY KEY, applied_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP)"
-        )
-        for number, sql in enumerate(sorted((SHAPES / "schema-v1.0.5").glob("*.up.sql")), 1):
-            cur.execute(sql.read_text())
-            cur.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (number,))
+    from conftest import MYSQL, run_gt
+
+    with bd_database() as (name, cur):
         cur.execute(
             "INSERT INTO issues (id, title, description, design, acceptance_criteria, notes) VALUES ('bd-1', 'x', '', '', '', '')"
         )
-        before = _schema_of(cur, name)
+        before = schema_of(cur)
 
         done = run_gt("install", str(tmp_path / "town"), "--ledger", f"{MYSQL}/{name}")
         assert done.code == 3, done.out + done.err
         assert "is a database that bd (beads) made" in done.err and "bd export --all" in done.err
         assert "Traceback" not in done.err
-        assert _schema_of(cur, name) == before
+        assert schema_of(cur) == before
         assert not (tmp_path / "town").exists()  # no half-made town either
-    finally:
-        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        admin.close()
 
 
 def test_a_value_too_long_for_an_older_mysql_ledger_is_one_clear_error(tmp_path):
