@@ -1,5 +1,6 @@
 """This project's own tables are ``gt_``-prefixed, beside beads' tables; a ledger made before one
-of them existed gets it when opened, and a database without beads' tables is left untouched."""
+of them existed gets it when opened, and a database without beads' tables is left untouched (a
+database bd made: tests/test_bd_database.py)."""
 
 from __future__ import annotations
 
@@ -46,25 +47,6 @@ def test_a_database_without_beads_tables_is_not_written_to(tmp_path):
     other.close()
     names = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert names == {"notes"}
-
-
-def test_a_database_bd_made_is_recognised_and_left_unchanged(tmp_path):
-    from bd_support import bd_database, schema_of
-
-    from conftest import MYSQL, run_gt
-
-    with bd_database() as (name, cur):
-        cur.execute(
-            "INSERT INTO issues (id, title, description, design, acceptance_criteria, notes) VALUES ('bd-1', 'x', '', '', '', '')"
-        )
-        before = schema_of(cur)
-
-        done = run_gt("install", str(tmp_path / "town"), "--ledger", f"{MYSQL}/{name}")
-        assert done.code == 3, done.out + done.err
-        assert "is a database that bd (beads) made" in done.err and "bd export --all" in done.err
-        assert "Traceback" not in done.err
-        assert schema_of(cur) == before
-        assert not (tmp_path / "town").exists()  # no half-made town either
 
 
 def test_a_value_too_long_for_an_older_mysql_ledger_is_one_clear_error(tmp_path):

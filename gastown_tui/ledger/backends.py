@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlparse
 
 from ..errors import GtError, InvalidInput, LedgerUnavailable
-from . import schema
+from . import beads_schema, schema, views
 from .fields import clean_text
 
 _DB_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
@@ -84,14 +84,20 @@ class Backend:
     dialect = ""
     is_dolt = False
     insert_ignore = ""
-    tables_sql = ""  # the names among {marks} that are tables of this database
+    tables_sql = ""  # the names among {marks} that are tables or views of this database
     commit_sql = ""
 
     def __init__(self, url: LedgerURL):
         self.url = url
+        self.layout = views.GT  # or views.BEADS: a database bd made (known once connected)
 
     def describe(self) -> str:
         return self.url.describe()
+
+    @property
+    def has_datetimes(self) -> bool:
+        """Whether times come back as DATETIME values (beads' own tables) rather than text."""
+        return self.layout == views.BEADS
 
     def connect(self, create: bool = False):
         """A new connection; ``create`` (only when making the ledger) may make what is missing."""
@@ -125,36 +131,49 @@ class Backend:
         return False
 
     def create_schema(self, conn) -> None:
-        self._tables(conn)  # refuses a database bd made before anything is written
+        """A new ledger's tables; on a database bd made, only this project's own tables and views."""
+        self._tables(conn)  # refuses a database of a newer beads before anything is written
         cur = conn.cursor()
-        for stmt in schema.create_statements(self.dialect):
+        made = schema.project_statements(self.dialect)
+        if self.layout == views.GT:
+            made = schema.create_statements(self.dialect)
+        for stmt in [*made, *views.statements(self.layout, self.dialect)]:
             cur.execute(stmt)
         conn.commit()
 
     def ensure_project_tables(self, conn) -> None:
-        """A ledger made before one of this project's own tables existed gets it when first opened
-        (beads' tables are never altered; a database without an ``issues`` table is left alone)."""
+        """A ledger made before one of this project's own tables or views existed gets it when first
+        opened (beads' tables are never altered; a database without an ``issues`` table is left alone)."""
         found = self._tables(conn)
-        if "issues" in found and not found >= set(schema.project_tables(self.dialect)):
+        if "issues" in found and not found >= {*schema.project_tables(self.dialect), *_VIEWS}:
             cur = conn.cursor()
-            for stmt in schema.project_statements(self.dialect):
+            for stmt in [*schema.project_statements(self.dialect), *views.statements(self.layout, self.dialect)]:
                 cur.execute(stmt)
             conn.commit()
 
     def _tables(self, conn) -> set[str]:
-        """Which of the tables that matter here the database has; a bd (beads) database is refused."""
-        wanted = ("issues", *schema.project_tables(self.dialect), *schema.BEADS_ONLY_TABLES)
+        """Which of the tables and views that matter here the database has, and so its ``layout``;
+        a database of a beads release newer than the one whose schema this project knows is refused."""
+        wanted = ("issues", *schema.project_tables(self.dialect), *_VIEWS, *schema.BEADS_ONLY_TABLES)
         cur = conn.cursor()
         cur.execute(self.sql(self.tables_sql.format(marks=", ".join("?" * len(wanted)))), wanted)
         found = {row[0] for row in cur.fetchall()}
+        self.layout = views.BEADS if "schema_migrations" in found else views.GT
+        if self.layout == views.BEADS:
+            version = beads_schema.current_version(cur, "schema_migrations")
+            if version > beads_schema.latest():
+                conn.commit()
+                raise LedgerUnavailable(
+                    f"{self.describe()} has beads' schema version {version}, newer than the "
+                    f"{beads_schema.latest()} of beads {beads_schema.RELEASE} that this gastown-tui knows; "
+                    "it was left unchanged",
+                    "use a gastown-tui that knows that beads release",
+                )
         conn.commit()
-        if found & set(schema.BEADS_ONLY_TABLES):
-            raise LedgerUnavailable(
-                f"{self.describe()} is a database that bd (beads) made: this ledger cannot use beads' own "
-                "schema in place yet, and it was left unchanged",
-                "export it with: bd export --all -o issues.jsonl, then gt import issues.jsonl into a gt ledger",
-            )
         return found
+
+
+_VIEWS = tuple(view for table, view in views.VIEW.items() if view != table)
 
 
 def _nothing_to_commit(exc: Exception) -> bool:
@@ -173,7 +192,7 @@ class DoltliteBackend(Backend):
     dialect = "sqlite"
     is_dolt = True
     insert_ignore = "INSERT OR IGNORE"
-    tables_sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({marks})"
+    tables_sql = "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name IN ({marks})"
     commit_sql = "SELECT dolt_commit('-A', '-m', ?, '--author', ?)"
 
     def connect(self, create: bool = False):

@@ -21,6 +21,7 @@ from .ledger import Ledger
 from .reads import Session
 from .schema import BACKUP_TABLES
 from .shapes import DERIVED, FILE, FOLDER, IMPORTED_CONFIG, Extra, file_keys_absent, join, record_key
+from .views import VIEW
 
 _ORDER = {
     "issues": "id",
@@ -66,7 +67,9 @@ def _dump(ledger: Ledger, wisps: bool) -> _Dump:
 
     def read(session: Session) -> _Dump:
         tables = {
-            table: session.rows(f"SELECT {', '.join(f'`{c}`' for c in columns)} FROM {table} ORDER BY {_ORDER[table]}")
+            table: session.rows(
+                f"SELECT {', '.join(f'`{c}`' for c in columns)} FROM {VIEW[table]} ORDER BY {_ORDER[table]}"
+            )
             for table, columns in BACKUP_TABLES.items()
         }
         extras = {(r["tbl"], r["rkey"]): r["body"] for r in session.rows("SELECT tbl, rkey, body FROM gt_extras")}

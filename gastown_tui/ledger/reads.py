@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFound
 from . import fields
 from .fields import INFRA_TYPES
 from .schema import ISSUE_FIELDS
+from .views import BEADS
 
 # One row as the ledger returns it: column name → value (what record builders start from).
 Row = dict[str, Any]
@@ -40,7 +42,10 @@ class Session:
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         self.execute(sql, params)
         names = [d[0] for d in self.cur.description]
-        return [dict(zip(names, row, strict=True)) for row in self.cur.fetchall()]
+        found = self.cur.fetchall()
+        if self.ledger.backend.has_datetimes:  # DATETIME columns (beads' own tables) read as the text of the rest
+            found = [[fields.stamp_of(v) if isinstance(v, datetime) else v for v in row] for row in found]
+        return [dict(zip(names, row, strict=True)) for row in found]
 
     def row(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         found = self.rows(sql, params)
@@ -49,11 +54,12 @@ class Session:
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         self.execute(sql, params)
         got = self.cur.fetchone()
-        return got[0] if got else None
+        value = got[0] if got else None
+        return fields.stamp_of(value) if isinstance(value, datetime) else value
 
     # -- beads ------------------------------------------------------------
     def find(self, bead_id: str) -> Row | None:
-        return self.row(f"SELECT {_ISSUE_COLS} FROM issues WHERE id = ?", (bead_id,))
+        return self.row(f"SELECT {_ISSUE_COLS} FROM gt_issues WHERE id = ?", (bead_id,))
 
     def get(self, bead_id: str) -> Row:
         bead = self.find(bead_id)
@@ -68,12 +74,12 @@ class Session:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ", ".join("?" * len(chunk))
-            for bead in self.rows(f"SELECT {_ISSUE_COLS} FROM issues WHERE id IN ({marks})", chunk):
+            for bead in self.rows(f"SELECT {_ISSUE_COLS} FROM gt_issues WHERE id IN ({marks})", chunk):
                 found[bead["id"]] = bead
         return found
 
     def exists(self, bead_id: str) -> bool:
-        return self.scalar("SELECT 1 FROM issues WHERE id = ?", (bead_id,)) is not None
+        return self.scalar("SELECT 1 FROM gt_issues WHERE id = ?", (bead_id,)) is not None
 
     def list_beads(
         self,
@@ -114,7 +120,7 @@ class Session:
             where.append(f"issue_type NOT IN ({', '.join('?' * len(INFRA_TYPES))})")
             params.extend(INFRA_TYPES)
         for one in ([label] if label else []) + list(labels):
-            where.append("EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = issues.id AND l.label = ?)")
+            where.append("EXISTS (SELECT 1 FROM gt_labels l WHERE l.issue_id = gt_issues.id AND l.label = ?)")
             params.append(one)
         if assignee is not None:
             where.append("assignee = ?")
@@ -124,23 +130,23 @@ class Session:
             params.append(id_prefix + "%")
         if parent:
             where.append(
-                "EXISTS (SELECT 1 FROM dependencies d WHERE d.issue_id = issues.id"
+                "EXISTS (SELECT 1 FROM gt_dependencies d WHERE d.issue_id = gt_issues.id"
                 " AND d.depends_on_id = ? AND d.type = 'parent-child')"
             )
             params.append(parent)
         condition = (" WHERE " + " AND ".join(where)) if where else ""
         picked = ", ".join(dict.fromkeys((*_ORDER_COLUMNS, *columns)))
         if order == "id":
-            sql = f"SELECT {picked} FROM issues{condition} ORDER BY id" + (f" LIMIT {int(limit)}" if limit else "")
+            sql = f"SELECT {picked} FROM gt_issues{condition} ORDER BY id" + (f" LIMIT {int(limit)}" if limit else "")
             return self.rows(sql, params)
         # Times are compared as instants, in Python; whole rows under a limit are read only for the
         # beads kept, after ordering on the few columns that order.
         if limit and columns == ISSUE_FIELDS:
-            keys = self.rows(f"SELECT {', '.join(_ORDER_COLUMNS)} FROM issues{condition}", params)
+            keys = self.rows(f"SELECT {', '.join(_ORDER_COLUMNS)} FROM gt_issues{condition}", params)
             wanted = [r["id"] for r in _in_time_order(keys, order)][: int(limit)]
             found = self.get_many(wanted)
             return [found[bead_id] for bead_id in wanted]
-        return _in_time_order(self.rows(f"SELECT {picked} FROM issues{condition}", params), order)[: limit or None]
+        return _in_time_order(self.rows(f"SELECT {picked} FROM gt_issues{condition}", params), order)[: limit or None]
 
     def ready(
         self, *, issue_type: str | None = None, parent: str | None = None, id_prefix: str | None = None
@@ -152,7 +158,7 @@ class Session:
         where = [
             "i.status = 'open'",
             "i.is_template = 0",
-            f"NOT EXISTS (SELECT 1 FROM dependencies d JOIN issues b ON b.id = d.depends_on_id"
+            f"NOT EXISTS (SELECT 1 FROM gt_dependencies d JOIN gt_issues b ON b.id = d.depends_on_id"
             f" WHERE d.issue_id = i.id AND d.type IN ({blocking}) AND b.status NOT IN ('closed', '{fields.TOMBSTONE}'))",
         ]
         params: list[Any] = []
@@ -163,7 +169,7 @@ class Session:
             where.append(f"i.issue_type NOT IN ({infra})")
         if parent:
             where.append(
-                "EXISTS (SELECT 1 FROM dependencies p WHERE p.issue_id = i.id"
+                "EXISTS (SELECT 1 FROM gt_dependencies p WHERE p.issue_id = i.id"
                 " AND p.depends_on_id = ? AND p.type = 'parent-child')"
             )
             params.append(parent)
@@ -171,14 +177,18 @@ class Session:
             where.append("i.id LIKE ?")
             params.append(id_prefix + "%")
         cols = ", ".join(f"i.{c}" for c in ISSUE_FIELDS)
-        return _in_time_order(self.rows(f"SELECT {cols} FROM issues i WHERE {' AND '.join(where)}", params), "priority")
+        return _in_time_order(
+            self.rows(f"SELECT {cols} FROM gt_issues i WHERE {' AND '.join(where)}", params), "priority"
+        )
 
     def count_with_prefix(self, prefix: str) -> int:
-        return int(self.scalar("SELECT COUNT(*) FROM issues WHERE id LIKE ?", (prefix + "-%",)) or 0)
+        return int(self.scalar("SELECT COUNT(*) FROM gt_issues WHERE id LIKE ?", (prefix + "-%",)) or 0)
 
     # -- labels, dependencies, comments, events ---------------------------
     def labels(self, bead_id: str) -> list[str]:
-        return [r["label"] for r in self.rows("SELECT label FROM labels WHERE issue_id = ? ORDER BY label", (bead_id,))]
+        return [
+            r["label"] for r in self.rows("SELECT label FROM gt_labels WHERE issue_id = ? ORDER BY label", (bead_id,))
+        ]
 
     def labels_for(self, bead_ids: Iterable[str]) -> dict[str, list[str]]:
         wanted = list(dict.fromkeys(bead_ids))
@@ -186,7 +196,9 @@ class Session:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ", ".join("?" * len(chunk))
-            for r in self.rows(f"SELECT issue_id, label FROM labels WHERE issue_id IN ({marks}) ORDER BY label", chunk):
+            for r in self.rows(
+                f"SELECT issue_id, label FROM gt_labels WHERE issue_id IN ({marks}) ORDER BY label", chunk
+            ):
                 out[r["issue_id"]].append(r["label"])
         return out
 
@@ -194,7 +206,7 @@ class Session:
         """Edges from ``bead_id`` (what it depends on / tracks / is a child of)."""
         typed = " AND type = ?" if dep_type else ""
         rows = self.rows(
-            f"SELECT * FROM dependencies WHERE issue_id = ?{typed}", (bead_id, dep_type) if dep_type else (bead_id,)
+            f"SELECT * FROM gt_dependencies WHERE issue_id = ?{typed}", (bead_id, dep_type) if dep_type else (bead_id,)
         )
         return sorted(rows, key=lambda r: (fields.instant(r["created_at"]), r["depends_on_id"]))
 
@@ -202,23 +214,29 @@ class Session:
         """Edges into ``bead_id`` (who depends on / tracks / is a child of it)."""
         typed = " AND type = ?" if dep_type else ""
         rows = self.rows(
-            f"SELECT * FROM dependencies WHERE depends_on_id = ?{typed}",
+            f"SELECT * FROM gt_dependencies WHERE depends_on_id = ?{typed}",
             (bead_id, dep_type) if dep_type else (bead_id,),
         )
         return sorted(rows, key=lambda r: (fields.instant(r["created_at"]), r["issue_id"]))
 
     def comments(self, bead_id: str) -> list[Row]:
-        return self.rows("SELECT * FROM comments WHERE issue_id = ? ORDER BY id", (bead_id,))
+        rows = self.rows("SELECT * FROM gt_comments WHERE issue_id = ?", (bead_id,))
+        return sorted(rows, key=lambda r: (fields.instant(r["created_at"]), fields.log_order(r["id"])))
 
     def events(self, bead_id: str) -> list[Row]:
-        return self.rows("SELECT * FROM events WHERE issue_id = ? ORDER BY id", (bead_id,))
+        rows = self.rows("SELECT * FROM gt_events WHERE issue_id = ?", (bead_id,))
+        return sorted(rows, key=lambda r: (fields.instant(r["created_at"]), fields.log_order(r["id"])))
 
     def events_since(self, last_id: int, limit: int = 1000) -> list[Row]:
-        """The change feed: events after ``last_id``, oldest first."""
-        return self.rows(f"SELECT * FROM events WHERE id > ? ORDER BY id LIMIT {int(limit)}", (last_id,))
+        """Events after ``last_id``, oldest first (a ledger this project made: integer ids)."""
+        return self.rows(f"SELECT * FROM gt_events WHERE id > ? ORDER BY id LIMIT {int(limit)}", (last_id,))
 
     def last_event_id(self) -> int:
-        return int(self.scalar("SELECT MAX(id) FROM events") or 0)
+        """Where the change feed is: it moves with every write (the events' highest id; on a database
+        bd made, whose event ids are UUIDs, how many events there are)."""
+        if self.ledger.backend.layout == BEADS:
+            return int(self.scalar("SELECT COUNT(*) FROM gt_events") or 0)
+        return int(self.scalar("SELECT MAX(id) FROM gt_events") or 0)
 
     def config(self, key: str, default: str | None = None) -> str | None:
         value = self.scalar("SELECT value FROM config WHERE `key` = ?", (key,))

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from ..errors import InvalidInput
 from . import backup as backups
 from .backup import FOLDER_FILES, HEADER, Backup, Record
 from .fields import instant
@@ -23,6 +24,7 @@ from .ledger import Ledger
 from .reads import Session
 from .schema import BACKUP_TABLES, DEPENDENCY_FIELDS, ISSUE_DEFAULTS, ISSUE_FIELDS
 from .shapes import FOLDER, IMPORTED_CONFIG, record_key
+from .views import BEADS, VIEW
 from .writes import Tx
 
 _CHUNK = 500
@@ -31,6 +33,11 @@ _CHUNK = 500
 def import_backup(ledger: Ledger, path: str, actor: str | None = None, dry_run: bool = False) -> dict[str, Any]:
     """Load a backup folder or export file. Returns rows imported per table and ``left_alone``
     (ledger issues the file does not name); with ``dry_run``, what would change (see ``plan``)."""
+    if ledger.read(lambda session: session.ledger.backend.layout) == BEADS:
+        raise InvalidInput(
+            f"{ledger.describe()} is a database bd made: gt import does not write into beads' tables yet",
+            "import with bd (bd import FILE), or into a ledger gt made (gt install NEW-FOLDER)",
+        )
     backup = backups.read(path)
     if dry_run:
         return ledger.read(lambda session: plan(session, backup))
@@ -38,7 +45,7 @@ def import_backup(ledger: Ledger, path: str, actor: str | None = None, dry_run: 
     def load(tx: Tx) -> dict[str, Any]:
         ids = [r.values["id"] for r in backup.tables["issues"]]
         current = tx.get_many(ids)
-        left_alone = int(tx.scalar("SELECT COUNT(*) FROM issues") or 0) - len(current)
+        left_alone = int(tx.scalar("SELECT COUNT(*) FROM gt_issues") or 0) - len(current)
         same = _unchanged(tx, backup, current)
         dirty = [i for i in ids if i not in same]
         _clear(tx, dirty)
@@ -87,7 +94,7 @@ def plan(session: Session, backup: Backup) -> dict[str, Any]:
         "new": [i for i in ids if i not in current],
         "changed": changed,
         "unchanged": len(current) - len(changed),
-        "left_alone": int(session.scalar("SELECT COUNT(*) FROM issues") or 0) - len(current),
+        "left_alone": int(session.scalar("SELECT COUNT(*) FROM gt_issues") or 0) - len(current),
         "labels_added": len(new_labels - old_labels),
         "labels_removed": len({x for x in old_labels - new_labels if x[0] in current}),
         "dependencies_added": len(new_deps - old_deps),
@@ -167,7 +174,7 @@ def _dependencies(
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for chunk, marks in _chunks(ids):
-        rows += session.rows(f"SELECT {columns} FROM dependencies WHERE issue_id IN ({marks})", chunk)
+        rows += session.rows(f"SELECT {columns} FROM gt_dependencies WHERE issue_id IN ({marks})", chunk)
     return rows
 
 
@@ -191,7 +198,7 @@ def _fresh(session: Session, table: str, records: list[Record]) -> list[Record]:
     """Log rows (comments, events) not already in the ledger: same content, whatever the id."""
     rest = BACKUP_TABLES[table][1:]
     names = ", ".join(rest)
-    present = {tuple(r.values()) for r in session.rows(f"SELECT {names} FROM {table}")}
+    present = {tuple(r.values()) for r in session.rows(f"SELECT {names} FROM {VIEW[table]}")}
     return [r for r in records if tuple(r.values.get(c) for c in rest) not in present]
 
 
@@ -199,7 +206,7 @@ def _number(tx: Tx, table: str, records: list[Record]) -> list[Record]:
     """Ids for new log rows: the file's own when they are whole numbers after the ledger's,
     else new ones after them, oldest first (so the events feed stays in order), with the
     file's id (a UUID, or a number taken) kept to be written back on export."""
-    top = int(tx.scalar(f"SELECT MAX(id) FROM {table}") or 0)
+    top = int(tx.scalar(f"SELECT MAX(id) FROM {VIEW[table]}") or 0)
     given = [r.values.get("id") for r in records]
     if all(isinstance(i, int) and not isinstance(i, bool) and i > top for i in given) and len(set(given)) == len(given):
         return records

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from . import fields, ids
 from .ids import WISP_INFIX
 from .reads import Session
 from .schema import ISSUE_DEFAULTS, ISSUE_FIELDS
+from .views import BD_INFRA_TYPES, BEADS, GONE_COLUMNS, SPLIT_TARGETS, TIME_FIELDS
 
 if TYPE_CHECKING:
     from .ledger import Ledger
@@ -30,6 +32,23 @@ class Tx(Session):
         self.touched: list[str] = []
         self.stamp = fields.now()
         self.after: list[Callable[[], object]] = []
+        # On a database bd made: beads' tables (wisps apart, UUID log ids, DATETIME times).
+        self.bd = ledger.backend.layout == BEADS
+        self.when = fields.datetime_text(self.stamp) if self.bd else self.stamp
+
+    def _owner(self, bead_id: str) -> str:
+        """The table that holds the bead: ``issues``, or on a database bd made maybe ``wisps``."""
+        if self.bd and self.scalar("SELECT 1 FROM wisps WHERE id = ?", (bead_id,)) is not None:
+            return "wisps"
+        return "issues"
+
+    def _aux(self, table: str, bead_id: str) -> str:
+        """Where ``table``'s rows of the bead go (``labels`` or ``wisp_labels`` …)."""
+        return f"wisp_{table}" if self._owner(bead_id) == "wisps" else table
+
+    def _log_id(self) -> list[str]:
+        """beads' comments and events have UUID ids; this project's own tables number them."""
+        return [str(uuid.uuid4())] if self.bd else []
 
     def after_commit(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once this unit has committed: never for a rolled-back write, once for a
@@ -48,10 +67,11 @@ class Tx(Session):
         new: str | None = "",
         comment: str | None = None,
     ) -> None:
+        ids = self._log_id()
         self.execute(
-            "INSERT INTO events (issue_id, event_type, actor, old_value, new_value, comment, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (bead_id, event_type, self.actor, old, new, comment, self.stamp),
+            f"INSERT INTO {self._aux('events', bead_id)} ({'id, ' if ids else ''}issue_id, event_type, actor,"
+            f" old_value, new_value, comment, created_at) VALUES ({'?, ' * len(ids)}?, ?, ?, ?, ?, ?, ?)",
+            (*ids, bead_id, event_type, self.actor, old, new, comment, self.when),
         )
         self._touch(bead_id)
 
@@ -102,9 +122,16 @@ class Tx(Session):
             seed = f"{title}|{row['description']}|{self.actor}"
             bead_id = ids.new_id(prefix, seed, self.count_with_prefix(prefix), self.exists)
         row["id"] = bead_id
-        cols = ", ".join(ISSUE_FIELDS)
-        marks = ", ".join("?" * len(ISSUE_FIELDS))
-        self.execute(f"INSERT INTO issues ({cols}) VALUES ({marks})", [row[f] for f in ISSUE_FIELDS])
+        table, names = "issues", ISSUE_FIELDS
+        if self.bd:  # as bd: infra beads are wisps, marked ephemeral
+            if row["issue_type"] in BD_INFRA_TYPES:
+                row["ephemeral"] = 1
+            table = "wisps" if row["ephemeral"] or row.get("no_history") else "issues"
+            names = tuple(n for n in ISSUE_FIELDS if n not in GONE_COLUMNS)
+            row = {k: fields.datetime_text(v) if k in TIME_FIELDS else v for k, v in row.items()}
+        cols = ", ".join(names)
+        marks = ", ".join("?" * len(names))
+        self.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", [row[f] for f in names])
         self.event(bead_id, "created")
         for label in labels:
             self.add_label(bead_id, label)
@@ -113,7 +140,7 @@ class Tx(Session):
         return bead_id
 
     def _next_child_id(self, parent: str) -> str:
-        children = self.rows("SELECT id FROM issues WHERE id LIKE ?", (parent + ".%",))
+        children = self.rows("SELECT id FROM gt_issues WHERE id LIKE ?", (parent + ".%",))
         numbers = [int(tail) for r in children if (tail := r["id"][len(parent) + 1 :]).isdigit()]
         return f"{parent}.{max(numbers, default=0) + 1}"
 
@@ -145,7 +172,8 @@ class Tx(Session):
             changes.setdefault("close_reason", "")
         changes["updated_at"] = self.stamp
         assignments = ", ".join(f"{k} = ?" for k in changes)
-        self.execute(f"UPDATE issues SET {assignments} WHERE id = ?", [*changes.values(), bead_id])
+        values = [fields.datetime_text(v) if self.bd and k in TIME_FIELDS else v for k, v in changes.items()]
+        self.execute(f"UPDATE {self._owner(bead_id)} SET {assignments} WHERE id = ?", [*values, bead_id])
         if new_status and old["status"] == "closed":
             kind = "reopened"
         elif new_status == "closed":
@@ -179,7 +207,8 @@ class Tx(Session):
     def add_label(self, bead_id: str, label: str) -> bool:
         fields.check_label(label)
         self.execute(
-            f"{self.ledger.backend.insert_ignore} INTO labels (issue_id, label) VALUES (?, ?)", (bead_id, label)
+            f"{self.ledger.backend.insert_ignore} INTO {self._aux('labels', bead_id)} (issue_id, label) VALUES (?, ?)",
+            (bead_id, label),
         )
         if self.cur.rowcount:
             self.event(bead_id, "label_added", comment=f"Added label: {label}")
@@ -187,7 +216,7 @@ class Tx(Session):
         return False
 
     def remove_label(self, bead_id: str, label: str) -> bool:
-        self.execute("DELETE FROM labels WHERE issue_id = ? AND label = ?", (bead_id, label))
+        self.execute(f"DELETE FROM {self._aux('labels', bead_id)} WHERE issue_id = ? AND label = ?", (bead_id, label))
         if self.cur.rowcount:
             self.event(bead_id, "label_removed", comment=f"Removed label: {label}")
             return True
@@ -201,7 +230,7 @@ class Tx(Session):
         if bead_id == depends_on:
             raise InvalidInput(f"{bead_id} cannot depend on itself")
         existing = self.row(
-            "SELECT type FROM dependencies WHERE issue_id = ? AND depends_on_id = ?", (bead_id, depends_on)
+            "SELECT type FROM gt_dependencies WHERE issue_id = ? AND depends_on_id = ?", (bead_id, depends_on)
         )
         if existing:
             if existing["type"] != dep_type:
@@ -212,15 +241,26 @@ class Tx(Session):
             return False
         if dep_type in fields.BLOCKING_DEPENDENCY_TYPES and self._reaches(depends_on, bead_id):
             raise Conflict(f"{bead_id} → {depends_on} would make a dependency cycle")
+        target = "depends_on_id"
+        if self.bd:  # beads names the target's table, or that it is elsewhere
+            target = "depends_on_external"
+            if self.exists(depends_on):
+                target = "depends_on_wisp_id" if self._owner(depends_on) == "wisps" else "depends_on_issue_id"
+        ids = self._log_id()
         self.execute(
-            "INSERT INTO dependencies (issue_id, depends_on_id, type, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
-            (bead_id, depends_on, dep_type, self.stamp, self.actor),
+            f"INSERT INTO {self._aux('dependencies', bead_id)} ({'id, ' if ids else ''}issue_id, {target}, type,"
+            f" created_at, created_by) VALUES ({'?, ' * len(ids)}?, ?, ?, ?, ?)",
+            (*ids, bead_id, depends_on, dep_type, self.when, self.actor),
         )
         self.event(bead_id, "dependency_added", new=json.dumps({"depends_on": depends_on, "type": dep_type}))
         return True
 
     def remove_dependency(self, bead_id: str, depends_on: str) -> bool:
-        self.execute("DELETE FROM dependencies WHERE issue_id = ? AND depends_on_id = ?", (bead_id, depends_on))
+        target = f"COALESCE({', '.join(SPLIT_TARGETS)})" if self.bd else "depends_on_id"
+        self.execute(
+            f"DELETE FROM {self._aux('dependencies', bead_id)} WHERE issue_id = ? AND {target} = ?",
+            (bead_id, depends_on),
+        )
         if self.cur.rowcount:
             self.event(bead_id, "dependency_removed", new=json.dumps({"depends_on": depends_on}))
             return True
@@ -236,24 +276,26 @@ class Tx(Session):
             if node == goal:
                 return True
             for r in self.rows(
-                f"SELECT depends_on_id FROM dependencies WHERE issue_id = ? AND type IN ({marks})", (node, *blocking)
+                f"SELECT depends_on_id FROM gt_dependencies WHERE issue_id = ? AND type IN ({marks})", (node, *blocking)
             ):
                 if r["depends_on_id"] not in seen:
                     seen.add(r["depends_on_id"])
                     frontier.append(r["depends_on_id"])
         return False
 
-    def add_comment(self, bead_id: str, text: str, author: str | None = None) -> int:
+    def add_comment(self, bead_id: str, text: str, author: str | None = None) -> int | str:
         self.get(bead_id)
         text = fields.clean_text(text, multiline=True)
         author = fields.clean_text(author) if author else None
         if not text.strip():
             raise InvalidInput("a comment needs some text")
+        ids = self._log_id()
         self.execute(
-            "INSERT INTO comments (issue_id, author, text, created_at) VALUES (?, ?, ?, ?)",
-            (bead_id, author or self.actor, text, self.stamp),
+            f"INSERT INTO {self._aux('comments', bead_id)} ({'id, ' if ids else ''}issue_id, author, text, created_at)"
+            f" VALUES ({'?, ' * len(ids)}?, ?, ?, ?)",
+            (*ids, bead_id, author or self.actor, text, self.when),
         )
-        comment_id = int(self.cur.lastrowid)
+        comment_id = ids[0] if ids else int(self.cur.lastrowid)
         self.event(bead_id, "commented", comment=text)
         return comment_id
 

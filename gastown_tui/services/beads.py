@@ -247,7 +247,9 @@ def _listed(
 
 
 def _status_in_use(town: Town, status: str) -> bool:
-    return town.ledger.read(lambda s: s.scalar("SELECT 1 FROM issues WHERE status = ? LIMIT 1", (status,))) is not None
+    return (
+        town.ledger.read(lambda s: s.scalar("SELECT 1 FROM gt_issues WHERE status = ? LIMIT 1", (status,))) is not None
+    )
 
 
 def ready(town: Town, issue_type: str | None = None) -> list[Bead]:

@@ -38,7 +38,7 @@ class FeedFollower:
         """A new snapshot if the feed moved since the last one, else None."""
         from ..services.townview import read_town  # loaded here, in a worker: the frame paints first
 
-        if self.last_id is not None and not self.ledger.events_since(self.last_id, limit=1):
+        if self.last_id is not None and self.ledger.read(lambda s: s.last_event_id()) == self.last_id:
             return None
         snapshot = read_town(self.ledger, self.root, live=self.activity)
         self.last_id = snapshot.last_event_id
