@@ -208,10 +208,34 @@ def test_export_gives_back_what_bd_wrote(bd_town, tmp_path):
     assert records["hq-wisp-m41l"]["issue_type"] == "message"
 
 
-def test_gt_import_into_it_is_refused_in_one_line(bd_town, tmp_path):
-    (tmp_path / "one.jsonl").write_text(json.dumps({"id": "gt-x1", "title": "x"}) + "\n")
-    done = run_gt("import", str(tmp_path / "one.jsonl"))
-    assert done.code != 0 and "is a database bd made" in done.err and "Traceback" not in done.err
+def test_gt_import_into_it_puts_records_where_bd_would(bd_town, tmp_path):
+    _, cur, before = bd_town
+    records = [
+        {"id": "gt-i1", "title": "Imported work", "created_at": "2026-03-02T10:00:00+01:00",
+         "dependencies": [{"issue_id": "gt-i1", "depends_on_id": "gt-gastown-polecat-nux", "type": "related",
+                           "created_at": "2026-03-02T10:00:00Z", "created_by": "x"}],
+         "comments": [{"id": 7, "issue_id": "gt-i1", "author": "x", "text": "hi", "created_at": "2026-03-02T10:00:00Z"}]},
+        {"id": "gt-gastown-polecat-ace", "title": "gastown/polecats/ace", "issue_type": "agent",
+         "labels": ["gt:agent"], "created_at": "2026-03-02T10:00:00Z"},
+    ]  # fmt: skip
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    done = run_gt("import", str(tmp_path / "in.jsonl"))
+    assert done.code == 0, done.err
+    cur.execute("SELECT created_at FROM issues WHERE id = 'gt-i1'")
+    assert str(cur.fetchone()[0]) == "2026-03-02 09:00:00"  # the instant, in UTC
+    cur.execute("SELECT id FROM wisps WHERE id = 'gt-gastown-polecat-ace'")
+    assert cur.fetchone() is not None
+    cur.execute("SELECT label FROM wisp_labels WHERE issue_id = 'gt-gastown-polecat-ace'")
+    assert cur.fetchall() == (("gt:agent",),)
+    cur.execute("SELECT depends_on_wisp_id, LENGTH(id) FROM dependencies WHERE issue_id = 'gt-i1'")
+    assert cur.fetchall() == (("gt-gastown-polecat-nux", 36),)
+    cur.execute("SELECT id FROM comments WHERE issue_id = 'gt-i1'")
+    assert cur.fetchall() == (("7",),)
+    out = tmp_path / "out.jsonl"
+    assert run_gt("export", str(out), "--format", "jsonl").code == 0
+    back = next(r for r in map(json.loads, out.read_text().splitlines()) if r.get("id") == "gt-i1")
+    assert back["created_at"] == "2026-03-02T10:00:00+01:00" and back["comments"][0]["id"] == 7
+    assert _beads_tables(schema_of(cur)) == before
 
 
 def test_a_database_of_a_newer_beads_is_refused_and_left_unchanged(tmp_path):

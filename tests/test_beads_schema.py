@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from bd_support import bd_database, schema_of
+from importlib import resources
 
-from gastown_tui.ledger import beads_schema
+import pytest
+from bd_support import bd_database, schema_of, sqlite_ddl
+
+from gastown_tui.errors import LedgerUnavailable
+from gastown_tui.ledger import Ledger, beads_schema
 from gastown_tui.ledger.beads_schema import adapt, migrations, statements
 
 
@@ -60,3 +64,64 @@ def test_mariadb_gets_beads_tables_at_the_release_and_a_second_run_changes_nothi
         assert cur.fetchone()[1] == "char(36)"
         assert beads_schema.migrate(cur.connection, is_dolt=False) == 0
         assert schema_of(cur) == shape
+
+
+def test_a_mysql_ledger_this_project_makes_has_exactly_beads_tables(ledger_url):
+    if not ledger_url.startswith("mysql"):
+        pytest.skip("the doltlite twin is checked below")
+    import pymysql
+
+    made = Ledger.open(ledger_url)
+    made.create()
+    made.close()
+    conn = pymysql.connect(host="127.0.0.1", user="root", database=ledger_url.rsplit("/", 1)[1])
+    try:
+        ours = schema_of(conn.cursor())
+        assert beads_schema.current_version(conn.cursor(), "schema_migrations") == 49
+    finally:
+        conn.close()
+    with bd_database() as (_, cur):
+        theirs = schema_of(cur)
+    assert {k: v for k, v in ours.items() if not k.startswith("gt_")} == theirs
+    assert all(name.startswith("gt_") for name in set(ours) - set(theirs))
+
+
+def test_the_doltlite_ddl_is_beads_tables_as_its_sql_makes_them(tmp_path):
+    with bd_database() as (_, cur):
+        expected = sqlite_ddl(cur)
+        cur.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = DATABASE()"
+            " AND table_name IN (SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
+            " AND table_type = 'BASE TABLE') ORDER BY table_name, ordinal_position"
+        )
+        columns: dict[str, list[str]] = {}
+        for table, column in cur.fetchall():
+            columns.setdefault(table, []).append(column)
+    vendored = resources.files("gastown_tui.ledger").joinpath("beads_sql", "sqlite.sql").read_text()
+    assert vendored == expected, "regenerate beads_sql/sqlite.sql with tests/bd_support.py:sqlite_ddl"
+    made = Ledger.open(f"doltlite://{tmp_path}/ledger.db")
+    made.create()
+
+    def read(session):
+        tables = [r["name"] for r in session.rows("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {
+            table: [r["name"] for r in session.rows(f"SELECT name FROM pragma_table_info('{table}')")]
+            for table in tables
+            if not table.startswith(("gt_", "sqlite_", "dolt"))
+        }
+
+    assert made.read(read) == columns
+    assert made.read(lambda s: s.scalar("SELECT MAX(version) FROM schema_migrations")) == 49
+    made.close()
+
+
+def test_a_ledger_an_earlier_gastown_tui_made_is_one_clear_error(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    sqlite3.connect(path).execute("CREATE TABLE issues (id TEXT PRIMARY KEY)").connection.commit()
+    old = Ledger.open(f"doltlite://{path}")
+    with pytest.raises(LedgerUnavailable, match="an earlier gastown-tui made") as caught:
+        old.list_beads()
+    assert "gt export DIR" in caught.value.hint
+    old.close()

@@ -4,6 +4,7 @@ database bd made: tests/test_bd_database.py)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def test_a_database_without_beads_tables_is_not_written_to(tmp_path):
     assert names == {"notes"}
 
 
-def test_a_value_too_long_for_an_older_mysql_ledger_is_one_clear_error(tmp_path):
+def test_a_value_too_long_for_beads_columns_is_one_clear_error(tmp_path):
     from conftest import MYSQL, _mysql_admin
     from gastown_tui.errors import InvalidInput
 
@@ -57,9 +58,10 @@ def test_a_value_too_long_for_an_older_mysql_ledger_is_one_clear_error(tmp_path)
     old = Ledger.open(f"{MYSQL}/{name}")
     try:
         old.create()
-        old.write("downgrade", lambda tx: tx.execute("ALTER TABLE issues MODIFY updated_at VARCHAR(32)"))
+        long_type = {"id": "bd-a1", "title": "x", "issue_type": "t" * 40}  # beads: VARCHAR(32)
+        (tmp_path / "long.jsonl").write_text(json.dumps(long_type) + "\n")
         with pytest.raises(InvalidInput, match="does not fit ledger"):
-            import_backup(old, str(SHAPES / "single-v0.45.jsonl"))  # has a 35-character time
+            import_backup(old, str(tmp_path / "long.jsonl"))
         assert old.find("bd-a1") is None
     finally:
         old.close()

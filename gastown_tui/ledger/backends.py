@@ -89,15 +89,14 @@ class Backend:
 
     def __init__(self, url: LedgerURL):
         self.url = url
-        self.layout = views.GT  # or views.BEADS: a database bd made (known once connected)
 
     def describe(self) -> str:
         return self.url.describe()
 
     @property
     def has_datetimes(self) -> bool:
-        """Whether times come back as DATETIME values (beads' own tables) rather than text."""
-        return self.layout == views.BEADS
+        """Whether beads' DATETIME columns are DATETIME (MySQL), not text as written (SQLite)."""
+        return self.dialect == "mysql"
 
     def connect(self, create: bool = False):
         """A new connection; ``create`` (only when making the ledger) may make what is missing."""
@@ -124,6 +123,17 @@ class Backend:
     def sql(self, text: str) -> str:
         return text
 
+    def upsert(self, table: str, columns: list[str], key: str) -> str:
+        """Insert a row, or update the one with its ``key`` in place (not REPLACE: on MySQL that
+        deletes the row first, and beads' foreign keys would take its labels and logs with it)."""
+        names, marks = ", ".join(f"`{c}`" for c in columns), ", ".join("?" * len(columns))
+        return f"INSERT INTO {table} ({names}) VALUES ({marks}) " + self.upsert_tail(
+            [c for c in columns if c != key], key
+        )
+
+    def upsert_tail(self, columns: list[str], key: str) -> str:
+        raise NotImplementedError
+
     def is_transient(self, exc: BaseException) -> bool:
         raise NotImplementedError
 
@@ -131,49 +141,51 @@ class Backend:
         return False
 
     def create_schema(self, conn) -> None:
-        """A new ledger's tables; on a database bd made, only this project's own tables and views."""
-        self._tables(conn)  # refuses a database of a newer beads before anything is written
-        cur = conn.cursor()
-        made = schema.project_statements(self.dialect)
-        if self.layout == views.GT:
-            made = schema.create_statements(self.dialect)
-        for stmt in [*made, *views.statements(self.layout, self.dialect)]:
-            cur.execute(stmt)
-        conn.commit()
+        """beads' tables as bd makes them (unless the database has them: one bd made), then this
+        project's own tables and views beside them."""
+        if "issues" not in self._tables(conn):  # refuses another layout before anything is written
+            self.make_beads_tables(conn)
+        self._add_own(conn)
+
+    def make_beads_tables(self, conn) -> None:
+        raise NotImplementedError
 
     def ensure_project_tables(self, conn) -> None:
         """A ledger made before one of this project's own tables or views existed gets it when first
         opened (beads' tables are never altered; a database without an ``issues`` table is left alone)."""
         found = self._tables(conn)
-        if "issues" in found and not found >= {*schema.project_tables(self.dialect), *_VIEWS}:
-            cur = conn.cursor()
-            for stmt in [*schema.project_statements(self.dialect), *views.statements(self.layout, self.dialect)]:
-                cur.execute(stmt)
-            conn.commit()
+        if "issues" in found and not found >= {*schema.project_tables(self.dialect), *views.VIEWS}:
+            self._add_own(conn)
+
+    def _add_own(self, conn) -> None:
+        cur = conn.cursor()
+        for stmt in [*schema.project_statements(self.dialect), *views.statements(self.dialect)]:
+            cur.execute(stmt)
+        conn.commit()
 
     def _tables(self, conn) -> set[str]:
-        """Which of the tables and views that matter here the database has, and so its ``layout``;
-        a database of a beads release newer than the one whose schema this project knows is refused."""
-        wanted = ("issues", *schema.project_tables(self.dialect), *_VIEWS, *schema.BEADS_ONLY_TABLES)
+        """Which of the tables and views that matter here the database has. A ledger an earlier
+        gastown-tui made (its own tables, not beads'), or one of a newer beads, is refused."""
+        wanted = ("issues", "schema_migrations", *schema.project_tables(self.dialect), *views.VIEWS)
         cur = conn.cursor()
         cur.execute(self.sql(self.tables_sql.format(marks=", ".join("?" * len(wanted)))), wanted)
         found = {row[0] for row in cur.fetchall()}
-        self.layout = views.BEADS if "schema_migrations" in found else views.GT
-        if self.layout == views.BEADS:
-            version = beads_schema.current_version(cur, "schema_migrations")
-            if version > beads_schema.latest():
-                conn.commit()
-                raise LedgerUnavailable(
-                    f"{self.describe()} has beads' schema version {version}, newer than the "
-                    f"{beads_schema.latest()} of beads {beads_schema.RELEASE} that this gastown-tui knows; "
-                    "it was left unchanged",
-                    "use a gastown-tui that knows that beads release",
-                )
+        version = beads_schema.current_version(cur, "schema_migrations") if "schema_migrations" in found else 0
         conn.commit()
+        if "issues" in found and "schema_migrations" not in found:
+            raise LedgerUnavailable(
+                f"{self.describe()} is a ledger an earlier gastown-tui made (its own tables, not beads' schema); "
+                "it was left unchanged",
+                "export it with that gastown-tui (gt export DIR), then gt install NEW-FOLDER and gt import DIR there",
+            )
+        if version > beads_schema.latest():
+            raise LedgerUnavailable(
+                f"{self.describe()} has beads' schema version {version}, newer than the "
+                f"{beads_schema.latest()} of beads {beads_schema.RELEASE} that this gastown-tui knows; "
+                "it was left unchanged",
+                "use a gastown-tui that knows that beads release",
+            )
         return found
-
-
-_VIEWS = tuple(view for table, view in views.VIEW.items() if view != table)
 
 
 def _nothing_to_commit(exc: Exception) -> bool:
@@ -237,6 +249,9 @@ class DoltliteBackend(Backend):
     def begin_write(self, cur) -> None:
         cur.execute("BEGIN IMMEDIATE")
 
+    def upsert_tail(self, columns: list[str], key: str) -> str:
+        return f"ON CONFLICT(`{key}`) DO UPDATE SET " + ", ".join(f"`{c}` = excluded.`{c}`" for c in columns)
+
     def begin_read(self, cur) -> None:
         cur.execute("BEGIN")
 
@@ -246,6 +261,13 @@ class DoltliteBackend(Backend):
         sqlite3 = load_sqlite()
         text = str(exc).lower()
         return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+    def make_beads_tables(self, conn) -> None:
+        cur = conn.cursor()
+        cur.execute("BEGIN")
+        for stmt in schema.beads_statements():
+            cur.execute(stmt)
+        conn.commit()
 
     def create_schema(self, conn) -> None:
         super().create_schema(conn)
@@ -337,10 +359,10 @@ class MysqlBackend(Backend):
                 f"access denied to ledger {self.describe()} ({text})",
                 "check the user and password in the ledger URL (town.toml's [ledger] url)",
             )
-        if code == 1406:  # e.g. a 35-character RFC 3339 time into a ledger made when times had 32
+        if code in (1406, 1292, 3140, 4025):  # too long for its column, not a time, not JSON, a CHECK
             return InvalidInput(
                 f"a value does not fit ledger {self.describe()} ({text}); nothing was written",
-                "shorten it, or move the town to a new ledger: gt export DIR, gt install NEW --ledger URL, gt import DIR",
+                "beads' schema sets the columns' types and sizes: shorten or correct the value",
             )
         return None
 
@@ -366,6 +388,9 @@ class MysqlBackend(Backend):
         finally:
             conn.close()
 
+    def make_beads_tables(self, conn) -> None:
+        beads_schema.migrate(conn, self.is_dolt)
+
     def create_schema(self, conn) -> None:
         super().create_schema(conn)
         cur = conn.cursor()
@@ -380,6 +405,9 @@ class MysqlBackend(Backend):
 
     def begin_read(self, cur) -> None:
         cur.execute("START TRANSACTION READ ONLY")
+
+    def upsert_tail(self, columns: list[str], key: str) -> str:
+        return "ON DUPLICATE KEY UPDATE " + ", ".join(f"`{c}` = VALUES(`{c}`)" for c in columns)
 
     def sql(self, text: str) -> str:
         return text.replace("%", "%%").replace("?", "%s")

@@ -57,6 +57,12 @@ def migrations(folder: str) -> list[Migration]:
     return sorted(found, key=lambda m: m.version)
 
 
+def default_config() -> dict[str, str]:
+    """The config rows beads' SQL seeds (migration 0016: compaction settings), key → value."""
+    (seed,) = [m for m in migrations("migrations") if m.name == "0016_default_config.up.sql"]
+    return dict(re.findall(r"\('([^']*)',\s*'([^']*)'\)", seed.sql))
+
+
 def latest(folder: str = "migrations") -> int:
     return migrations(folder)[-1].version
 

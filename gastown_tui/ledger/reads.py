@@ -7,6 +7,7 @@ keyed by the ``issues`` columns (``services.beads.Bead`` is the typed record bui
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from ..errors import NotFound
 from . import fields
 from .fields import INFRA_TYPES
 from .schema import ISSUE_FIELDS
-from .views import BEADS
+from .views import VIEW
 
 # One row as the ledger returns it: column name → value (what record builders start from).
 Row = dict[str, Any]
@@ -220,23 +221,32 @@ class Session:
         return sorted(rows, key=lambda r: (fields.instant(r["created_at"]), r["issue_id"]))
 
     def comments(self, bead_id: str) -> list[Row]:
-        rows = self.rows("SELECT * FROM gt_comments WHERE issue_id = ?", (bead_id,))
-        return sorted(rows, key=lambda r: (fields.instant(r["created_at"]), fields.log_order(r["id"])))
+        """The bead's comments, oldest first (in the order written, where the feed has them)."""
+        return self._log("comments", bead_id)
 
     def events(self, bead_id: str) -> list[Row]:
-        rows = self.rows("SELECT * FROM gt_events WHERE issue_id = ?", (bead_id,))
-        return sorted(rows, key=lambda r: (fields.instant(r["created_at"]), fields.log_order(r["id"])))
+        """The bead's events, oldest first (in the order written, where the feed has them)."""
+        return self._log("events", bead_id)
 
-    def events_since(self, last_id: int, limit: int = 1000) -> list[Row]:
-        """Events after ``last_id``, oldest first (a ledger this project made: integer ids)."""
-        return self.rows(f"SELECT * FROM gt_events WHERE id > ? ORDER BY id LIMIT {int(limit)}", (last_id,))
+    def _log(self, table: str, bead_id: str) -> list[Row]:
+        rows = self.rows(
+            f"SELECT x.*, f.seq FROM {VIEW[table]} x LEFT JOIN gt_feed f ON f.log_id = x.id AND f.kind = ?"
+            " WHERE x.issue_id = ?",
+            (table, bead_id),
+        )
+        return sorted(rows, key=log_key)
+
+    def events_since(self, seq: int, limit: int = 1000) -> list[Row]:
+        """The change feed: events written after feed position ``seq``, oldest first, each with its ``seq``."""
+        return self.rows(
+            "SELECT f.seq, e.* FROM gt_feed f JOIN gt_events e ON e.id = f.log_id AND f.kind = 'events'"
+            f" WHERE f.seq > ? ORDER BY f.seq LIMIT {int(limit)}",
+            (seq,),
+        )
 
     def last_event_id(self) -> int:
-        """Where the change feed is: it moves with every write (the events' highest id; on a database
-        bd made, whose event ids are UUIDs, how many events there are)."""
-        if self.ledger.backend.layout == BEADS:
-            return int(self.scalar("SELECT COUNT(*) FROM gt_events") or 0)
-        return int(self.scalar("SELECT MAX(id) FROM gt_events") or 0)
+        """Where the change feed is (it moves with every write this project makes)."""
+        return int(self.scalar("SELECT MAX(seq) FROM gt_feed") or 0)
 
     def config(self, key: str, default: str | None = None) -> str | None:
         value = self.scalar("SELECT value FROM config WHERE `key` = ?", (key,))
@@ -248,11 +258,27 @@ class Session:
 
     def extras(self, table: str, key: str) -> dict[str, Any]:
         """Fields an imported record had beyond the ledger's columns (``deleted_at`` …), verbatim."""
+        return self._extra(table, key).get("fields", {})
+
+    def as_written(self, bead: Row) -> Row:
+        """The bead with its times as the file it was imported from wrote them (an offset, a fraction
+        that a DATETIME column does not keep), where they still name the same instant."""
+        written = self._extra("issues", bead["id"]).get("times", {})
+        kept = {k: v for k, v in written.items() if fields.instant(bead.get(k)) == math.floor(fields.instant(v))}
+        return {**bead, **kept}
+
+    def _extra(self, table: str, key: str) -> dict[str, Any]:
         body = self.scalar("SELECT body FROM gt_extras WHERE tbl = ? AND rkey = ?", (table, key))
-        return json.loads(body).get("fields", {}) if body else {}
+        return json.loads(body) if body else {}
 
     def lease_holder(self, name: str) -> Row | None:
         return self.row("SELECT name, holder, expires_at FROM gt_leases WHERE name = ?", (name,))
+
+
+def log_key(row: Row) -> tuple:
+    """A comment's or event's place among its kind (its ``seq`` in the feed is taken off the row):
+    the instant it names, then the order written, then its id."""
+    return fields.instant(row["created_at"]), row.pop("seq", None) or 0, fields.log_order(row["id"])
 
 
 def _in_time_order(rows: list[Row], order: str) -> list[Row]:

@@ -17,7 +17,7 @@ from . import fields, ids
 from .ids import WISP_INFIX
 from .reads import Session
 from .schema import ISSUE_DEFAULTS, ISSUE_FIELDS
-from .views import BD_INFRA_TYPES, BEADS, GONE_COLUMNS, SPLIT_TARGETS, TIME_FIELDS
+from .views import BD_INFRA_TYPES, TARGET, TIME_FIELDS, wisp_table
 
 if TYPE_CHECKING:
     from .ledger import Ledger
@@ -32,23 +32,19 @@ class Tx(Session):
         self.touched: list[str] = []
         self.stamp = fields.now()
         self.after: list[Callable[[], object]] = []
-        # On a database bd made: beads' tables (wisps apart, UUID log ids, DATETIME times).
-        self.bd = ledger.backend.layout == BEADS
-        self.when = fields.datetime_text(self.stamp) if self.bd else self.stamp
+        self.when = self.time(self.stamp)
 
-    def _owner(self, bead_id: str) -> str:
-        """The table that holds the bead: ``issues``, or on a database bd made maybe ``wisps``."""
-        if self.bd and self.scalar("SELECT 1 FROM wisps WHERE id = ?", (bead_id,)) is not None:
-            return "wisps"
-        return "issues"
+    def time(self, text: Any) -> Any:
+        """A ledger time as beads' DATETIME columns take it on this backend."""
+        return fields.datetime_text(text) if self.ledger.backend.has_datetimes else text
+
+    def owner(self, bead_id: str) -> str:
+        """The table of beads' that holds the bead: ``issues``, or ``wisps``."""
+        return "wisps" if self.scalar("SELECT 1 FROM wisps WHERE id = ?", (bead_id,)) is not None else "issues"
 
     def _aux(self, table: str, bead_id: str) -> str:
         """Where ``table``'s rows of the bead go (``labels`` or ``wisp_labels`` …)."""
-        return f"wisp_{table}" if self._owner(bead_id) == "wisps" else table
-
-    def _log_id(self) -> list[str]:
-        """beads' comments and events have UUID ids; this project's own tables number them."""
-        return [str(uuid.uuid4())] if self.bd else []
+        return wisp_table(table) if self.owner(bead_id) == "wisps" else table
 
     def after_commit(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once this unit has committed: never for a rolled-back write, once for a
@@ -67,12 +63,13 @@ class Tx(Session):
         new: str | None = "",
         comment: str | None = None,
     ) -> None:
-        ids = self._log_id()
+        event_id = str(uuid.uuid4())
         self.execute(
-            f"INSERT INTO {self._aux('events', bead_id)} ({'id, ' if ids else ''}issue_id, event_type, actor,"
-            f" old_value, new_value, comment, created_at) VALUES ({'?, ' * len(ids)}?, ?, ?, ?, ?, ?, ?)",
-            (*ids, bead_id, event_type, self.actor, old, new, comment, self.when),
+            f"INSERT INTO {self._aux('events', bead_id)} (id, issue_id, event_type, actor, old_value, new_value,"
+            " comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (event_id, bead_id, event_type, self.actor, old, new, comment, self.when),
         )
+        self.execute("INSERT INTO gt_feed (issue_id, kind, log_id) VALUES (?, 'events', ?)", (bead_id, event_id))
         self._touch(bead_id)
 
     def create(
@@ -122,16 +119,13 @@ class Tx(Session):
             seed = f"{title}|{row['description']}|{self.actor}"
             bead_id = ids.new_id(prefix, seed, self.count_with_prefix(prefix), self.exists)
         row["id"] = bead_id
-        table, names = "issues", ISSUE_FIELDS
-        if self.bd:  # as bd: infra beads are wisps, marked ephemeral
-            if row["issue_type"] in BD_INFRA_TYPES:
-                row["ephemeral"] = 1
-            table = "wisps" if row["ephemeral"] or row.get("no_history") else "issues"
-            names = tuple(n for n in ISSUE_FIELDS if n not in GONE_COLUMNS)
-            row = {k: fields.datetime_text(v) if k in TIME_FIELDS else v for k, v in row.items()}
-        cols = ", ".join(names)
-        marks = ", ".join("?" * len(names))
-        self.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", [row[f] for f in names])
+        if row["issue_type"] in BD_INFRA_TYPES:  # as bd: infra beads are wisps, marked ephemeral
+            row["ephemeral"] = 1
+        table = "wisps" if row["ephemeral"] else "issues"
+        cols = ", ".join(ISSUE_FIELDS)
+        marks = ", ".join("?" * len(ISSUE_FIELDS))
+        values = [self.time(row[f]) if f in TIME_FIELDS else row[f] for f in ISSUE_FIELDS]
+        self.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", values)
         self.event(bead_id, "created")
         for label in labels:
             self.add_label(bead_id, label)
@@ -172,8 +166,8 @@ class Tx(Session):
             changes.setdefault("close_reason", "")
         changes["updated_at"] = self.stamp
         assignments = ", ".join(f"{k} = ?" for k in changes)
-        values = [fields.datetime_text(v) if self.bd and k in TIME_FIELDS else v for k, v in changes.items()]
-        self.execute(f"UPDATE {self._owner(bead_id)} SET {assignments} WHERE id = ?", [*values, bead_id])
+        values = [self.time(v) if k in TIME_FIELDS else v for k, v in changes.items()]
+        self.execute(f"UPDATE {self.owner(bead_id)} SET {assignments} WHERE id = ?", [*values, bead_id])
         if new_status and old["status"] == "closed":
             kind = "reopened"
         elif new_status == "closed":
@@ -241,24 +235,20 @@ class Tx(Session):
             return False
         if dep_type in fields.BLOCKING_DEPENDENCY_TYPES and self._reaches(depends_on, bead_id):
             raise Conflict(f"{bead_id} → {depends_on} would make a dependency cycle")
-        target = "depends_on_id"
-        if self.bd:  # beads names the target's table, or that it is elsewhere
-            target = "depends_on_external"
-            if self.exists(depends_on):
-                target = "depends_on_wisp_id" if self._owner(depends_on) == "wisps" else "depends_on_issue_id"
-        ids = self._log_id()
+        target = "depends_on_external"  # beads names the target's table, or that it is elsewhere
+        if self.exists(depends_on):
+            target = "depends_on_wisp_id" if self.owner(depends_on) == "wisps" else "depends_on_issue_id"
         self.execute(
-            f"INSERT INTO {self._aux('dependencies', bead_id)} ({'id, ' if ids else ''}issue_id, {target}, type,"
-            f" created_at, created_by) VALUES ({'?, ' * len(ids)}?, ?, ?, ?, ?)",
-            (*ids, bead_id, depends_on, dep_type, self.when, self.actor),
+            f"INSERT INTO {self._aux('dependencies', bead_id)} (id, issue_id, {target}, type, created_at, created_by)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (str(uuid.uuid4()), bead_id, depends_on, dep_type, self.when, self.actor),
         )
         self.event(bead_id, "dependency_added", new=json.dumps({"depends_on": depends_on, "type": dep_type}))
         return True
 
     def remove_dependency(self, bead_id: str, depends_on: str) -> bool:
-        target = f"COALESCE({', '.join(SPLIT_TARGETS)})" if self.bd else "depends_on_id"
         self.execute(
-            f"DELETE FROM {self._aux('dependencies', bead_id)} WHERE issue_id = ? AND {target} = ?",
+            f"DELETE FROM {self._aux('dependencies', bead_id)} WHERE issue_id = ? AND {TARGET} = ?",
             (bead_id, depends_on),
         )
         if self.cur.rowcount:
@@ -283,19 +273,18 @@ class Tx(Session):
                     frontier.append(r["depends_on_id"])
         return False
 
-    def add_comment(self, bead_id: str, text: str, author: str | None = None) -> int | str:
+    def add_comment(self, bead_id: str, text: str, author: str | None = None) -> str:
         self.get(bead_id)
         text = fields.clean_text(text, multiline=True)
         author = fields.clean_text(author) if author else None
         if not text.strip():
             raise InvalidInput("a comment needs some text")
-        ids = self._log_id()
+        comment_id = str(uuid.uuid4())
         self.execute(
-            f"INSERT INTO {self._aux('comments', bead_id)} ({'id, ' if ids else ''}issue_id, author, text, created_at)"
-            f" VALUES ({'?, ' * len(ids)}?, ?, ?, ?)",
-            (*ids, bead_id, author or self.actor, text, self.when),
+            f"INSERT INTO {self._aux('comments', bead_id)} (id, issue_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
+            (comment_id, bead_id, author or self.actor, text, self.when),
         )
-        comment_id = ids[0] if ids else int(self.cur.lastrowid)
+        self.execute("INSERT INTO gt_feed (issue_id, kind, log_id) VALUES (?, 'comments', ?)", (bead_id, comment_id))
         self.event(bead_id, "commented", comment=text)
         return comment_id
 

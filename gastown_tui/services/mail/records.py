@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...display import JsonObject
 from ...errors import InvalidInput
-from ...ledger.fields import instant, log_order
+from ...ledger.fields import instant
 from ...ledger.reads import Row
 from .. import scope
 
@@ -47,8 +47,8 @@ MESSAGE_COLUMNS = (
     "close_reason",
 )
 # Times have second precision, and imported ones mixed UTC offsets: a message's place in time is the
-# instant its created_at names, then its first event's id (``sent_seq``), then its id (``sent_order``).
-SENT_SEQ = "(SELECT MIN(e.id) FROM gt_events e WHERE e.issue_id = gt_issues.id) AS sent_seq"
+# instant its created_at names, then its first event's place in the feed (``sent_seq``), then its id (``sent_order``).
+SENT_SEQ = "(SELECT MIN(f.seq) FROM gt_feed f WHERE f.issue_id = gt_issues.id) AS sent_seq"
 _COLS = (
     ", ".join(MESSAGE_COLUMNS)
     + ", (SELECT GROUP_CONCAT(l.label) FROM gt_labels l WHERE l.issue_id = gt_issues.id) AS label_list, "
@@ -191,7 +191,7 @@ def _get(session, message_id: str) -> Message:
 def sent_order(row: Row) -> tuple[float, int, str]:
     """The sort key of a message row (``created_at``, ``sent_seq``, ``id``): when it was sent."""
     seq = row["sent_seq"]
-    return instant(row["created_at"]), (-1, 0, "") if seq is None else log_order(seq), row["id"]
+    return instant(row["created_at"]), -1 if seq is None else int(seq), row["id"]
 
 
 def _messages(session, sql: str, params: Sequence[Any], newest_first: bool = False) -> list[Message]:

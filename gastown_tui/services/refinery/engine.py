@@ -185,13 +185,13 @@ class Pass:
     def next_batch(self) -> tuple[list[MergeRequest], list[MergeRequest]] | None:
         """The next batch (same target, starved MRs first, then queue order) and the ready MRs it leaves out."""
 
-        def read(s) -> tuple[list[MergeRequest], dict[str, tuple[int, int, str]]]:
+        def read(s) -> tuple[list[MergeRequest], dict[str, int]]:
             mrs = read_queue(s, self.rig)
             return mrs, creation_order(s, [m.id for m in mrs])
 
         mrs, created = self.ledger.read(read)
         newest: dict[str, MergeRequest] = {}
-        for mr in sorted(mrs, key=lambda m: created.get(m.id, (0, 0, ""))):
+        for mr in sorted(mrs, key=lambda m: created.get(m.id, 0)):
             if mr.source:
                 newest[mr.source] = mr
         stale = [m for m in mrs if m.source and newest[m.source].id != m.id and m.state != "testing"]
