@@ -42,6 +42,9 @@ _NOT_NULL = {
     "events": {"actor": "", "created_at": _EPOCH},
     "config": {"value": ""},
 }
+# Where the times are in a row of each table (in its ``BACKUP_TABLES`` columns).
+_AT = {t: tuple(i for i, c in enumerate(cols) if c == "created_at") for t, cols in BACKUP_TABLES.items()}
+_ISSUE_TIMES = tuple(i for i, c in enumerate(ISSUE_DEFAULTS) if c in TIME_FIELDS)
 _TARGET_COLUMN = {"issues": "depends_on_issue_id", "wisps": "depends_on_wisp_id", None: "depends_on_external"}
 
 
@@ -121,7 +124,7 @@ def place(tx: Tx, table: str, records: list[Record]) -> None:
     for record in records:
         values = record.values
         home = table if owners.get(values["issue_id"]) != "wisps" else wisp_table(table)
-        row = [tx.time(values.get(c)) if c == "created_at" else values.get(c) for c in BACKUP_TABLES[table]]
+        row = _times(tx, [values.get(c) for c in BACKUP_TABLES[table]], _AT[table])
         if table == "dependencies":
             target = _TARGET_COLUMN[targets.get(values["depends_on_id"])]
             groups.setdefault((home, target), []).append([str(uuid.uuid4()), *row])
@@ -150,15 +153,17 @@ def _place_issues(tx: Tx, records: list[Record]) -> None:
         moved = [r.values["id"] for r in mine if now.get(r.values["id"], home) != home]
         for chunk, marks in chunks(moved):
             tx.execute(f"DELETE FROM {'wisps' if home == 'issues' else 'issues'} WHERE id IN ({marks})", chunk)
-        rows = [
-            [
-                tx.time(value) if c in TIME_FIELDS else value
-                for c, value in zip(columns, issue_row(r.values), strict=True)
-            ]
-            for r in mine
-        ]
+        rows = [_times(tx, issue_row(r.values), _ISSUE_TIMES) for r in mine]
         if rows:
             tx.cur.executemany(tx.ledger.backend.sql(tx.ledger.backend.upsert(home, columns, "id")), rows)
+
+
+def _times(tx: Tx, row: list[Any], at: tuple[int, ...]) -> list[Any]:
+    """``row`` with the values at positions ``at`` as beads' DATETIME columns take them."""
+    if tx.ledger.backend.has_datetimes:
+        for i in at:
+            row[i] = tx.time(row[i])
+    return row
 
 
 def issue_row(values: dict[str, Any]) -> list[Any]:
