@@ -111,22 +111,28 @@ def log_ids(session: Session, table: str, records: list[Record]) -> None:
         record.values["id"] = text
 
 
-def place(tx: Tx, table: str, records: list[Record]) -> None:
-    """Write ``records`` of ``table`` where beads keeps them."""
+def place(tx: Tx, table: str, records: list[Record], known: dict[str, str]) -> None:
+    """Write ``records`` of ``table`` where beads keeps them. ``known`` says where beads are (an
+    issue's records placed first add theirs; the others are looked up once, and added)."""
     if not records:
         return
     if table == "issues":
         _place_issues(tx, records)
+        known.update((r.values["id"], _home(r)) for r in records)
         return
-    owners = homes(tx, (r.values["issue_id"] for r in records))
-    targets = homes(tx, (r.values["depends_on_id"] for r in records)) if table == "dependencies" else {}
+    wanted = {r.values["issue_id"] for r in records} | (
+        {r.values["depends_on_id"] for r in records} if table == "dependencies" else set()
+    )
+    looked = [bead for bead in wanted if bead not in known]
+    known.update(homes(tx, looked))
+    known.update((bead, "") for bead in looked if bead not in known)  # not in this ledger
     groups: dict[tuple[str, str], list[list[Any]]] = {}
     for record in records:
         values = record.values
-        home = table if owners.get(values["issue_id"]) != "wisps" else wisp_table(table)
+        home = table if known.get(values["issue_id"]) != "wisps" else wisp_table(table)
         row = _times(tx, [values.get(c) for c in BACKUP_TABLES[table]], _AT[table])
         if table == "dependencies":
-            target = _TARGET_COLUMN[targets.get(values["depends_on_id"])]
+            target = _TARGET_COLUMN[known.get(values["depends_on_id"]) or None]
             groups.setdefault((home, target), []).append([str(uuid.uuid4()), *row])
         else:
             groups.setdefault((home, ""), []).append(row)

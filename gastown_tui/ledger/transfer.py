@@ -48,6 +48,7 @@ def import_backup(ledger: Ledger, path: str, actor: str | None = None, dry_run: 
         dirty = [i for i in ids if i not in same]
         _clear(tx, dirty)
         counts: dict[str, Any] = {}
+        known: dict[str, str] = {}  # where each bead is (placing.place)
         for table, columns in BACKUP_TABLES.items():
             records = backup.tables[table]
             counts[table] = len(records)
@@ -55,14 +56,14 @@ def import_backup(ledger: Ledger, path: str, actor: str | None = None, dry_run: 
                 records = _fresh(tx, table, records)
                 placing.log_ids(tx, table, records)
                 counts[table] = len(records)
-                placing.place(tx, table, records)
+                placing.place(tx, table, records, known)
             elif table == "config":
                 rows, counts["config_kept"] = _config(tx, records)
                 _insert(tx, table, columns, rows)
             else:
                 owner = "id" if table == "issues" else "issue_id"
                 records = [r for r in records if r.values.get(owner) not in same]
-                placing.place(tx, table, records)
+                placing.place(tx, table, records, known)
             _insert(
                 tx,
                 "gt_extras",
