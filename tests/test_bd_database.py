@@ -247,6 +247,27 @@ def test_a_database_of_a_newer_beads_is_refused_and_left_unchanged(tmp_path):
         assert schema_of(cur) == before and not (tmp_path / "town").exists()
 
 
+def test_the_tui_feed_sees_writes_bd_makes(bd_town):
+    from gastown_tui.town import Town
+    from gastown_tui.tui.sources import FeedFollower
+
+    root, cur, _ = bd_town
+    town = Town(root)
+    try:
+        follower = FeedFollower(town.ledger, root)
+        first = follower.poll()
+        assert first is not None and follower.poll() is None  # nothing changed
+        # bd sets the agent's state and records its event, as it does: no gt_feed row
+        cur.execute("UPDATE wisps SET agent_state = 'stuck' WHERE id = 'gt-gastown-polecat-nux'")
+        cur.execute(
+            "INSERT INTO wisp_events (id, issue_id, event_type, actor, created_at)"
+            " VALUES (UUID(), 'gt-gastown-polecat-nux', 'updated', 'bd', UTC_TIMESTAMP())"
+        )
+        assert follower.poll() is not None
+    finally:
+        town.ledger.close()
+
+
 @sync
 async def test_the_tui_shows_its_rig_agents_and_mail(bd_town):
     from gastown_tui.town import Town

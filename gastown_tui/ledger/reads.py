@@ -248,6 +248,18 @@ class Session:
         """Where the change feed is (it moves with every write this project makes)."""
         return int(self.scalar("SELECT MAX(seq) FROM gt_feed") or 0)
 
+    def feed_mark(self) -> tuple[int, int]:
+        """What changes with every write to the ledger: the feed, and (for writes bd makes, which
+        leave the feed alone and add events) how many events beads' tables hold."""
+        row = (
+            self.row(
+                "SELECT (SELECT MAX(seq) FROM gt_feed) AS seq,"
+                " (SELECT COUNT(*) FROM events) + (SELECT COUNT(*) FROM wisp_events) AS events"
+            )
+            or {}
+        )
+        return int(row.get("seq") or 0), int(row.get("events") or 0)
+
     def config(self, key: str, default: str | None = None) -> str | None:
         value = self.scalar("SELECT value FROM config WHERE `key` = ?", (key,))
         return default if value is None else value
