@@ -125,7 +125,7 @@ def install(path: str, ledger_url: str | None = None, prefix: str = "hq", name: 
     """
     from .config import TownConfig
     from .ledger import Ledger, fields
-    from .ledger.backends import LedgerURL
+    from .ledger.urls import LedgerURL
 
     root = Path(path).expanduser().resolve()
     if (root / TOWN_FILE).exists():
