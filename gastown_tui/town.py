@@ -125,7 +125,7 @@ def install(path: str, ledger_url: str | None = None, prefix: str = "hq", name: 
     """
     from .config import TownConfig
     from .ledger import Ledger, fields
-    from .ledger.backends import LedgerURL
+    from .ledger.urls import LedgerURL
 
     root = Path(path).expanduser().resolve()
     if (root / TOWN_FILE).exists():
@@ -152,7 +152,8 @@ def install(path: str, ledger_url: str | None = None, prefix: str = "hq", name: 
         def seed(tx):
             if not tx.config("issue_prefix"):
                 tx.set_config("issue_prefix", prefix)
-            tx.set_config("types.custom", ",".join(fields.GASTOWN_TYPES))
+            have = [t.strip() for t in (tx.config("types.custom") or "").split(",") if t.strip()]
+            tx.set_config("types.custom", ",".join(dict.fromkeys((*have, *fields.GASTOWN_TYPES))))
 
         ledger.write("install", seed, actor="overseer")
         ledger.close()

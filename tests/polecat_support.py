@@ -132,7 +132,7 @@ def agent_fields(town, agent_id: str) -> dict[str, str]:
 def mr_for(town, bead_id: str) -> dict | None:
     found = town.ledger.read(
         lambda s: s.rows(
-            "SELECT * FROM issues WHERE issue_type = 'merge-request' AND title = ?", (f"Merge: {bead_id}",)
+            "SELECT * FROM gt_issues WHERE issue_type = 'merge-request' AND title = ?", (f"Merge: {bead_id}",)
         )
     )
     assert len(found) <= 1, f"duplicate merge requests for {bead_id}"

@@ -124,7 +124,9 @@ class Rig:
             stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 60 * (len(self.mrs) - i)))
             self.town.ledger.write(
                 "test age",
-                lambda tx, m=mr, s=stamp: tx.execute("UPDATE issues SET created_at = ? WHERE id = ?", (s, m)),
+                lambda tx, m=mr, s=stamp: tx.execute(
+                    f"UPDATE {tx.owner(m)} SET created_at = ? WHERE id = ?", (tx.time(s), m)
+                ),
             )
 
     def gate_ok(self, sha: str, gate: list[str] | None = None) -> bool:

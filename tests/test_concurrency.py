@@ -25,7 +25,7 @@ def test_parallel_gt_processes_lose_no_rows(town):
     ledger = town.ledger
     beads = ledger.list_beads(label=None)
     assert {b["id"] for b in beads} == ids
-    events = ledger.read(lambda s: s.rows("SELECT id, issue_id, event_type FROM events ORDER BY id"))
+    events = ledger.read(lambda s: s.rows("SELECT id, issue_id, event_type FROM gt_events ORDER BY id"))
     created = [e for e in events if e["event_type"] == "created"]
     assert sorted(e["issue_id"] for e in created) == sorted(ids)
     assert len({e["id"] for e in events}) == len(events) == 2 * writers

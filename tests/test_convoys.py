@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 
 import pytest
 
@@ -66,14 +67,20 @@ def test_closing_several_tracked_beads_at_once_mails_once(ledger):
     assert _landing_mail(ledger) == []
 
 
+def _edge_elsewhere(tx, convoy: str, target: str) -> None:
+    """A tracks edge to a bead beads holds elsewhere (``depends_on_external``), as Gas Town stores one."""
+    tx.execute(
+        "INSERT INTO dependencies (id, issue_id, depends_on_external, type, created_at, created_by)"
+        " VALUES (?, ?, ?, 'tracks', ?, 'mayor')",
+        (str(uuid.uuid4()), convoy, target, tx.time("2026-01-02T00:00:00Z")),
+    )
+
+
 def test_empty_convoy_and_missing_targets_never_land(ledger):
     (a,) = _beads(ledger, ("A", "gt"))
     empty = ledger.write("convoy", lambda tx: convoys.create_convoy(tx, "Nothing yet"))
     far = ledger.write("convoy", lambda tx: convoys.create_convoy(tx, "Far", [a]))
-    ledger.write("import", lambda tx: tx.execute(  # as an imported ledger may hold an edge to a gone bead
-        "INSERT INTO dependencies (issue_id, depends_on_id, type, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
-        (far, "zz-notthere", "tracks", "2026-01-02T00:00:00Z", "mayor"),
-    ))  # fmt: skip
+    ledger.write("import", lambda tx: _edge_elsewhere(tx, far, "zz-notthere"))  # an imported edge to a gone bead
     ledger.write("close", lambda tx: convoys.close_beads(tx, [a]))
     assert ledger.get(empty)["status"] == "open"
     assert ledger.get(far)["status"] == "open"
@@ -88,11 +95,11 @@ def test_empty_convoy_and_missing_targets_never_land(ledger):
 
 def test_unknown_beads_are_refused_and_nothing_is_written(ledger):
     (a,) = _beads(ledger, ("A", "gt"))
-    before = ledger.read(lambda s: s.rows("SELECT id FROM issues ORDER BY id"))
+    before = ledger.read(lambda s: s.rows("SELECT id FROM gt_issues ORDER BY id"))
     with pytest.raises(NotFound) as refused:
         ledger.write("convoy", lambda tx: convoys.create_convoy(tx, "Never lands", [a, "zz-nope"]))
     assert refused.value.message == "no bead zz-nope in the ledger"
-    assert ledger.read(lambda s: s.rows("SELECT id FROM issues ORDER BY id")) == before
+    assert ledger.read(lambda s: s.rows("SELECT id FROM gt_issues ORDER BY id")) == before
     cid = ledger.write("convoy", lambda tx: convoys.create_convoy(tx, "Lands", [a]))
     with pytest.raises(NotFound) as refused:
         ledger.write("add", lambda tx: convoys.track(tx, cid, ["zz-one", a, "zz-two"]))
@@ -189,15 +196,12 @@ def test_oldest_convoy_of_each_bead_in_one_read(ledger):
     bead = ledger.write("c", lambda tx: tx.create("Tracked twice", prefix="gt"))
     loner = ledger.write("c", lambda tx: tx.create("In no convoy", prefix="gt"))
     first = ledger.write("c", lambda tx: convoys.create_convoy(tx, "Older", [bead]))
-    ledger.write("age", lambda tx: tx.execute("UPDATE issues SET created_at = ? WHERE id = ?",
-                                              ("2026-01-01T00:00:00Z", first)))  # fmt: skip
+    ledger.write("age", lambda tx: tx.execute(f"UPDATE {tx.owner(first)} SET created_at = ? WHERE id = ?",
+                                              (tx.time("2026-01-01T00:00:00Z"), first)))  # fmt: skip
     ledger.write("c", lambda tx: convoys.create_convoy(tx, "Newer", [bead]))
     foreign = ledger.write("c", lambda tx: tx.create("Gas Town style", prefix="bd"))
     ledger.write("c", lambda tx: tx.create("External", issue_type="convoy", bead_id="hq-cv-ext01"))
-    ledger.write("import", lambda tx: tx.execute(  # as a Gas Town ledger stores a cross-rig edge
-        "INSERT INTO dependencies (issue_id, depends_on_id, type, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
-        ("hq-cv-ext01", f"external:bd:{foreign}", "tracks", "2026-01-02T00:00:00Z", "mayor"),
-    ))  # fmt: skip
+    ledger.write("import", lambda tx: _edge_elsewhere(tx, "hq-cv-ext01", f"external:bd:{foreign}"))  # cross-rig
     found = ledger.read(lambda s: convoys.oldest_convoy_created(s, [bead, loner, foreign]))
     assert found[bead] == "2026-01-01T00:00:00Z"
     assert loner not in found and foreign in found

@@ -109,8 +109,9 @@ def test_comments_and_events_feed(ledger):
     assert ledger.read(lambda s: s.comments(bead_id))[0]["id"] == comment_id
     feed = ledger.events_since(start)
     assert [e["event_type"] for e in feed] == ["created", "commented"]
-    assert feed[0]["id"] < feed[1]["id"]
-    assert ledger.events_since(feed[-1]["id"]) == []
+    assert start < feed[0]["seq"] < feed[1]["seq"] == ledger.read(lambda s: s.last_event_id())
+    assert all(len(e["id"]) == 36 for e in feed) and len(comment_id) == 36  # beads' UUID ids
+    assert ledger.events_since(feed[-1]["seq"]) == []
 
 
 def test_unknown_bead_is_a_clear_error(ledger):

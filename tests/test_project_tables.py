@@ -1,8 +1,10 @@
 """This project's own tables are ``gt_``-prefixed, beside beads' tables; a ledger made before one
-of them existed gets it when opened, and a database without beads' tables is left untouched."""
+of them existed gets it when opened, and a database without beads' tables is left untouched (a
+database bd made: tests/test_bd_database.py)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
@@ -48,49 +50,7 @@ def test_a_database_without_beads_tables_is_not_written_to(tmp_path):
     assert names == {"notes"}
 
 
-def _schema_of(cur, name: str) -> list:
-    cur.execute(f"USE `{name}`")
-    cur.execute("SHOW TABLES")
-    tables = sorted(row[0] for row in cur.fetchall())
-    shape = []
-    for table in tables:
-        cur.execute(f"SHOW CREATE TABLE `{table}`")
-        shape.append(cur.fetchone()[1])
-    return shape
-
-
-def test_a_database_bd_made_is_recognised_and_left_unchanged(tmp_path):
-    from conftest import MYSQL, _mysql_admin, run_gt
-
-    name = "gt_bd_" + uuid.uuid4().hex[:10]
-    admin = _mysql_admin()
-    cur = admin.cursor()
-    try:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        cur.execute(f"USE `{name}`")
-        cur.execute(
-            "CREATE TABLE schema_migrations (version INT PRIMARY KEY, applied_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP)"
-        )
-        for number, sql in enumerate(sorted((SHAPES / "schema-v1.0.5").glob("*.up.sql")), 1):
-            cur.execute(sql.read_text())
-            cur.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (number,))
-        cur.execute(
-            "INSERT INTO issues (id, title, description, design, acceptance_criteria, notes) VALUES ('bd-1', 'x', '', '', '', '')"
-        )
-        before = _schema_of(cur, name)
-
-        done = run_gt("install", str(tmp_path / "town"), "--ledger", f"{MYSQL}/{name}")
-        assert done.code == 3, done.out + done.err
-        assert "is a database that bd (beads) made" in done.err and "bd export --all" in done.err
-        assert "Traceback" not in done.err
-        assert _schema_of(cur, name) == before
-        assert not (tmp_path / "town").exists()  # no half-made town either
-    finally:
-        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        admin.close()
-
-
-def test_a_value_too_long_for_an_older_mysql_ledger_is_one_clear_error(tmp_path):
+def test_a_value_too_long_for_beads_columns_is_one_clear_error(tmp_path):
     from conftest import MYSQL, _mysql_admin
     from gastown_tui.errors import InvalidInput
 
@@ -98,9 +58,10 @@ def test_a_value_too_long_for_an_older_mysql_ledger_is_one_clear_error(tmp_path)
     old = Ledger.open(f"{MYSQL}/{name}")
     try:
         old.create()
-        old.write("downgrade", lambda tx: tx.execute("ALTER TABLE issues MODIFY updated_at VARCHAR(32)"))
+        long_type = {"id": "bd-a1", "title": "x", "issue_type": "t" * 40}  # beads: VARCHAR(32)
+        (tmp_path / "long.jsonl").write_text(json.dumps(long_type) + "\n")
         with pytest.raises(InvalidInput, match="does not fit ledger"):
-            import_backup(old, str(SHAPES / "single-v0.45.jsonl"))  # has a 35-character time
+            import_backup(old, str(tmp_path / "long.jsonl"))
         assert old.find("bd-a1") is None
     finally:
         old.close()

@@ -179,7 +179,10 @@ def test_queue_order_is_priority_then_age(town, tmp_path, gt):
     older = rig.submit("d", feature(4), priority=2)
     two_hours_ago = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 7200))
     town.ledger.write(
-        "age", lambda tx: tx.execute("UPDATE issues SET created_at = ? WHERE id = ?", (two_hours_ago, older))
+        "age",
+        lambda tx: tx.execute(
+            f"UPDATE {tx.owner(older)} SET created_at = ? WHERE id = ?", (tx.time(two_hours_ago), older)
+        ),
     )
     assert [i["id"] for i in refinery.list_queue(town, "gastown")] == [high, older, mid, low]
     # one reader, one order: gt mq list is read_queue (what the TUI and the witness read), plus git facts

@@ -46,7 +46,7 @@ def test_dependencies_on_absent_beads_are_kept(ledger):
     import_backup(ledger, str(FIXTURE))
     dangling = ledger.read(
         lambda s: s.scalar(
-            "SELECT COUNT(*) FROM dependencies d WHERE NOT EXISTS (SELECT 1 FROM issues i WHERE i.id = d.depends_on_id)"
+            "SELECT COUNT(*) FROM gt_dependencies d WHERE NOT EXISTS (SELECT 1 FROM gt_issues i WHERE i.id = d.depends_on_id)"
         )
     )
     assert dangling == 233
@@ -56,15 +56,16 @@ def test_reimport_adds_no_duplicate_events(ledger):
     import_backup(ledger, str(FIXTURE))
     again = import_backup(ledger, str(FIXTURE))
     assert again["events"] == 0 and again["comments"] == 0
-    assert ledger.read(lambda s: s.scalar("SELECT COUNT(*) FROM events")) == 3667
+    assert ledger.read(lambda s: s.scalar("SELECT COUNT(*) FROM gt_events")) == 3667
 
 
-def test_import_into_a_used_ledger_renumbers_events_after_its_own(ledger):
-    bead = ledger.write("c", lambda tx: tx.create("Mine"))
+def test_import_into_a_used_ledger_feeds_its_events_after_its_own(ledger):
+    bead = ledger.write("c", lambda tx: tx.create("Mine", bead_id="mine-1"))  # an id the fixture has not
     mine = ledger.read(lambda s: s.last_event_id())
     import_backup(ledger, str(FIXTURE))
     feed = ledger.events_since(mine, limit=10000)
-    assert len(feed) == 3667 and all(e["id"] > mine for e in feed)
+    assert len(feed) == 3667 and all(e["seq"] > mine for e in feed)
+    assert [e["seq"] for e in feed] == sorted({e["seq"] for e in feed})  # in the order written, each once
     assert ledger.read(lambda s: s.events(bead))[0]["event_type"] == "created"
 
 
@@ -78,7 +79,7 @@ def test_malformed_line_names_file_and_line_and_imports_nothing(ledger, tmp_path
     (bad / "labels.jsonl").write_text("\n".join(lines) + "\n")
     with pytest.raises(InvalidInput, match=r"labels\.jsonl:42:31: malformed JSON"):
         import_backup(ledger, str(bad))
-    assert ledger.read(lambda s: s.scalar("SELECT COUNT(*) FROM issues")) == 0
+    assert ledger.read(lambda s: s.scalar("SELECT COUNT(*) FROM gt_issues")) == 0
 
 
 def test_single_issues_export_with_embedded_records(ledger, tmp_path):

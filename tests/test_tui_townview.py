@@ -44,7 +44,7 @@ def test_town_view_of_the_gastown_ledger(town):
     assert {m.id for m in snap.inbox} == {MSG_UNREAD, MSG_READ, MSG_ESCALATION}
     assert snap.unread == 2
     assert next(m for m in snap.inbox if m.id == MSG_UNREAD).sender == "gastown/witness"
-    assert snap.last_event_id == town.ledger.read(lambda s: s.last_event_id())
+    assert snap.feed_mark == town.ledger.read(lambda s: s.feed_mark())
 
 
 def test_stranded_needs_ready_work_and_nobody_on_the_convoy(town):

@@ -9,73 +9,16 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
-from urllib.parse import quote, unquote, urlparse
+from urllib.parse import quote
 
 from ..errors import GtError, InvalidInput, LedgerUnavailable
-from . import schema
-from .fields import clean_text
+from . import beads_schema, schema, views
+from .urls import LedgerURL
 
-_DB_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 _RESTORE_HINT = (
     "restore the ledger from a backup (gt install NEW-FOLDER, then gt import BACKUP there), "
     "or point town.toml's [ledger] url at the right ledger"
 )
-
-
-@dataclass(frozen=True)
-class LedgerURL:
-    """A parsed ledger location: ``doltlite:///path/ledger.db`` or ``mysql://u:p@h:port/db``."""
-
-    scheme: str
-    path: str = ""
-    user: str = "root"
-    password: str = ""
-    host: str = "127.0.0.1"
-    port: int = 3306
-    database: str = ""
-
-    @classmethod
-    def parse(cls, url: str, base: str | None = None) -> LedgerURL:
-        if clean_text(url) != url:
-            raise InvalidInput(f"ledger URL {url!r} holds control characters", "give a plain file path or URL")
-        if "://" not in url:
-            path = url if os.path.isabs(url) or base is None else os.path.join(base, url)
-            return cls("doltlite", path=path)
-        parsed = urlparse(url)
-        if parsed.scheme == "doltlite":
-            path = unquote(parsed.path)
-            if base is not None and not os.path.isabs(path):
-                path = os.path.join(base, path)
-            return cls("doltlite", path=path)
-        if parsed.scheme in ("mysql", "dolt"):
-            database = parsed.path.lstrip("/")
-            if not _DB_NAME.fullmatch(database):
-                raise InvalidInput(
-                    f"bad database name in ledger URL {url!r}",
-                    "use mysql://user:pass@host:port/dbname with letters, digits and _",
-                )
-            try:
-                port = parsed.port or 3306
-            except ValueError:
-                raise InvalidInput(f"bad port in ledger URL {url!r}", "use a number, e.g. :3306") from None
-            return cls(
-                "mysql",
-                user=unquote(parsed.username or "root"),
-                password=unquote(parsed.password or ""),
-                host=parsed.hostname or "127.0.0.1",
-                port=port,
-                database=database,
-            )
-        raise InvalidInput(
-            f"unknown ledger URL {url!r}",
-            "use a file path, doltlite:///path/ledger.db, or mysql://user:pass@host:port/db",
-        )
-
-    def describe(self) -> str:
-        if self.scheme == "doltlite":
-            return f"doltlite {self.path}"
-        return f"mysql {self.user}@{self.host}:{self.port}/{self.database}"
 
 
 class Backend:
@@ -84,7 +27,7 @@ class Backend:
     dialect = ""
     is_dolt = False
     insert_ignore = ""
-    tables_sql = ""  # the names among {marks} that are tables of this database
+    tables_sql = ""  # the names among {marks} that are tables or views of this database
     commit_sql = ""
 
     def __init__(self, url: LedgerURL):
@@ -92,6 +35,11 @@ class Backend:
 
     def describe(self) -> str:
         return self.url.describe()
+
+    @property
+    def has_datetimes(self) -> bool:
+        """Whether beads' DATETIME columns are DATETIME (MySQL), not text as written (SQLite)."""
+        return self.dialect == "mysql"
 
     def connect(self, create: bool = False):
         """A new connection; ``create`` (only when making the ledger) may make what is missing."""
@@ -118,6 +66,17 @@ class Backend:
     def sql(self, text: str) -> str:
         return text
 
+    def upsert(self, table: str, columns: list[str], key: str) -> str:
+        """Insert a row, or update the one with its ``key`` in place (not REPLACE: on MySQL that
+        deletes the row first, and beads' foreign keys would take its labels and logs with it)."""
+        names, marks = ", ".join(f"`{c}`" for c in columns), ", ".join("?" * len(columns))
+        return f"INSERT INTO {table} ({names}) VALUES ({marks}) " + self.upsert_tail(
+            [c for c in columns if c != key], key
+        )
+
+    def upsert_tail(self, columns: list[str], key: str) -> str:
+        raise NotImplementedError
+
     def is_transient(self, exc: BaseException) -> bool:
         raise NotImplementedError
 
@@ -125,34 +84,49 @@ class Backend:
         return False
 
     def create_schema(self, conn) -> None:
-        self._tables(conn)  # refuses a database bd made before anything is written
+        """beads' tables as bd makes them (unless the database has them: one bd made), then this
+        project's own tables and views beside them."""
+        if "issues" not in self._tables(conn):  # refuses another layout before anything is written
+            self.make_beads_tables(conn)
+        self._add_own(conn)
+
+    def make_beads_tables(self, conn) -> None:
+        raise NotImplementedError
+
+    def ensure_project_tables(self, conn) -> None:
+        """A ledger made before one of this project's own tables or views existed gets it when first
+        opened (beads' tables are never altered; a database without an ``issues`` table is left alone)."""
+        found = self._tables(conn)
+        if "issues" in found and not found >= {*schema.project_tables(self.dialect), *views.VIEWS}:
+            self._add_own(conn)
+
+    def _add_own(self, conn) -> None:
         cur = conn.cursor()
-        for stmt in schema.create_statements(self.dialect):
+        for stmt in [*schema.project_statements(self.dialect), *views.statements(self.dialect)]:
             cur.execute(stmt)
         conn.commit()
 
-    def ensure_project_tables(self, conn) -> None:
-        """A ledger made before one of this project's own tables existed gets it when first opened
-        (beads' tables are never altered; a database without an ``issues`` table is left alone)."""
-        found = self._tables(conn)
-        if "issues" in found and not found >= set(schema.project_tables(self.dialect)):
-            cur = conn.cursor()
-            for stmt in schema.project_statements(self.dialect):
-                cur.execute(stmt)
-            conn.commit()
-
     def _tables(self, conn) -> set[str]:
-        """Which of the tables that matter here the database has; a bd (beads) database is refused."""
-        wanted = ("issues", *schema.project_tables(self.dialect), *schema.BEADS_ONLY_TABLES)
+        """Which of the tables and views that matter here the database has. A ledger an earlier
+        gastown-tui made (its own tables, not beads'), or one of a newer beads, is refused."""
+        wanted = ("issues", "schema_migrations", *schema.project_tables(self.dialect), *views.VIEWS)
         cur = conn.cursor()
         cur.execute(self.sql(self.tables_sql.format(marks=", ".join("?" * len(wanted)))), wanted)
         found = {row[0] for row in cur.fetchall()}
+        version = beads_schema.current_version(cur, "schema_migrations") if "schema_migrations" in found else 0
         conn.commit()
-        if found & set(schema.BEADS_ONLY_TABLES):
+        if "issues" in found and "schema_migrations" not in found:
             raise LedgerUnavailable(
-                f"{self.describe()} is a database that bd (beads) made: this ledger cannot use beads' own "
-                "schema in place yet, and it was left unchanged",
-                "export it with: bd export --all -o issues.jsonl, then gt import issues.jsonl into a gt ledger",
+                f"{self.describe()} is a ledger an earlier gastown-tui made (its own tables, not beads' schema); "
+                "it was left unchanged",
+                "export it with that gastown-tui (gt export DIR), then gt install NEW-FOLDER and gt import DIR there",
+            )
+        if version > beads_schema.latest():
+            raise LedgerUnavailable(
+                f"{self.describe()} has beads' schema version {version}, newer than the "
+                f"{beads_schema.latest()} of beads {beads_schema.RELEASE} that this gastown-tui knows; "
+                "it was left unchanged",
+                "use a gastown-tui that knows that beads release",
             )
         return found
 
@@ -173,7 +147,7 @@ class DoltliteBackend(Backend):
     dialect = "sqlite"
     is_dolt = True
     insert_ignore = "INSERT OR IGNORE"
-    tables_sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({marks})"
+    tables_sql = "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name IN ({marks})"
     commit_sql = "SELECT dolt_commit('-A', '-m', ?, '--author', ?)"
 
     def connect(self, create: bool = False):
@@ -218,6 +192,9 @@ class DoltliteBackend(Backend):
     def begin_write(self, cur) -> None:
         cur.execute("BEGIN IMMEDIATE")
 
+    def upsert_tail(self, columns: list[str], key: str) -> str:
+        return f"ON CONFLICT(`{key}`) DO UPDATE SET " + ", ".join(f"`{c}` = excluded.`{c}`" for c in columns)
+
     def begin_read(self, cur) -> None:
         cur.execute("BEGIN")
 
@@ -227,6 +204,13 @@ class DoltliteBackend(Backend):
         sqlite3 = load_sqlite()
         text = str(exc).lower()
         return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+    def make_beads_tables(self, conn) -> None:
+        cur = conn.cursor()
+        cur.execute("BEGIN")
+        for stmt in schema.beads_statements():
+            cur.execute(stmt)
+        conn.commit()
 
     def create_schema(self, conn) -> None:
         super().create_schema(conn)
@@ -318,10 +302,10 @@ class MysqlBackend(Backend):
                 f"access denied to ledger {self.describe()} ({text})",
                 "check the user and password in the ledger URL (town.toml's [ledger] url)",
             )
-        if code == 1406:  # e.g. a 35-character RFC 3339 time into a ledger made when times had 32
+        if code in (1406, 1292, 3140, 4025):  # too long for its column, not a time, not JSON, a CHECK
             return InvalidInput(
                 f"a value does not fit ledger {self.describe()} ({text}); nothing was written",
-                "shorten it, or move the town to a new ledger: gt export DIR, gt install NEW --ledger URL, gt import DIR",
+                "beads' schema sets the columns' types and sizes: shorten or correct the value",
             )
         return None
 
@@ -347,6 +331,9 @@ class MysqlBackend(Backend):
         finally:
             conn.close()
 
+    def make_beads_tables(self, conn) -> None:
+        beads_schema.migrate(conn, self.is_dolt)
+
     def create_schema(self, conn) -> None:
         super().create_schema(conn)
         cur = conn.cursor()
@@ -361,6 +348,9 @@ class MysqlBackend(Backend):
 
     def begin_read(self, cur) -> None:
         cur.execute("START TRANSACTION READ ONLY")
+
+    def upsert_tail(self, columns: list[str], key: str) -> str:
+        return "ON DUPLICATE KEY UPDATE " + ", ".join(f"`{c}` = VALUES(`{c}`)" for c in columns)
 
     def sql(self, text: str) -> str:
         return text.replace("%", "%%").replace("?", "%s")

@@ -18,16 +18,15 @@ from . import jsonl
 from .backup import HEADER, MEMORY_PREFIX
 from .ids import WISP_INFIX
 from .ledger import Ledger
-from .reads import Session
+from .reads import Session, log_key
 from .schema import BACKUP_TABLES
 from .shapes import DERIVED, FILE, FOLDER, IMPORTED_CONFIG, Extra, file_keys_absent, join, record_key
+from .views import VIEW
 
 _ORDER = {
     "issues": "id",
     "dependencies": "issue_id, depends_on_id",
     "labels": "issue_id, label",
-    "comments": "id",
-    "events": "id",
     "config": "`key`",
 }
 
@@ -65,10 +64,16 @@ def _dump(ledger: Ledger, wisps: bool) -> _Dump:
     """The ledger in one read (without wisps and the rows that belong to them, unless ``wisps``)."""
 
     def read(session: Session) -> _Dump:
-        tables = {
-            table: session.rows(f"SELECT {', '.join(f'`{c}`' for c in columns)} FROM {table} ORDER BY {_ORDER[table]}")
-            for table, columns in BACKUP_TABLES.items()
-        }
+        tables = {}
+        for table, columns in BACKUP_TABLES.items():
+            names = ", ".join(f"x.`{c}`" for c in columns)
+            if table in ("comments", "events"):  # oldest first, as written
+                sql = (
+                    f"SELECT {names}, f.seq FROM {VIEW[table]} x LEFT JOIN gt_feed f ON f.log_id = x.id AND f.kind = ?"
+                )
+                tables[table] = sorted(session.rows(sql, (table,)), key=log_key)
+            else:
+                tables[table] = session.rows(f"SELECT {names} FROM {VIEW[table]} x ORDER BY {_ORDER[table]}")
         extras = {(r["tbl"], r["rkey"]): r["body"] for r in session.rows("SELECT tbl, rkey, body FROM gt_extras")}
         given = {key: json.loads(body)["value"] for (tbl, key), body in extras.items() if tbl == IMPORTED_CONFIG}
         if given:  # the config imports gave, as given; not the town's own keys beside it

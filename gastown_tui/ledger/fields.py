@@ -112,6 +112,24 @@ def stamp(when: _dt.datetime) -> str:
     return when.astimezone(_dt.UTC).strftime(STAMP_FORMAT)
 
 
+def stamp_of(when: _dt.datetime) -> str:
+    """A time a DATETIME column gave (beads keeps them in UTC, without a zone) as the ledger's text."""
+    return stamp(when if when.tzinfo else when.replace(tzinfo=_dt.UTC))
+
+
+def datetime_text(text: Any) -> Any:
+    """A ledger time as a DATETIME column takes it (``2026-01-02 03:04:05``, UTC); None and text that
+    names no time pass unchanged (the server then says what is wrong)."""
+    when = parse_stamp(text) if isinstance(text, str) and text else None
+    return when.astimezone(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S") if when else text
+
+
+def log_order(log_id: Any) -> tuple[int, int, str]:
+    """A comment's or event's id for ordering rows of one instant: numbers by value, then UUIDs."""
+    text = str(log_id)
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)
+
+
 def parse_stamp(text: str | None) -> _dt.datetime | None:
     """A ledger time (``2026-01-02T03:04:05Z``, or any ISO-8601 form) as an aware datetime; None if unreadable."""
     try:

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..addresses import default_actor
 from ..errors import GtError
-from .backends import Backend, LedgerURL, backend_for
+from .backends import Backend, backend_for
 from .connections import Connections
 from .reads import Session
+from .urls import LedgerURL
 
 if TYPE_CHECKING:
     from .writes import Tx  # imported by write(): a read-only process never loads it

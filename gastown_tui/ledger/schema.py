@@ -1,10 +1,15 @@
-"""Table definitions of the ledger, compatible with beads' column names.
+"""The ledger's tables: beads' own (release v1.0.5), and this project's ``gt_`` tables beside them.
 
-The ``issues`` columns are exactly those of a beads backup (see the fixture in
-``shared/fixtures/gastown-ledger``), so an import followed by an export gives the
-same records back. Timestamps are stored as ISO-8601 UTC text
-(``2026-02-28T05:33:08Z``) on both backends: it sorts correctly and round-trips
-unchanged, where a MySQL DATETIME would not.
+beads' tables are made as ``bd`` makes them: on a MySQL-wire server by running beads' vendored
+migration SQL (beads_schema.py); on doltlite from ``beads_sql/sqlite.sql``, the same tables,
+columns, keys and indexes written for SQLite (tests/test_beads_schema.py checks it against what
+beads' SQL makes in MariaDB). Reads go through the ``gt_`` views (views.py).
+
+The record fields below are those of a beads backup (see the fixture in
+``shared/fixtures/gastown-ledger``) that beads' ``issues`` table has as columns: an import maps
+them onto the columns and keeps anything else verbatim in ``gt_extras`` (shapes.py), so an
+export gives the same records back. Times are ISO-8601 UTC text (``2026-02-28T05:33:08Z``) in
+this project's code; a MySQL DATETIME column is converted at the edge (reads.py, writes.py).
 """
 
 from __future__ import annotations
@@ -36,8 +41,6 @@ ISSUE_COLUMNS: tuple[tuple[str, str, object], ...] = (
     ("compacted_at", "ts", None),
     ("compacted_at_commit", "short", None),
     ("original_size", "int", None),
-    ("quality_score", "real", None),
-    ("crystallizes", "int", 0),
     ("sender", "text", ""),
     ("ephemeral", "int", 0),
     ("wisp_type", "short", ""),
@@ -94,103 +97,58 @@ BACKUP_TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _types(dialect: str) -> dict[str, str]:
-    if dialect == "mysql":
-        return {
-            "key": "VARCHAR(255) NOT NULL PRIMARY KEY",
-            "text": "TEXT",
-            "short": "VARCHAR(64)",
-            "longtext": "LONGTEXT",
-            "int": "BIGINT",
-            "real": "DOUBLE",
-            "ts": "VARCHAR(40)",
-            "autoid": "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
-            "name": "VARCHAR(255) NOT NULL",
-            "tag": "VARCHAR(32) NOT NULL",
-            "rkey": "VARCHAR(600) NOT NULL",
-        }
-    return {
-        "key": "TEXT NOT NULL PRIMARY KEY",
-        "text": "TEXT",
-        "short": "TEXT",
-        "longtext": "TEXT",
-        "int": "INTEGER",
-        "real": "REAL",
-        "ts": "TEXT",
-        "autoid": "INTEGER PRIMARY KEY AUTOINCREMENT",
-        "name": "TEXT NOT NULL",
-        "tag": "TEXT NOT NULL",
-        "rkey": "TEXT NOT NULL",
-    }
+def beads_statements() -> list[str]:
+    """beads' tables for doltlite (SQLite), from ``beads_sql/sqlite.sql``."""
+    from importlib import resources
 
+    from .beads_schema import statements
 
-# Tables every database bd (beads) makes has and this ledger does not: how one is recognised.
-BEADS_ONLY_TABLES = ("schema_migrations", "metadata", "child_counters", "wisps")
+    return statements(resources.files(__package__).joinpath("beads_sql", "sqlite.sql").read_text(encoding="utf-8"))
 
 
 def project_tables(dialect: str) -> tuple[str, ...]:
     """This project's own tables: beyond beads' tables, and named with a ``gt_`` prefix."""
-    return ("gt_leases", "gt_extras", "gt_write_lock") if dialect == "mysql" else ("gt_leases", "gt_extras")
+    own = ("gt_leases", "gt_extras", "gt_feed")
+    return (*own, "gt_write_lock") if dialect == "mysql" else own
 
 
 def project_statements(dialect: str) -> list[str]:
     """DDL of ``project_tables`` (idempotent): also run on a ledger made before one of them existed."""
-    t = _types(dialect)
-    tail = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" if dialect == "mysql" else ""
+    if dialect == "mysql":
+        key, text, stamp, tag, rkey = (
+            "VARCHAR(255) NOT NULL PRIMARY KEY",
+            "TEXT",
+            "VARCHAR(40)",
+            "VARCHAR(32)",
+            "VARCHAR(600)",
+        )
+        seq, name, tail = (
+            "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+            "VARCHAR(255)",
+            " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+        )
+        body = "LONGTEXT"
+    else:
+        key, text, stamp, tag, rkey = "TEXT NOT NULL PRIMARY KEY", "TEXT", "TEXT", "TEXT", "TEXT"
+        seq, name, tail, body = "INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "", "TEXT"
     stmts = [
         # One row per lease (e.g. "refinery:gastown"): who holds it and until when.
-        f"""CREATE TABLE IF NOT EXISTS gt_leases (
-  name {t["key"]}, holder {t["text"]}, expires_at {t["ts"]}){tail}""",
+        f"CREATE TABLE IF NOT EXISTS gt_leases (name {key}, holder {text}, expires_at {stamp}){tail}",
         # What an imported record held beyond the columns (see ledger/shapes.py), so an export
         # gives it back: one JSON object per record, keyed by table and the record's key.
         f"""CREATE TABLE IF NOT EXISTS gt_extras (
-  tbl {t["tag"]}, rkey {t["rkey"]}, body {t["longtext"]}, PRIMARY KEY (tbl, rkey)){tail}""",
+  tbl {tag} NOT NULL, rkey {rkey} NOT NULL, body {body}, PRIMARY KEY (tbl, rkey)){tail}""",
+        # The change feed: one row per event or comment (``kind``: its table; ``log_id``), numbered in the order written
+        # (beads' ids are UUIDs), so followers (the TUI, the daemon) see what is new, and logs of
+        # one second keep their order.
+        f"""CREATE TABLE IF NOT EXISTS gt_feed (
+  seq {seq}, issue_id {name} NOT NULL, kind {tag} NOT NULL, log_id {name} NOT NULL){tail}""",
+        "CREATE INDEX IF NOT EXISTS gt_feed_issue ON gt_feed (issue_id)",
+        "CREATE INDEX IF NOT EXISTS gt_feed_log ON gt_feed (log_id, kind)",
     ]
     if dialect == "mysql":  # the row every write locks first (see MysqlBackend.begin_write)
         stmts += [
             "CREATE TABLE IF NOT EXISTS gt_write_lock (id INT PRIMARY KEY) ENGINE=InnoDB",
             "INSERT IGNORE INTO gt_write_lock VALUES (1)",
         ]
-    return stmts
-
-
-def create_statements(dialect: str) -> list[str]:
-    """DDL for a fresh ledger. Idempotent (IF NOT EXISTS)."""
-    t = _types(dialect)
-    issue_cols = ",\n  ".join(f"{n} {t[kind]}" for n, kind, _ in ISSUE_COLUMNS)
-    tail = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" if dialect == "mysql" else ""
-    stmts = [
-        f"CREATE TABLE IF NOT EXISTS issues (\n  {issue_cols}\n){tail}",
-        f"""CREATE TABLE IF NOT EXISTS dependencies (
-  issue_id {t["name"]}, depends_on_id {t["name"]}, type {t["short"]} NOT NULL,
-  created_at {t["ts"]}, created_by {t["text"]},
-  PRIMARY KEY (issue_id, depends_on_id)){tail}""",
-        f"""CREATE TABLE IF NOT EXISTS labels (
-  issue_id {t["name"]}, label {t["name"]}, PRIMARY KEY (issue_id, label)){tail}""",
-        f"""CREATE TABLE IF NOT EXISTS comments (
-  id {t["autoid"]}, issue_id {t["name"]}, author {t["text"]}, text {t["longtext"]},
-  created_at {t["ts"]}){tail}""",
-        f"""CREATE TABLE IF NOT EXISTS events (
-  id {t["autoid"]}, issue_id {t["name"]}, event_type {t["short"]} NOT NULL,
-  actor {t["text"]}, old_value {t["longtext"]}, new_value {t["longtext"]},
-  comment {t["longtext"]}, created_at {t["ts"]}){tail}""",
-        f"CREATE TABLE IF NOT EXISTS config (`key` {t['key']}, value {t['longtext']}){tail}",
-        *project_statements(dialect),
-    ]
-    indexes = [
-        ("idx_issues_status", "issues", "status"),
-        ("idx_issues_assignee", "issues", "assignee"),
-        ("idx_issues_type", "issues", "issue_type"),
-        ("idx_issues_created", "issues", "created_at"),
-        ("idx_deps_target", "dependencies", "depends_on_id"),
-        ("idx_labels_label", "labels", "label"),
-        ("idx_comments_issue", "comments", "issue_id"),
-        ("idx_events_issue", "events", "issue_id"),
-    ]
-    for name, table, col in indexes:
-        if dialect == "mysql":
-            size = "(191)" if col == "assignee" else ""  # a TEXT column needs a prefix length
-            stmts.append(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({col}{size})")
-        else:
-            stmts.append(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({col})")
     return stmts

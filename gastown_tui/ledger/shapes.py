@@ -15,11 +15,13 @@ nanoseconds, keys left out when empty). What a record holds beyond the columns i
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from .fields import instant
 from .schema import (
     BACKUP_TABLES,
     ISSUE_DEFAULTS,
@@ -31,7 +33,7 @@ FOLDER, FILE = "folder", "file"
 # value, "town": the town keeps its own value}): what an export writes as config, so the town's own
 # keys (``issue_prefix`` from ``gt install``) are neither replaced by an import nor added to its export.
 IMPORTED_CONFIG = "config:imported"
-FLAGS = frozenset(("ephemeral", "pinned", "is_template", "crystallizes"))
+FLAGS = frozenset(("ephemeral", "pinned", "is_template"))
 JSON_TEXT = frozenset(("metadata", "waiters"))
 _SPECIAL = FLAGS | JSON_TEXT
 NESTED = ("labels", "dependencies", "comments")
@@ -57,9 +59,15 @@ class Extra:
     fields: dict[str, Any] = field(default_factory=dict)
     absent: list[str] = field(default_factory=list)
     flipped: list[str] = field(default_factory=list)
+    # Times as the record wrote them, where a DATETIME column keeps only the instant (an offset,
+    # a fraction): given back while the column still names that instant.
+    times: dict[str, str] = field(default_factory=dict)
+    # Keys the record left null (or out) where beads' column is NOT NULL, with the value stored
+    # instead: given back as null (or left out) while the column still holds that value.
+    filled: dict[str, Any] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.fields or self.absent or self.flipped)
+        return bool(self.fields or self.absent or self.flipped or self.times or self.filled)
 
     def dumps(self) -> str:
         """JSON; key lists as one space-separated text (keys hold no spaces), cheap for 6,000 records."""
@@ -68,12 +76,17 @@ class Extra:
             body["absent"] = " ".join(self.absent)
         if self.flipped:
             body["flipped"] = " ".join(self.flipped)
+        if self.times:
+            body["times"] = self.times
+        if self.filled:
+            body["filled"] = self.filled
         return _ENCODE(body)
 
     @classmethod
     def loads(cls, text: str | None) -> Extra:
         body = json.loads(text) if text else {}
-        return cls(body.get("fields", {}), body.get("absent", "").split(), body.get("flipped", "").split())
+        absent, flipped = body.get("absent", "").split(), body.get("flipped", "").split()
+        return cls(body.get("fields", {}), absent, flipped, body.get("times", {}), body.get("filled", {}))
 
 
 def record_key(table: str, row: Mapping[str, Any]) -> str:
@@ -131,6 +144,15 @@ def join(table: str, row: Mapping[str, Any], extra: Extra | None, shape: str) ->
         out = {k: v for k, v in out.items() if k in _ALWAYS or v not in (None, "", 0, False, [], {})}
     if extra:
         out.update(extra.fields)
+        for key, written in extra.times.items():
+            if key in out and instant(out[key]) == math.floor(instant(written)):  # DATETIME keeps whole seconds
+                out[key] = written
+        for key, stored in extra.filled.items():
+            if key in out and out[key] == stored:
+                if key in absent:
+                    del out[key]
+                else:
+                    out[key] = None
     return out
 
 

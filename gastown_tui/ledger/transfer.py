@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from . import backup as backups
+from . import placing
 from .backup import FOLDER_FILES, HEADER, Backup, Record
-from .fields import instant
+from .beads_schema import default_config
 from .ledger import Ledger
+from .placing import chunks
 from .reads import Session
-from .schema import BACKUP_TABLES, DEPENDENCY_FIELDS, ISSUE_DEFAULTS, ISSUE_FIELDS
+from .schema import BACKUP_TABLES, DEPENDENCY_FIELDS, ISSUE_FIELDS
 from .shapes import FOLDER, IMPORTED_CONFIG, record_key
+from .views import VIEW
 from .writes import Tx
-
-_CHUNK = 500
 
 
 def import_backup(ledger: Ledger, path: str, actor: str | None = None, dry_run: bool = False) -> dict[str, Any]:
@@ -34,29 +34,36 @@ def import_backup(ledger: Ledger, path: str, actor: str | None = None, dry_run: 
     backup = backups.read(path)
     if dry_run:
         return ledger.read(lambda session: plan(session, backup))
+    fitted = False
 
     def load(tx: Tx) -> dict[str, Any]:
+        nonlocal fitted
+        if not fitted:  # once: a retried write starts again from the records as fitted
+            placing.fit(tx, backup)
+            fitted = True
         ids = [r.values["id"] for r in backup.tables["issues"]]
         current = tx.get_many(ids)
-        left_alone = int(tx.scalar("SELECT COUNT(*) FROM issues") or 0) - len(current)
+        left_alone = int(tx.scalar("SELECT COUNT(*) FROM gt_issues") or 0) - len(current)
         same = _unchanged(tx, backup, current)
         dirty = [i for i in ids if i not in same]
         _clear(tx, dirty)
         counts: dict[str, Any] = {}
+        known: dict[str, str] = {}  # where each bead is (placing.place)
         for table, columns in BACKUP_TABLES.items():
             records = backup.tables[table]
             counts[table] = len(records)
             if table in ("comments", "events"):
-                records = _number(tx, table, _fresh(tx, table, records))
+                records = _fresh(tx, table, records)
+                placing.log_ids(tx, table, records)
                 counts[table] = len(records)
-                rows = [[r.values.get(c) for c in columns] for r in records]
+                placing.place(tx, table, records, known)
             elif table == "config":
                 rows, counts["config_kept"] = _config(tx, records)
+                _insert(tx, table, columns, rows)
             else:
                 owner = "id" if table == "issues" else "issue_id"
                 records = [r for r in records if r.values.get(owner) not in same]
-                rows = [_row(table, r.values) for r in records]
-            _insert(tx, table, columns, rows)
+                placing.place(tx, table, records, known)
             _insert(
                 tx,
                 "gt_extras",
@@ -73,6 +80,7 @@ def import_backup(ledger: Ledger, path: str, actor: str | None = None, dry_run: 
 
 def plan(session: Session, backup: Backup) -> dict[str, Any]:
     """What importing ``backup`` would change, without changing it."""
+    placing.fit(session, backup)
     ids = [r.values["id"] for r in backup.tables["issues"]]
     current = session.get_many(ids)
     same = _unchanged(session, backup, current)
@@ -87,7 +95,7 @@ def plan(session: Session, backup: Backup) -> dict[str, Any]:
         "new": [i for i in ids if i not in current],
         "changed": changed,
         "unchanged": len(current) - len(changed),
-        "left_alone": int(session.scalar("SELECT COUNT(*) FROM issues") or 0) - len(current),
+        "left_alone": int(session.scalar("SELECT COUNT(*) FROM gt_issues") or 0) - len(current),
         "labels_added": len(new_labels - old_labels),
         "labels_removed": len({x for x in old_labels - new_labels if x[0] in current}),
         "dependencies_added": len(new_deps - old_deps),
@@ -124,7 +132,7 @@ def _unchanged(session: Session, backup: Backup, current: dict[str, dict[str, An
         row = current.get(bead)
         if (
             row is not None
-            and [_plain(row[c]) for c in ISSUE_FIELDS] == _row("issues", r.values)
+            and [_plain(row[c]) for c in ISSUE_FIELDS] == placing.issue_row(r.values)
             and kept.get(bead, "") == (r.extra.dumps() if r.extra else "")
             and labels_now.get(bead, []) == sorted(labels_file.get(bead, []))
             and deps_now.get(bead, []) == deps_file.get(bead, [])
@@ -138,15 +146,13 @@ def _kept(session: Session, table: str, keys: list[str] | None = None) -> dict[s
     if keys is None:
         return {r["rkey"]: r["body"] for r in session.rows("SELECT rkey, body FROM gt_extras WHERE tbl = ?", (table,))}
     found: dict[str, str] = {}
-    for chunk, marks in _chunks(keys):
+    for chunk, marks in chunks(keys):
         sql = f"SELECT rkey, body FROM gt_extras WHERE tbl = ? AND rkey IN ({marks})"
         found.update((r["rkey"], r["body"]) for r in session.rows(sql, [table, *chunk]))
     return found
 
 
 def _row(table: str, values: dict[str, Any]) -> list[Any]:
-    if table == "issues":
-        return [values.get(c, default) for c, default in ISSUE_DEFAULTS.items()]
     return [values.get(c) for c in BACKUP_TABLES[table]]
 
 
@@ -156,25 +162,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _chunks(items: list[str]) -> Iterable[tuple[list[str], str]]:
-    for start in range(0, len(items), _CHUNK):
-        chunk = items[start : start + _CHUNK]
-        yield chunk, ", ".join("?" * len(chunk))
-
-
 def _dependencies(
     session: Session, ids: list[str], columns: str = "issue_id, depends_on_id, type"
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for chunk, marks in _chunks(ids):
-        rows += session.rows(f"SELECT {columns} FROM dependencies WHERE issue_id IN ({marks})", chunk)
+    for chunk, marks in chunks(ids):
+        rows += session.rows(f"SELECT {columns} FROM gt_dependencies WHERE issue_id IN ({marks})", chunk)
     return rows
 
 
 def _clear(tx: Tx, ids: list[str]) -> None:
     """The labels, dependencies and kept extras of the issues about to be replaced."""
-    for chunk, marks in _chunks(ids):
-        for table in ("labels", "dependencies"):
+    for chunk, marks in chunks(ids):
+        for table in ("labels", "dependencies", "wisp_labels", "wisp_dependencies"):
             tx.execute(f"DELETE FROM {table} WHERE issue_id IN ({marks})", chunk)
         tx.execute(f"DELETE FROM gt_extras WHERE tbl = 'issues' AND rkey IN ({marks})", chunk)
     wanted = set(ids)
@@ -191,25 +191,8 @@ def _fresh(session: Session, table: str, records: list[Record]) -> list[Record]:
     """Log rows (comments, events) not already in the ledger: same content, whatever the id."""
     rest = BACKUP_TABLES[table][1:]
     names = ", ".join(rest)
-    present = {tuple(r.values()) for r in session.rows(f"SELECT {names} FROM {table}")}
+    present = {tuple(r.values()) for r in session.rows(f"SELECT {names} FROM {VIEW[table]}")}
     return [r for r in records if tuple(r.values.get(c) for c in rest) not in present]
-
-
-def _number(tx: Tx, table: str, records: list[Record]) -> list[Record]:
-    """Ids for new log rows: the file's own when they are whole numbers after the ledger's,
-    else new ones after them, oldest first (so the events feed stays in order), with the
-    file's id (a UUID, or a number taken) kept to be written back on export."""
-    top = int(tx.scalar(f"SELECT MAX(id) FROM {table}") or 0)
-    given = [r.values.get("id") for r in records]
-    if all(isinstance(i, int) and not isinstance(i, bool) and i > top for i in given) and len(set(given)) == len(given):
-        return records
-    ordered = sorted(enumerate(records), key=lambda p: (instant(p[1].values.get("created_at")), p[0]))
-    for number, (_, record) in enumerate(ordered, top + 1):
-        original = record.values.get("id")
-        if original is not None and original != number:
-            record.extra.fields["id"] = original
-        record.values["id"] = number
-    return [record for _, record in ordered]
 
 
 def _config(tx: Tx, records: list[Record]) -> tuple[list[list[Any]], list[str]]:
@@ -226,10 +209,15 @@ def _config(tx: Tx, records: list[Record]) -> tuple[list[list[Any]], list[str]]:
 
 def _own_config(session: Session) -> dict[str, str]:
     """The town's own config: the keys the ledger has that no import wrote (``gt install``'s
-    ``issue_prefix`` and ``types.custom``), with their values."""
+    ``issue_prefix`` and ``types.custom``), with their values; not beads' seeded defaults."""
     given = {key: json.loads(body) for key, body in _kept(session, IMPORTED_CONFIG).items()}
+    seeded = default_config()
     rows = session.rows("SELECT `key`, value FROM config")
-    return {r["key"]: r["value"] for r in rows if r["key"] not in given or given[r["key"]].get("town")}
+    return {
+        r["key"]: r["value"]
+        for r in rows
+        if (r["key"] not in given or given[r["key"]].get("town")) and seeded.get(r["key"]) != r["value"]
+    }
 
 
 def _kept_own(own: dict[str, str], records: list[Record]) -> list[str]:

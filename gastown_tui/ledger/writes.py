@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from . import fields, ids
 from .ids import WISP_INFIX
 from .reads import Session
 from .schema import ISSUE_DEFAULTS, ISSUE_FIELDS
+from .views import BD_INFRA_TYPES, TARGET, TIME_FIELDS, wisp_table
 
 if TYPE_CHECKING:
     from .ledger import Ledger
@@ -30,6 +32,19 @@ class Tx(Session):
         self.touched: list[str] = []
         self.stamp = fields.now()
         self.after: list[Callable[[], object]] = []
+        self.when = self.time(self.stamp)
+
+    def time(self, text: Any) -> Any:
+        """A ledger time as beads' DATETIME columns take it on this backend."""
+        return fields.datetime_text(text) if self.ledger.backend.has_datetimes else text
+
+    def owner(self, bead_id: str) -> str:
+        """The table of beads' that holds the bead: ``issues``, or ``wisps``."""
+        return "wisps" if self.scalar("SELECT 1 FROM wisps WHERE id = ?", (bead_id,)) is not None else "issues"
+
+    def _aux(self, table: str, bead_id: str) -> str:
+        """Where ``table``'s rows of the bead go (``labels`` or ``wisp_labels`` …)."""
+        return wisp_table(table) if self.owner(bead_id) == "wisps" else table
 
     def after_commit(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once this unit has committed: never for a rolled-back write, once for a
@@ -48,11 +63,13 @@ class Tx(Session):
         new: str | None = "",
         comment: str | None = None,
     ) -> None:
+        event_id = str(uuid.uuid4())
         self.execute(
-            "INSERT INTO events (issue_id, event_type, actor, old_value, new_value, comment, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (bead_id, event_type, self.actor, old, new, comment, self.stamp),
+            f"INSERT INTO {self._aux('events', bead_id)} (id, issue_id, event_type, actor, old_value, new_value,"
+            " comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (event_id, bead_id, event_type, self.actor, old, new, comment, self.when),
         )
+        self.execute("INSERT INTO gt_feed (issue_id, kind, log_id) VALUES (?, 'events', ?)", (bead_id, event_id))
         self._touch(bead_id)
 
     def create(
@@ -102,9 +119,13 @@ class Tx(Session):
             seed = f"{title}|{row['description']}|{self.actor}"
             bead_id = ids.new_id(prefix, seed, self.count_with_prefix(prefix), self.exists)
         row["id"] = bead_id
+        if row["issue_type"] in BD_INFRA_TYPES:  # as bd: infra beads are wisps, marked ephemeral
+            row["ephemeral"] = 1
+        table = "wisps" if row["ephemeral"] else "issues"
         cols = ", ".join(ISSUE_FIELDS)
         marks = ", ".join("?" * len(ISSUE_FIELDS))
-        self.execute(f"INSERT INTO issues ({cols}) VALUES ({marks})", [row[f] for f in ISSUE_FIELDS])
+        values = [self.time(row[f]) if f in TIME_FIELDS else row[f] for f in ISSUE_FIELDS]
+        self.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", values)
         self.event(bead_id, "created")
         for label in labels:
             self.add_label(bead_id, label)
@@ -113,7 +134,7 @@ class Tx(Session):
         return bead_id
 
     def _next_child_id(self, parent: str) -> str:
-        children = self.rows("SELECT id FROM issues WHERE id LIKE ?", (parent + ".%",))
+        children = self.rows("SELECT id FROM gt_issues WHERE id LIKE ?", (parent + ".%",))
         numbers = [int(tail) for r in children if (tail := r["id"][len(parent) + 1 :]).isdigit()]
         return f"{parent}.{max(numbers, default=0) + 1}"
 
@@ -145,7 +166,8 @@ class Tx(Session):
             changes.setdefault("close_reason", "")
         changes["updated_at"] = self.stamp
         assignments = ", ".join(f"{k} = ?" for k in changes)
-        self.execute(f"UPDATE issues SET {assignments} WHERE id = ?", [*changes.values(), bead_id])
+        values = [self.time(v) if k in TIME_FIELDS else v for k, v in changes.items()]
+        self.execute(f"UPDATE {self.owner(bead_id)} SET {assignments} WHERE id = ?", [*values, bead_id])
         if new_status and old["status"] == "closed":
             kind = "reopened"
         elif new_status == "closed":
@@ -179,7 +201,8 @@ class Tx(Session):
     def add_label(self, bead_id: str, label: str) -> bool:
         fields.check_label(label)
         self.execute(
-            f"{self.ledger.backend.insert_ignore} INTO labels (issue_id, label) VALUES (?, ?)", (bead_id, label)
+            f"{self.ledger.backend.insert_ignore} INTO {self._aux('labels', bead_id)} (issue_id, label) VALUES (?, ?)",
+            (bead_id, label),
         )
         if self.cur.rowcount:
             self.event(bead_id, "label_added", comment=f"Added label: {label}")
@@ -187,7 +210,7 @@ class Tx(Session):
         return False
 
     def remove_label(self, bead_id: str, label: str) -> bool:
-        self.execute("DELETE FROM labels WHERE issue_id = ? AND label = ?", (bead_id, label))
+        self.execute(f"DELETE FROM {self._aux('labels', bead_id)} WHERE issue_id = ? AND label = ?", (bead_id, label))
         if self.cur.rowcount:
             self.event(bead_id, "label_removed", comment=f"Removed label: {label}")
             return True
@@ -201,7 +224,7 @@ class Tx(Session):
         if bead_id == depends_on:
             raise InvalidInput(f"{bead_id} cannot depend on itself")
         existing = self.row(
-            "SELECT type FROM dependencies WHERE issue_id = ? AND depends_on_id = ?", (bead_id, depends_on)
+            "SELECT type FROM gt_dependencies WHERE issue_id = ? AND depends_on_id = ?", (bead_id, depends_on)
         )
         if existing:
             if existing["type"] != dep_type:
@@ -212,15 +235,22 @@ class Tx(Session):
             return False
         if dep_type in fields.BLOCKING_DEPENDENCY_TYPES and self._reaches(depends_on, bead_id):
             raise Conflict(f"{bead_id} → {depends_on} would make a dependency cycle")
+        target = "depends_on_external"  # beads names the target's table, or that it is elsewhere
+        if self.exists(depends_on):
+            target = "depends_on_wisp_id" if self.owner(depends_on) == "wisps" else "depends_on_issue_id"
         self.execute(
-            "INSERT INTO dependencies (issue_id, depends_on_id, type, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
-            (bead_id, depends_on, dep_type, self.stamp, self.actor),
+            f"INSERT INTO {self._aux('dependencies', bead_id)} (id, issue_id, {target}, type, created_at, created_by)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (str(uuid.uuid4()), bead_id, depends_on, dep_type, self.when, self.actor),
         )
         self.event(bead_id, "dependency_added", new=json.dumps({"depends_on": depends_on, "type": dep_type}))
         return True
 
     def remove_dependency(self, bead_id: str, depends_on: str) -> bool:
-        self.execute("DELETE FROM dependencies WHERE issue_id = ? AND depends_on_id = ?", (bead_id, depends_on))
+        self.execute(
+            f"DELETE FROM {self._aux('dependencies', bead_id)} WHERE issue_id = ? AND {TARGET} = ?",
+            (bead_id, depends_on),
+        )
         if self.cur.rowcount:
             self.event(bead_id, "dependency_removed", new=json.dumps({"depends_on": depends_on}))
             return True
@@ -236,24 +266,25 @@ class Tx(Session):
             if node == goal:
                 return True
             for r in self.rows(
-                f"SELECT depends_on_id FROM dependencies WHERE issue_id = ? AND type IN ({marks})", (node, *blocking)
+                f"SELECT depends_on_id FROM gt_dependencies WHERE issue_id = ? AND type IN ({marks})", (node, *blocking)
             ):
                 if r["depends_on_id"] not in seen:
                     seen.add(r["depends_on_id"])
                     frontier.append(r["depends_on_id"])
         return False
 
-    def add_comment(self, bead_id: str, text: str, author: str | None = None) -> int:
+    def add_comment(self, bead_id: str, text: str, author: str | None = None) -> str:
         self.get(bead_id)
         text = fields.clean_text(text, multiline=True)
         author = fields.clean_text(author) if author else None
         if not text.strip():
             raise InvalidInput("a comment needs some text")
+        comment_id = str(uuid.uuid4())
         self.execute(
-            "INSERT INTO comments (issue_id, author, text, created_at) VALUES (?, ?, ?, ?)",
-            (bead_id, author or self.actor, text, self.stamp),
+            f"INSERT INTO {self._aux('comments', bead_id)} (id, issue_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
+            (comment_id, bead_id, author or self.actor, text, self.when),
         )
-        comment_id = int(self.cur.lastrowid)
+        self.execute("INSERT INTO gt_feed (issue_id, kind, log_id) VALUES (?, 'comments', ?)", (bead_id, comment_id))
         self.event(bead_id, "commented", comment=text)
         return comment_id
 

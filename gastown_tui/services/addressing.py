@@ -36,9 +36,9 @@ HINT = (
 )
 _TOWN_ROLES = {"mayor": addresses.MAYOR, "deacon": addresses.DEACON}
 _AGENT_SQL = (
-    "SELECT id, title, description, agent_state, role_type, rig FROM issues"
+    "SELECT id, title, description, agent_state, role_type, rig FROM gt_issues"
     f" WHERE {LIVE} AND (issue_type = 'agent'"
-    " OR id IN (SELECT issue_id FROM labels WHERE label = 'gt:agent'))"
+    " OR id IN (SELECT issue_id FROM gt_labels WHERE label = 'gt:agent'))"
 )
 
 
@@ -79,8 +79,8 @@ def agents(session, address: str | None = None) -> list[Agent]:
 def rigs(session) -> set[str]:
     """Rig names known to the ledger: rig beads' titles."""
     rows = session.rows(
-        f"SELECT title FROM issues WHERE {LIVE} AND (issue_type = 'rig'"
-        " OR id IN (SELECT issue_id FROM labels WHERE label = 'gt:rig'))"
+        f"SELECT title FROM gt_issues WHERE {LIVE} AND (issue_type = 'rig'"
+        " OR id IN (SELECT issue_id FROM gt_labels WHERE label = 'gt:rig'))"
     )
     return {r["title"] for r in rows}
 

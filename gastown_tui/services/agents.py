@@ -15,7 +15,7 @@ from ..fieldlines import find_fields
 from ..ledger.fields import LIVE
 
 ROLE_ORDER = ("witness", "refinery", "polecat", "crew")
-_IS = "(issues.issue_type = ? OR EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = issues.id AND l.label = ?))"
+_IS = "(gt_issues.issue_type = ? OR EXISTS (SELECT 1 FROM gt_labels l WHERE l.issue_id = gt_issues.id AND l.label = ?))"
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Agent:
 
 
 def _kind_rows(session, kind: str, columns: str = "id, title, description") -> list:
-    return session.rows(f"SELECT {columns} FROM issues WHERE {_IS} AND {LIVE} ORDER BY id", (kind, f"gt:{kind}"))
+    return session.rows(f"SELECT {columns} FROM gt_issues WHERE {_IS} AND {LIVE} ORDER BY id", (kind, f"gt:{kind}"))
 
 
 def read_rig_prefixes(session) -> dict[str, str]:
@@ -46,7 +46,7 @@ def read_agents(session) -> list[Agent]:
     rows = _kind_rows(session, "agent")
     hooked = {
         r["assignee"]: r
-        for r in session.rows("SELECT id, title, assignee FROM issues WHERE status = 'hooked'")
+        for r in session.rows("SELECT id, title, assignee FROM gt_issues WHERE status = 'hooked'")
         if r["assignee"]
     }
     parsed = [find_fields(r["description"]) for r in rows]

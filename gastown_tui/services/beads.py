@@ -42,9 +42,9 @@ class Dependency:
 
 @dataclass(frozen=True)
 class Comment:
-    """A comment on a bead, oldest first by ``id``."""
+    """A comment on a bead, oldest first."""
 
-    id: int
+    id: int | str
     issue_id: str
     author: str | None
     text: str | None
@@ -91,8 +91,6 @@ class Bead:
     compacted_at: str | None
     compacted_at_commit: str | None
     original_size: int | None
-    quality_score: float | None
-    crystallizes: int | None
     sender: str | None
     ephemeral: int | None
     wisp_type: str | None
@@ -189,7 +187,7 @@ _LINE_FIELDS = tuple(f.name for f in dataclasses.fields(BeadLine))
 
 def _read_in_full(session: Session, bead_id: str) -> Bead:
     return Bead.from_row(
-        session.get(bead_id),
+        session.as_written(session.get(bead_id)),
         labels=session.labels(bead_id),
         dependencies=session.dependencies(bead_id),
         dependents=session.dependents(bead_id),
@@ -247,7 +245,9 @@ def _listed(
 
 
 def _status_in_use(town: Town, status: str) -> bool:
-    return town.ledger.read(lambda s: s.scalar("SELECT 1 FROM issues WHERE status = ? LIMIT 1", (status,))) is not None
+    return (
+        town.ledger.read(lambda s: s.scalar("SELECT 1 FROM gt_issues WHERE status = ? LIMIT 1", (status,))) is not None
+    )
 
 
 def ready(town: Town, issue_type: str | None = None) -> list[Bead]:

@@ -42,7 +42,7 @@ def candidates(session, config: RigConfig) -> list[Candidate]:
     tracked = {
         r["depends_on_id"]
         for r in session.rows(
-            "SELECT d.depends_on_id FROM dependencies d JOIN issues c ON c.id = d.issue_id"
+            "SELECT d.depends_on_id FROM gt_dependencies d JOIN gt_issues c ON c.id = d.issue_id"
             f" WHERE d.type = 'tracks' AND c.status <> 'closed' AND d.depends_on_id IN ({marks})",
             ids,
         )

@@ -118,7 +118,7 @@ class TownSnapshot:
     convoys: tuple[Convoy, ...]
     merge_requests: tuple[MergeRequestView, ...]
     inbox: tuple[Message, ...]
-    last_event_id: int
+    feed_mark: tuple[int, int]  # where the ledger's change feed was (Session.feed_mark)
     polecats: tuple[polecats.Polecat, ...] = ()
     stall_after: Mapping[str, float] = field(default_factory=dict, hash=False)
 
@@ -185,7 +185,7 @@ def _read(
 ) -> TownSnapshot:
     from ..config import RigConfig
 
-    last_id = s.last_event_id()
+    last_id = s.feed_mark()
     prefixes = {name: config.prefix if config else "" for name, config in local.items()}
     for name, prefix in read_rig_prefixes(s).items():
         prefixes.setdefault(name, prefix)

@@ -27,7 +27,7 @@ class FeedFollower:
     def __init__(self, ledger, root: Path | None = None):
         self.ledger = ledger
         self.root = root
-        self.last_id: int | None = None
+        self.last_id: tuple[int, int] | None = None
         self.activity: dict[str, int] = {}  # the latest tmux activity map (the screen's sessions poll)
 
     def invalidate(self) -> None:
@@ -38,10 +38,10 @@ class FeedFollower:
         """A new snapshot if the feed moved since the last one, else None."""
         from ..services.townview import read_town  # loaded here, in a worker: the frame paints first
 
-        if self.last_id is not None and not self.ledger.events_since(self.last_id, limit=1):
+        if self.last_id is not None and self.ledger.read(lambda s: s.feed_mark()) == self.last_id:
             return None
         snapshot = read_town(self.ledger, self.root, live=self.activity)
-        self.last_id = snapshot.last_event_id
+        self.last_id = snapshot.feed_mark
         return snapshot
 
 

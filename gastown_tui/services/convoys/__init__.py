@@ -153,7 +153,7 @@ def listing(
 
 def _tracking_prefix(s, prefix: str) -> set[str]:
     rows = s.rows(
-        "SELECT DISTINCT d.issue_id FROM dependencies d WHERE d.type = 'tracks'"
+        "SELECT DISTINCT d.issue_id FROM gt_dependencies d WHERE d.type = 'tracks'"
         " AND (d.depends_on_id LIKE ? OR d.depends_on_id LIKE ?)",
         (f"{prefix}-%", f"external:{prefix}:%"),
     )

@@ -231,7 +231,7 @@ def _blocked(s, bead_ids: Sequence[str]) -> set[str]:
     out: set[str] = set()
     for chunk in _chunks(bead_ids):
         rows = s.rows(
-            "SELECT DISTINCT d.issue_id FROM dependencies d JOIN issues b ON b.id = d.depends_on_id"
+            "SELECT DISTINCT d.issue_id FROM gt_dependencies d JOIN gt_issues b ON b.id = d.depends_on_id"
             f" WHERE d.issue_id IN ({', '.join('?' * len(chunk))}) AND d.type IN ({kinds}) AND b.status <> 'closed'",
             [*chunk, *fields.BLOCKING_DEPENDENCY_TYPES],
         )
@@ -243,7 +243,7 @@ def _tracks_edges(s, convoy_ids: Sequence[str]) -> dict[str, list[Row]]:
     edges: dict[str, list[Row]] = {c: [] for c in convoy_ids}
     for chunk in _chunks(convoy_ids):
         for edge in s.rows(
-            f"SELECT issue_id, depends_on_id, created_at FROM dependencies WHERE type = 'tracks'"
+            f"SELECT issue_id, depends_on_id, created_at FROM gt_dependencies WHERE type = 'tracks'"
             f" AND issue_id IN ({', '.join('?' * len(chunk))}) ORDER BY created_at, depends_on_id",
             chunk,
         ):

@@ -54,8 +54,8 @@ def oldest_convoy_created(s, bead_ids: Iterable[str]) -> dict[str, str]:
     marks = ", ".join("?" * len(targets))
     out: dict[str, str] = {}
     for row in s.rows(
-        "SELECT d.depends_on_id AS target, MIN(i.created_at) AS created FROM dependencies d"
-        f" JOIN issues i ON i.id = d.issue_id WHERE d.type = 'tracks' AND d.depends_on_id IN ({marks})"
+        "SELECT d.depends_on_id AS target, MIN(i.created_at) AS created FROM gt_dependencies d"
+        f" JOIN gt_issues i ON i.id = d.issue_id WHERE d.type = 'tracks' AND d.depends_on_id IN ({marks})"
         " GROUP BY d.depends_on_id",
         list(targets),
     ):
@@ -71,7 +71,7 @@ def convoys_tracking(s, bead_ids: Iterable[str]) -> list[str]:
         return []
     marks = ", ".join("?" * len(targets))
     rows = s.rows(
-        "SELECT DISTINCT i.id, i.created_at FROM dependencies d JOIN issues i ON i.id = d.issue_id"
+        "SELECT DISTINCT i.id, i.created_at FROM gt_dependencies d JOIN gt_issues i ON i.id = d.issue_id"
         f" WHERE d.type = 'tracks' AND d.depends_on_id IN ({marks}) ORDER BY i.created_at, i.id",
         targets,
     )

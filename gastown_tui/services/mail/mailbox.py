@@ -46,7 +46,7 @@ def claim_in(tx, queue: str, worker: str) -> Message:
     address = addressing.queue_address(queue)
     unclaimed = tx.rows(
         mailbox_query(f"id, priority, created_at, {SENT_SEQ}")
-        + " AND NOT EXISTS (SELECT 1 FROM labels c WHERE c.issue_id = issues.id AND c.label LIKE 'claimed-by:%')",
+        + " AND NOT EXISTS (SELECT 1 FROM gt_labels c WHERE c.issue_id = gt_issues.id AND c.label LIKE 'claimed-by:%')",
         (address,),
     )
     row = min(unclaimed, key=lambda r: (r["priority"], sent_order(r)), default=None)

@@ -47,20 +47,20 @@ MESSAGE_COLUMNS = (
     "close_reason",
 )
 # Times have second precision, and imported ones mixed UTC offsets: a message's place in time is the
-# instant its created_at names, then its first event's id (``sent_seq``), then its id (``sent_order``).
-SENT_SEQ = "(SELECT MIN(e.id) FROM events e WHERE e.issue_id = issues.id) AS sent_seq"
+# instant its created_at names, then its first event's place in the feed (``sent_seq``), then its id (``sent_order``).
+SENT_SEQ = "(SELECT MIN(f.seq) FROM gt_feed f WHERE f.issue_id = gt_issues.id) AS sent_seq"
 _COLS = (
     ", ".join(MESSAGE_COLUMNS)
-    + ", (SELECT GROUP_CONCAT(l.label) FROM labels l WHERE l.issue_id = issues.id) AS label_list, "
+    + ", (SELECT GROUP_CONCAT(l.label) FROM gt_labels l WHERE l.issue_id = gt_issues.id) AS label_list, "
     + SENT_SEQ
 )
 # Ours have issue_type message; Gas Town's only the label. The OR also keeps MariaDB from turning the
 # label test into a semi-join led by the label index: the assignee index must lead an inbox query.
 _IS_MESSAGE = (
-    "(issue_type = 'message' OR EXISTS (SELECT 1 FROM labels m"
-    f" WHERE m.issue_id = issues.id AND m.label = '{MESSAGE_LABEL}'))"
+    "(issue_type = 'message' OR EXISTS (SELECT 1 FROM gt_labels m"
+    f" WHERE m.issue_id = gt_issues.id AND m.label = '{MESSAGE_LABEL}'))"
 )
-_IS_UNREAD = f"NOT EXISTS (SELECT 1 FROM labels r WHERE r.issue_id = issues.id AND r.label = '{READ_LABEL}')"
+_IS_UNREAD = f"NOT EXISTS (SELECT 1 FROM gt_labels r WHERE r.issue_id = gt_issues.id AND r.label = '{READ_LABEL}')"
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def messages(where: Town | Session, message_ids: Sequence[str]) -> list[Message]
     if not message_ids:
         return []
     marks = ", ".join("?" * len(message_ids))
-    sql = f"SELECT {_COLS} FROM issues WHERE id IN ({marks}) AND {_IS_MESSAGE}"
+    sql = f"SELECT {_COLS} FROM gt_issues WHERE id IN ({marks}) AND {_IS_MESSAGE}"
     return scope.read(where, lambda s: _messages(s, sql, message_ids))
 
 
@@ -160,7 +160,7 @@ def thread(where: Town | Session, message_id: str) -> list[Message]:
         label = "thread:" + _get(s, message_id).thread
         return _messages(
             s,
-            f"SELECT {_COLS} FROM issues WHERE id IN (SELECT issue_id FROM labels WHERE label = ?)",
+            f"SELECT {_COLS} FROM gt_issues WHERE id IN (SELECT issue_id FROM gt_labels WHERE label = ?)",
             (label,),
         )
 
@@ -172,12 +172,12 @@ def mailbox_query(columns: str = _COLS, *, unread: bool = False) -> str:
 
     Led by the assignee index (``status <> 'closed'`` is deliberately not indexable).
     """
-    sql = f"SELECT {columns} FROM issues WHERE assignee = ? AND status <> 'closed' AND {_IS_MESSAGE}"
+    sql = f"SELECT {columns} FROM gt_issues WHERE assignee = ? AND status <> 'closed' AND {_IS_MESSAGE}"
     return sql + (f" AND {_IS_UNREAD}" if unread else "")
 
 
 def _get(session, message_id: str) -> Message:
-    found = _messages(session, f"SELECT {_COLS} FROM issues WHERE id = ?", (message_id,))
+    found = _messages(session, f"SELECT {_COLS} FROM gt_issues WHERE id = ?", (message_id,))
     if not found:
         session.get(message_id)  # raises NotFound (InvalidInput for a malformed id)
     message = found[0]

@@ -39,14 +39,14 @@ def read_polecats(
     starts = [f"{c.prefix}-{c.name}-polecat-" for c in configs]
     owners = [f"{c.name}/polecats/" for c in configs]
     agents = session.rows(
-        "SELECT id, description, updated_at FROM issues WHERE issue_type = 'agent' AND status <> 'tombstone'"
+        "SELECT id, description, updated_at FROM gt_issues WHERE issue_type = 'agent' AND status <> 'tombstone'"
         f" AND ({' OR '.join(['id LIKE ?'] * len(starts))}) ORDER BY id",
         [start + "%" for start in starts],
     )
     hooks = {
         r["assignee"]: WorkBead.from_row(r)
         for r in session.rows(
-            f"SELECT {_HOOK_COLUMNS} FROM issues WHERE status = 'hooked'"
+            f"SELECT {_HOOK_COLUMNS} FROM gt_issues WHERE status = 'hooked'"
             f" AND ({' OR '.join(['assignee LIKE ?'] * len(owners))})",
             [owner + "%" for owner in owners],
         )
@@ -92,7 +92,7 @@ def json_rows(town: Town, polecats: Sequence[Polecat]) -> list[JsonObject]:
 def hooked_bead(session, address: str) -> Row | None:
     """The row (every column) of the bead hooked to ``address``, or None: what ``gt hook --json`` shows
     (``prime.OnHook``). Code that works on the bead takes ``hooked`` (a ``WorkBead``)."""
-    rows = session.rows("SELECT * FROM issues WHERE status = 'hooked' AND assignee = ?", (address,))
+    rows = session.rows("SELECT * FROM gt_issues WHERE status = 'hooked' AND assignee = ?", (address,))
     return min(rows, key=lambda r: (instant(r["updated_at"]), r["id"]), default=None)
 
 

@@ -100,7 +100,7 @@ def note_join(tx, town: Town, rig: str, sha: str) -> None:
 
 def read_banners(session) -> dict[str, str]:
     """Rig name → its banner, for each rig whose landed work is held or failing (the TUI's rig tree)."""
-    rows = session.rows("SELECT title, metadata FROM issues WHERE issue_type = 'rig' AND status <> 'closed'")
+    rows = session.rows("SELECT title, metadata FROM gt_issues WHERE issue_type = 'rig' AND status <> 'closed'")
     banners = {r["title"]: RigPush.from_json(load_metadata(r).get("push")).banner(r["title"]) for r in rows}
     return {rig: text for rig, text in banners.items() if text}
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 
 _IS_MR = (
-    f"(issue_type = '{ISSUE_TYPE}' OR EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = issues.id"
+    f"(issue_type = '{ISSUE_TYPE}' OR EXISTS (SELECT 1 FROM gt_labels l WHERE l.issue_id = gt_issues.id"
     f" AND l.label = '{LABEL}'))"
 )
 _COLUMNS = "id, title, status, priority, created_at, description, metadata"
@@ -59,12 +59,12 @@ def read_queue(
         where.append("status <> 'closed'")
     if wanted is not None and "pending" not in wanted:  # pending is the absence of a label
         marks = ", ".join("?" * len(wanted))
-        where.append(f"EXISTS (SELECT 1 FROM labels s WHERE s.issue_id = issues.id AND s.label IN ({marks}))")
+        where.append(f"EXISTS (SELECT 1 FROM gt_labels s WHERE s.issue_id = gt_issues.id AND s.label IN ({marks}))")
         params += [STATE_PREFIX + state for state in sorted(wanted)]
     if labelled:
-        where.append("EXISTS (SELECT 1 FROM labels u WHERE u.issue_id = issues.id AND u.label = ?)")
+        where.append("EXISTS (SELECT 1 FROM gt_labels u WHERE u.issue_id = gt_issues.id AND u.label = ?)")
         params.append(labelled)
-    rows = session.rows(f"SELECT {_COLUMNS} FROM issues WHERE {' AND '.join(where)} ORDER BY created_at, id", params)
+    rows = session.rows(f"SELECT {_COLUMNS} FROM gt_issues WHERE {' AND '.join(where)} ORDER BY created_at, id", params)
     labels = session.labels_for(r["id"] for r in rows)
     mrs = [MergeRequest.build(r, labels[r["id"]]) for r in rows]
     mrs = [m for m in mrs if (rig is None or m.rig == rig) and (wanted is None or m.state in wanted)]
@@ -92,7 +92,7 @@ def for_source(session, bead_id: str, *, open_only: bool = False) -> MergeReques
     its ``source_issue`` field — by id, never by its title."""
     status = " AND status <> 'closed'" if open_only else ""
     rows = session.rows(
-        f"SELECT {_COLUMNS} FROM issues WHERE {_IS_MR} AND description LIKE ?{status}"
+        f"SELECT {_COLUMNS} FROM gt_issues WHERE {_IS_MR} AND description LIKE ?{status}"
         " ORDER BY created_at DESC, id DESC",
         (f"%{bead_id}%",),  # a coarse filter (``_`` matches any character); the field decides
     )

@@ -76,13 +76,13 @@ def in_score_order(session, mrs: list[MergeRequest], now: _dt.datetime | None = 
 
 
 def creation_order(session, mr_ids: list[str]) -> dict[str, int]:
-    """MR id → id of its ``created`` event: the ledger's own order (timestamps have one-second ties)."""
+    """MR id → feed position of its ``created`` event: the ledger's own order (timestamps have one-second ties)."""
     if not mr_ids:
         return {}
     marks = ", ".join("?" * len(mr_ids))
     rows = session.rows(
-        f"SELECT issue_id, MIN(id) AS seq FROM events WHERE event_type = 'created' AND issue_id IN ({marks})"
-        " GROUP BY issue_id",
+        "SELECT f.issue_id, MIN(f.seq) AS seq FROM gt_feed f JOIN gt_events e ON e.id = f.log_id AND f.kind = 'events'"
+        f" WHERE e.event_type = 'created' AND f.issue_id IN ({marks}) GROUP BY f.issue_id",
         mr_ids,
     )
     return {r["issue_id"]: int(r["seq"]) for r in rows}

@@ -1,0 +1,4 @@
+CREATE TABLE IF NOT EXISTS config (
+    `key` VARCHAR(255) PRIMARY KEY,
+    value TEXT NOT NULL
+);

@@ -1,0 +1,1 @@
+DELETE FROM metadata WHERE `key` LIKE 'dolt_auto_push_%';

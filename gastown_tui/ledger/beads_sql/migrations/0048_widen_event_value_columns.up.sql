@@ -1,0 +1,2 @@
+ALTER TABLE events MODIFY old_value LONGTEXT;
+ALTER TABLE events MODIFY new_value LONGTEXT;
