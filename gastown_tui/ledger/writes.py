@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, InvalidInput
-from . import fields, ids
+from . import fields, ids, upkeep
 from .ids import WISP_INFIX
 from .reads import Session
 from .schema import ISSUE_DEFAULTS, ISSUE_FIELDS
@@ -107,7 +107,7 @@ class Tx(Session):
             row["closed_at"] = self.stamp
         if parent:
             self.get(parent)
-            bead_id = self._next_child_id(parent)
+            bead_id = upkeep.next_child_id(self, parent)
         elif bead_id:
             fields.check_bead_id(bead_id)
             if self.exists(bead_id):
@@ -132,11 +132,6 @@ class Tx(Session):
         if parent:
             self.add_dependency(bead_id, parent, "parent-child")
         return bead_id
-
-    def _next_child_id(self, parent: str) -> str:
-        children = self.rows("SELECT id FROM gt_issues WHERE id LIKE ?", (parent + ".%",))
-        numbers = [int(tail) for r in children if (tail := r["id"][len(parent) + 1 :]).isdigit()]
-        return f"{parent}.{max(numbers, default=0) + 1}"
 
     def update(self, bead_id: str, **changes: Any) -> dict[str, Any]:
         """Change fields of a bead; records one event with the old bead and the changes."""
@@ -168,6 +163,8 @@ class Tx(Session):
         assignments = ", ".join(f"{k} = ?" for k in changes)
         values = [self.time(v) if k in TIME_FIELDS else v for k, v in changes.items()]
         self.execute(f"UPDATE {self.owner(bead_id)} SET {assignments} WHERE id = ?", [*values, bead_id])
+        if new_status:
+            upkeep.refresh_blocked(self, [bead_id])
         if new_status and old["status"] == "closed":
             kind = "reopened"
         elif new_status == "closed":
@@ -244,6 +241,7 @@ class Tx(Session):
             (str(uuid.uuid4()), bead_id, depends_on, dep_type, self.when, self.actor),
         )
         self.event(bead_id, "dependency_added", new=json.dumps({"depends_on": depends_on, "type": dep_type}))
+        upkeep.refresh_blocked(self, [bead_id])
         return True
 
     def remove_dependency(self, bead_id: str, depends_on: str) -> bool:
@@ -253,6 +251,7 @@ class Tx(Session):
         )
         if self.cur.rowcount:
             self.event(bead_id, "dependency_removed", new=json.dumps({"depends_on": depends_on}))
+            upkeep.refresh_blocked(self, [bead_id])
             return True
         return False
 

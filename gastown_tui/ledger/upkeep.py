@@ -1,0 +1,101 @@
+"""What ``bd`` keeps up to date beside a write, kept the same way here so that ``bd`` reads a
+ledger ``gt`` wrote as one it wrote itself (beads v1.0.5, ``internal/storage/issueops``):
+
+- ``child_counters`` / ``wisp_child_counters``: the last child number handed out under a parent,
+  so a child ``bd`` makes later never takes an id ``gt`` gave (``child_id.go``);
+- ``is_blocked`` on ``issues`` / ``wisps``: what ``bd ready`` filters on (``blocked_state.go``).
+  A bead is blocked while it is not closed or pinned and a ``blocks`` / ``conditional-blocks``
+  target is not closed or pinned, its parent is blocked, or a ``waits-for`` target still has an
+  open child (under ``{"gate": "any-children"}``, until one child is closed).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .writes import Tx
+
+_DONE = ("closed", "pinned")
+_BLOCKING = ("blocks", "conditional-blocks")
+
+
+def next_child_id(tx: Tx, parent: str) -> str:
+    """``parent.N``: one past both the parent's counter and its highest child, and the counter
+    moved on to N, as ``bd`` does."""
+    counter = "wisp_child_counters" if tx.owner(parent) == "wisps" else "child_counters"
+    last = int(tx.scalar(f"SELECT last_child FROM {counter} WHERE parent_id = ?", (parent,)) or 0)
+    children = tx.rows("SELECT id FROM gt_issues WHERE id LIKE ?", (parent + ".%",))
+    numbers = [int(tail) for r in children if (tail := r["id"][len(parent) + 1 :]).isdigit()]
+    number = max([last, *numbers]) + 1
+    tx.execute(f"UPDATE {counter} SET last_child = ? WHERE parent_id = ?", (number, parent))
+    if not tx.cur.rowcount:
+        tx.execute(f"INSERT INTO {counter} (parent_id, last_child) VALUES (?, ?)", (parent, number))
+    return f"{parent}.{number}"
+
+
+def refresh_blocked(tx: Tx, bead_ids: list[str]) -> None:
+    """Bring ``is_blocked`` up to date for ``bead_ids`` after their dependencies or status changed,
+    and for every bead whose answer follows from theirs (dependents, children, waiters)."""
+    queue = list(dict.fromkeys(bead_ids))
+    changed_itself = set(queue)  # their status or dependencies moved: what follows from them is asked
+    while queue:
+        bead_id = queue.pop(0)
+        table = tx.owner(bead_id)
+        row = tx.row(f"SELECT status, is_blocked FROM {table} WHERE id = ?", (bead_id,))
+        if row is None:
+            continue
+        blocked = int(row["status"] not in _DONE and _blocked(tx, bead_id))
+        flipped = blocked != int(row["is_blocked"] or 0)
+        if flipped:
+            tx.execute(f"UPDATE {table} SET is_blocked = ? WHERE id = ?", (blocked, bead_id))
+        elif bead_id not in changed_itself:
+            continue
+        changed_itself.discard(bead_id)
+        queue += [r["issue_id"] for r in tx.rows("SELECT issue_id FROM gt_dependencies WHERE depends_on_id = ?",
+                                                    (bead_id,))]  # fmt: skip
+        parents = tx.rows("SELECT depends_on_id FROM gt_dependencies WHERE issue_id = ? AND type = 'parent-child'",
+                          (bead_id,))  # fmt: skip
+        for parent in parents:  # a child's status moves what waits for its parent
+            queue += [r["issue_id"] for r in tx.rows(
+                "SELECT issue_id FROM gt_dependencies WHERE depends_on_id = ? AND type = 'waits-for'",
+                (parent["depends_on_id"],))]  # fmt: skip
+
+
+def _blocked(tx: Tx, bead_id: str) -> bool:
+    deps = tx.rows("SELECT depends_on_id, type FROM gt_dependencies WHERE issue_id = ?", (bead_id,))
+    for dep in deps:
+        target = dep["depends_on_id"]
+        if dep["type"] in _BLOCKING:
+            status = tx.scalar("SELECT status FROM gt_issues WHERE id = ?", (target,))
+            if status is not None and status not in _DONE:
+                return True
+        elif dep["type"] == "parent-child":
+            table = tx.owner(target) if tx.exists(target) else None
+            if table and tx.scalar(f"SELECT is_blocked FROM {table} WHERE id = ?", (target,)):
+                return True
+        elif dep["type"] == "waits-for" and _waits(tx, bead_id, target):
+            return True
+    return False
+
+
+def _waits(tx: Tx, bead_id: str, spawner: str) -> bool:
+    children = tx.rows(
+        "SELECT i.status FROM gt_dependencies d JOIN gt_issues i ON i.id = d.issue_id"
+        " WHERE d.depends_on_id = ? AND d.type = 'parent-child'",
+        (spawner,),
+    )
+    if not any(c["status"] not in _DONE for c in children):
+        return False
+    table = "wisp_dependencies" if tx.owner(bead_id) == "wisps" else "dependencies"
+    raw = tx.scalar(
+        f"SELECT metadata FROM {table} WHERE issue_id = ? AND type = 'waits-for'"
+        " AND COALESCE(depends_on_issue_id, depends_on_wisp_id, depends_on_external) = ?",
+        (bead_id, spawner),
+    )
+    try:
+        gate = json.loads(raw).get("gate") if raw else None
+    except (ValueError, AttributeError):
+        gate = None
+    return not (gate == "any-children" and any(c["status"] == "closed" for c in children))
