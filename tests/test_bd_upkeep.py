@@ -56,3 +56,27 @@ def test_waits_for_blocks_until_the_spawners_children_are_done(town):
     assert blocked(town, waiter) == 1
     town.ledger.write("close", lambda tx: tx.close(step))
     assert blocked(town, waiter) == 0
+
+
+def test_an_import_leaves_is_blocked_and_child_counters_as_bd_would(town, tmp_path):
+    import json
+
+    from gastown_tui.ledger.transfer import import_backup
+
+    def bead(bead_id: str, status: str = "open", on: str = "", kind: str = "blocks") -> dict:
+        deps = [{"issue_id": bead_id, "depends_on_id": on, "type": kind}] if on else []
+        return {"id": bead_id, "title": bead_id, "status": status, "priority": 2, "issue_type": "task",
+                "created_at": "2026-01-01T00:00:00+01:00", "updated_at": "2026-01-01T00:00:00+01:00",
+                "dependencies": deps}  # fmt: skip
+
+    rows = [bead("im-a", on="im-b"), bead("im-b"), bead("im-a.3", on="im-a", kind="parent-child"),
+            bead("im-c", on="im-d"), bead("im-d", "closed"), bead("im-gone.2")]  # fmt: skip
+    export = tmp_path / "issues.jsonl"
+    export.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    import_backup(town.ledger, str(export))
+
+    assert [blocked(town, i) for i in ("im-a", "im-b", "im-a.3", "im-c", "im-d")] == [1, 0, 1, 0, 0]
+    assert counter(town, "im-a") == 3 and counter(town, "im-gone") is None  # no parent, no counter
+    assert town.ledger.write("c", lambda tx: tx.create("Next", parent="im-a")) == "im-a.4"
+    assert town.ledger.read(lambda s: s.as_written(s.get("im-b")))["updated_at"] == "2026-01-01T00:00:00+01:00"

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import fields
 from .backup import Backup, Record
 from .reads import Session
 from .schema import BACKUP_TABLES, ISSUE_DEFAULTS
 from .views import BD_INFRA_TYPES, TIME_FIELDS, VIEW, wisp_table
-from .writes import Tx
+
+if TYPE_CHECKING:
+    from .writes import Tx
 
 _CHUNK = 500
 _TIMES = {

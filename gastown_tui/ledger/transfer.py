@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import backup as backups
-from . import placing
+from . import placing, upkeep
 from .backup import FOLDER_FILES, HEADER, Backup, Record
 from .beads_schema import default_config
 from .ledger import Ledger
@@ -71,6 +71,7 @@ def import_backup(ledger: Ledger, path: str, actor: str | None = None, dry_run: 
                 [[table, record_key(table, r.values), r.extra.dumps()] for r in records if r.extra],
             )
         _keep_files(tx, backup)
+        upkeep.refresh_all(tx, ids)
         counts["left_alone"] = left_alone
         tx.touched.append(f"import of {os.path.basename(os.path.normpath(path))}")
         return counts

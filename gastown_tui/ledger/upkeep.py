@@ -7,12 +7,18 @@ ledger ``gt`` wrote as one it wrote itself (beads v1.0.5, ``internal/storage/iss
   A bead is blocked while it is not closed or pinned and a ``blocks`` / ``conditional-blocks``
   target is not closed or pinned, its parent is blocked, or a ``waits-for`` target still has an
   open child (under ``{"gate": "any-children"}``, until one child is closed).
+
+beads' ``updated_at`` is ``ON UPDATE CURRENT_TIMESTAMP`` on MySQL: each update here names it, so
+this upkeep never passes for an edit of the bead.
 """
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING
+
+from .placing import chunks
+from .views import TARGET
 
 if TYPE_CHECKING:
     from .writes import Tx
@@ -49,7 +55,7 @@ def refresh_blocked(tx: Tx, bead_ids: list[str]) -> None:
         blocked = int(row["status"] not in _DONE and _blocked(tx, bead_id))
         flipped = blocked != int(row["is_blocked"] or 0)
         if flipped:
-            tx.execute(f"UPDATE {table} SET is_blocked = ? WHERE id = ?", (blocked, bead_id))
+            tx.execute(f"UPDATE {table} SET is_blocked = ?, updated_at = updated_at WHERE id = ?", (blocked, bead_id))
         elif bead_id not in changed_itself:
             continue
         changed_itself.discard(bead_id)
@@ -90,12 +96,85 @@ def _waits(tx: Tx, bead_id: str, spawner: str) -> bool:
         return False
     table = "wisp_dependencies" if tx.owner(bead_id) == "wisps" else "dependencies"
     raw = tx.scalar(
-        f"SELECT metadata FROM {table} WHERE issue_id = ? AND type = 'waits-for'"
-        " AND COALESCE(depends_on_issue_id, depends_on_wisp_id, depends_on_external) = ?",
+        f"SELECT metadata FROM {table} WHERE issue_id = ? AND type = 'waits-for' AND {TARGET} = ?",
         (bead_id, spawner),
     )
+    return not (_gate(raw) == "any-children" and any(c["status"] == "closed" for c in children))
+
+
+def refresh_all(tx: Tx, bead_ids: list[str]) -> None:
+    """After an import: every bead's ``is_blocked`` worked out afresh, set-wise (a pass per level of
+    blocked parents), and the child counters of the parents of ``bead_ids`` moved past them."""
+    pairs = (("issues", "dependencies"), ("wisps", "wisp_dependencies"))
+    for table, _ in pairs:
+        tx.execute(f"UPDATE {table} SET is_blocked = 0, updated_at = updated_at WHERE is_blocked <> 0")
+    waiters = _held_waiters(tx)
+    for table, _ in pairs:
+        for part, marks in chunks(sorted(waiters)):
+            tx.execute(f"UPDATE {table} SET is_blocked = 1, updated_at = updated_at WHERE id IN ({marks})"
+                       " AND status NOT IN ('closed', 'pinned')", part)  # fmt: skip
+    while sum(_mark_pass(tx, table, deps) for table, deps in pairs):
+        pass
+    highest: dict[str, int] = {}
+    for bead_id in bead_ids:
+        parent, _, tail = bead_id.rpartition(".")
+        if parent and tail.isdigit():
+            highest[parent] = max(highest.get(parent, 0), int(tail))
+    for parent, number in highest.items():
+        if not tx.exists(parent):  # a counter belongs to a parent in this ledger (a foreign key)
+            continue
+        counter = "wisp_child_counters" if tx.owner(parent) == "wisps" else "child_counters"
+        tx.execute(
+            f"UPDATE {counter} SET last_child = ? WHERE parent_id = ? AND last_child < ?", (number, parent, number)
+        )
+        if not tx.cur.rowcount and tx.scalar(f"SELECT 1 FROM {counter} WHERE parent_id = ?", (parent,)) is None:
+            tx.execute(f"INSERT INTO {counter} (parent_id, last_child) VALUES (?, ?)", (parent, number))
+
+
+def _held_waiters(tx: Tx) -> set[str]:
+    """Beads a ``waits-for`` dependency holds (see ``_waits``), worked out for all of them at once."""
+    waits = []
+    for table in ("dependencies", "wisp_dependencies"):
+        waits += tx.rows(f"SELECT issue_id, {TARGET} AS spawner, metadata FROM {table} WHERE type = 'waits-for'")
+    if not waits:
+        return set()
+    children: dict[str, list[str]] = {}
+    for part, marks in chunks(sorted({w["spawner"] for w in waits})):
+        for r in tx.rows("SELECT d.depends_on_id AS spawner, i.status FROM gt_dependencies d"
+                         " JOIN gt_issues i ON i.id = d.issue_id"
+                         f" WHERE d.type = 'parent-child' AND d.depends_on_id IN ({marks})", part):  # fmt: skip
+            children.setdefault(r["spawner"], []).append(r["status"])
+    held = set()
+    for w in waits:
+        statuses = children.get(w["spawner"], [])
+        if any(s not in _DONE for s in statuses) and not (
+            _gate(w["metadata"]) == "any-children" and "closed" in statuses
+        ):
+            held.add(w["issue_id"])
+    return held
+
+
+def _gate(raw: object) -> object:
     try:
-        gate = json.loads(raw).get("gate") if raw else None
-    except (ValueError, AttributeError):
-        gate = None
-    return not (gate == "any-children" and any(c["status"] == "closed" for c in children))
+        return json.loads(raw).get("gate") if raw else None
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def _mark_pass(tx: Tx, table: str, deps: str) -> int:
+    """One set-wise pass of bd's mark: beads newly blocked by an open blocker or a blocked parent."""
+
+    def target(kind: str, source: str, condition: str) -> str:
+        column = "depends_on_issue_id" if source == "issues" else "depends_on_wisp_id"
+        return (f"EXISTS (SELECT 1 FROM {deps} d JOIN {source} t ON t.id = d.{column}"
+                f" WHERE d.issue_id = {table}.id AND d.type IN ({kind}) AND {condition})")  # fmt: skip
+
+    blocking = "'blocks', 'conditional-blocks'"
+    open_target = "t.status NOT IN ('closed', 'pinned')"
+    clauses = [target(blocking, s, open_target) for s in ("issues", "wisps")]
+    clauses += [target("'parent-child'", s, "t.is_blocked = 1") for s in ("issues", "wisps")]
+    tx.execute(
+        f"UPDATE {table} SET is_blocked = 1, updated_at = updated_at WHERE is_blocked = 0 AND status NOT IN ('closed', 'pinned')"
+        f" AND ({' OR '.join(clauses)})"
+    )
+    return tx.cur.rowcount
