@@ -85,7 +85,7 @@ class TownScreen(AttentionActions, TownActions, Screen):
                 yield PolecatOutput(id="output", classes="pane")
                 yield MergeQueueTable(id="queue", classes="pane")
                 yield MailInbox(id="mail", classes="pane")
-        yield KeyFooter()
+        yield KeyFooter(palette_action="command_palette")
 
     def on_mount(self) -> None:
         for number, (pane, title) in enumerate(zip(PANES, PANE_TITLES, strict=True), 1):
