@@ -1,4 +1,4 @@
-"""The Textual app: stylesheets, palette, global keys; the town screen does the rest."""
+"""The Textual app: stylesheets, help, the palette, global keys; the town screen does the rest."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from textual.app import App
 from textual.driver import Driver
 
 from . import actions
-from .commands import TownCommands
 from .escape_key import QuickEscapeDriver, quick_escape
 from .incidents import IncidentLog, log_path
 from .typeahead import TypeAhead
@@ -30,7 +29,6 @@ def utc_now() -> dt.datetime:
 class GastownApp(TypeAhead, App):
     TITLE = "gastown-tui"
     CSS_PATH = [styles_dir() / "global.tcss", styles_dir() / "town.tcss", styles_dir() / "dialogs.tcss"]
-    COMMANDS = App.COMMANDS | {TownCommands}
     BINDINGS = actions.bindings("app")
 
     def __init__(
@@ -107,3 +105,16 @@ class GastownApp(TypeAhead, App):
         if not self.is_screen_installed("help"):
             self.install_screen(HelpScreen(), "help")
         self.push_screen("help")
+
+    def action_command_palette(self) -> None:
+        """Our palette (screens/palette), built once and offered what applies now; not Textual's."""
+        from .commands import palette_entries
+        from .screens.palette import PaletteScreen
+
+        if isinstance(self.screen, PaletteScreen):
+            return
+        if not self.is_screen_installed("palette"):
+            self.install_screen(PaletteScreen(), "palette")
+        palette = self.get_screen("palette")
+        palette.offer(palette_entries(self, self.screen))
+        self.push_screen(palette)
