@@ -7,12 +7,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from textual import constants
+from textual import constants, events
 from textual.app import App
 from textual.driver import Driver
 
 from . import actions
 from .escape_key import QuickEscapeDriver, quick_escape
+from .gc_pacing import CHECK_EVERY, GcPacer
 from .incidents import IncidentLog, log_path
 from .typeahead import TypeAhead
 
@@ -53,6 +54,7 @@ class GastownApp(TypeAhead, App):
         self.follow = follow
         self.incidents = IncidentLog(log_path(getattr(town, "root", None)))
         self._toasted: dict[tuple[str, str, str], float] = {}
+        self.gc_pacer = GcPacer()
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for a terminal, with a lone escape taken in 25 ms (see escape_key)."""
@@ -76,7 +78,17 @@ class GastownApp(TypeAhead, App):
         self.incidents.record("gastown-tui stopped", error)
         super()._handle_exception(error)
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.gc_pacer.note_input()
+        await super().on_event(event)
+
+    def on_unmount(self) -> None:
+        self.gc_pacer.stop()
+
     def on_mount(self) -> None:
+        self.gc_pacer.start()
+        self.set_interval(CHECK_EVERY, self.gc_pacer.tick)
         if self.town is None:
             from .screens.welcome import WelcomeScreen
 
