@@ -43,7 +43,7 @@ async def test_it_offers_what_applies_with_keys_and_runs_a_fuzzy_match(town):
 
 
 @sync
-async def test_arrows_pick_an_entry_and_escape_runs_nothing(town):
+async def test_arrows_pick_an_entry_and_closing_runs_nothing(town):
     app = GastownApp(town, clock=frozen_clock, follow=False)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
@@ -53,11 +53,12 @@ async def test_arrows_pick_an_entry_and_escape_runs_nothing(town):
         await pilot.press("down", "down", "up", "enter")
         await settle(pilot)
         assert app.focused is app.screen.query_one("#output")
-        await pilot.press("ctrl+p")
-        await type_text(pilot, "quit")
-        await pilot.press("escape")
-        await settle(pilot)
-        assert app.is_running and type(app.screen).__name__ == "TownScreen"
+        for closing in ("escape", "ctrl+p"):  # ctrl+p again closes it too
+            await pilot.press("ctrl+p")
+            await type_text(pilot, "quit")
+            await pilot.press(closing)
+            await settle(pilot)
+            assert app.is_running and type(app.screen).__name__ == "TownScreen"
 
 
 def test_ranking_is_fuzzy_best_first_and_keeps_the_order_for_no_query():

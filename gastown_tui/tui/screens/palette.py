@@ -53,7 +53,7 @@ def ranked(entries: Sequence[PaletteEntry], query: str) -> list[tuple[PaletteEnt
 
 class PaletteScreen(ModalScreen[None]):
     BINDINGS = [
-        Binding("escape", "dismiss", "Close", show=False),
+        Binding("escape,ctrl+p", "dismiss", "Close", show=False),
         Binding("down", "move(1)", show=False, priority=True),
         Binding("up", "move(-1)", show=False, priority=True),
         Binding("pagedown", "move(10)", show=False, priority=True),
