@@ -69,3 +69,22 @@ def test_ranking_is_fuzzy_best_first_and_keeps_the_order_for_no_query():
     best, offsets = ranked(entries, "sling")[0]
     assert best.label == "Sling" and [best.title[i] for i in offsets] == list("Sling")
     assert ranked(entries, "zzzq") == []
+
+
+@sync
+async def test_help_and_the_palette_are_built_in_the_first_quiet_second_and_shown_from_then_on(town):
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("j")
+        app._when_idle()
+        assert not app.is_screen_installed("palette")  # input just now: not yet
+        app.gc_pacer.last_input -= 5
+        app._when_idle()
+        await settle(pilot)
+        built = {name: app.get_screen(name) for name in ("help", "palette")}
+        assert all(screen.is_mounted and screen not in app.screen_stack for screen in built.values())
+        await pilot.press("question_mark")
+        assert app.screen is built["help"]
+        await pilot.press("escape", "ctrl+p")
+        assert app.screen is built["palette"] and len(_offered(app)) > 5

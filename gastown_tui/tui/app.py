@@ -88,7 +88,7 @@ class GastownApp(TypeAhead, App):
 
     def on_mount(self) -> None:
         self.gc_pacer.start()
-        self.set_interval(CHECK_EVERY, self.gc_pacer.tick)
+        self.set_interval(CHECK_EVERY, self._when_idle)
         if self.town is None:
             from .screens.welcome import WelcomeScreen
 
@@ -110,13 +110,26 @@ class GastownApp(TypeAhead, App):
         else:
             self.push_screen(screen)
 
-    def action_help(self) -> None:
-        """The help screen is built once and shown again on each ``?`` (its text never changes)."""
-        from .screens.help import HelpScreen
+    def _when_idle(self) -> None:
+        """Chores for a quiet moment: build help and the palette in the first (so their first opening
+        is as quick as the next), and the garbage collector's full collections."""
+        if self.gc_pacer.idle and not self.is_screen_installed("palette"):
+            for name in ("help", "palette"):
+                self._get_screen(self._built(name))  # composed and mounted now, shown on its key
+            return
+        self.gc_pacer.tick()
 
-        if not self.is_screen_installed("help"):
-            self.install_screen(HelpScreen(), "help")
-        self.push_screen("help")
+    def _built(self, name: str) -> str:
+        """``name`` ("help" or "palette"), installed: each is built once and shown again on each opening."""
+        if not self.is_screen_installed(name):
+            from .screens.help import HelpScreen
+            from .screens.palette import PaletteScreen
+
+            self.install_screen(HelpScreen() if name == "help" else PaletteScreen(), name)
+        return name
+
+    def action_help(self) -> None:
+        self.push_screen(self._built("help"))  # its text never changes
 
     def action_command_palette(self) -> None:
         """Our palette (screens/palette), built once and offered what applies now; not Textual's."""
@@ -125,8 +138,6 @@ class GastownApp(TypeAhead, App):
 
         if isinstance(self.screen, PaletteScreen):
             return
-        if not self.is_screen_installed("palette"):
-            self.install_screen(PaletteScreen(), "palette")
-        palette = self.get_screen("palette")
+        palette = self.get_screen(self._built("palette"))
         palette.offer(palette_entries(self, self.screen))
         self.push_screen(palette)

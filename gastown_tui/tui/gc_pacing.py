@@ -4,9 +4,9 @@ A full (oldest generation) collection holds the interpreter while it walks the w
 ms at 100 polecats, several times a minute while keys are pressed (Textual leaves cyclic garbage
 behind on every restyle and redraw), and each one that landed on a key made it one of the slow
 tenth. Here the heap the app has built once it is up (modules, widgets, styles) is frozen out of
-the collector's walks, and full collections wait until no input came for a second, or run anyway
-once long overdue, so memory stays bounded. The young generations still collect on their own
-(a few ms each).
+the collector's walks, and full collections wait until no input came for half a second (in small
+steps, soon after each burst of keys), or run anyway once long overdue, so memory stays bounded.
+The young generations still collect on their own (a few ms each).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import gc
 import time
 from collections.abc import Callable
 
-CHECK_EVERY = 1.0  # seconds between looks
-QUIET = 1.0  # seconds without input that count as idle
-DUE = 10  # young collections since the last full one: when CPython itself would run a full one
-OVERDUE = 100  # past this many, a full collection runs even while keys arrive
+CHECK_EVERY = 0.5  # seconds between looks
+QUIET = 0.5  # seconds without input that count as idle
+DUE = 3  # young collections since the last full one (CPython's own threshold is 10): small, frequent, idle
+OVERDUE = 60  # past this many, a full collection runs even while keys arrive
 NEVER = 1 << 30  # the oldest generation's threshold while paced: CPython never collects it by itself
 
 
@@ -54,11 +54,15 @@ class GcPacer:
     def note_input(self) -> None:
         self.last_input = self.clock()
 
+    @property
+    def idle(self) -> bool:
+        """No input for ``QUIET`` seconds."""
+        return self.clock() - self.last_input >= QUIET
+
     def tick(self) -> bool:
         """Collect if it is time; True if it did. The first idle moment freezes the heap built so far."""
-        idle = self.clock() - self.last_input >= QUIET
         pending = self.pending()
-        if not (idle and (pending >= DUE or not self.frozen)) and pending < OVERDUE:
+        if not (self.idle and (pending >= DUE or not self.frozen)) and pending < OVERDUE:
             return False
         self.collect()
         if not self.frozen:
