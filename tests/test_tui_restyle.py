@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.dom import DOMNode
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 from tui_support import frozen_clock, populated_town, settle, sync  # noqa: F401  (populated_town: fixture)
@@ -71,3 +73,28 @@ async def test_a_pane_switch_lays_out_nothing(town, monkeypatch):
             await settle(pilot)
         monkeypatch.undo()
         assert laid_out == []
+
+
+@sync
+async def test_a_frame_works_out_a_lists_own_style_once(town, monkeypatch):
+    """Tree and DataTable ask for their style on every line; each time Textual walks the ancestors."""
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        tree, queue = app.screen.query_one(RigTree), app.screen.query_one(MergeQueueTable)
+        walked: list[object] = []
+        own_style = DOMNode.rich_style
+
+        def spy(node):
+            walked.append(node)
+            return own_style.fget(node)
+
+        monkeypatch.setattr(DOMNode, "rich_style", property(spy))
+        for widget in (tree, queue):
+            widget.drop_drawn_lines()
+            widget.refresh()  # every line drawn again
+            lines = widget.render_lines(Region(0, 0, *widget.size))
+            assert len(lines) == widget.size.height > 2
+            assert walked.count(widget) == 1, f"{type(widget).__name__}: {walked.count(widget)}"
+        monkeypatch.undo()
+        assert tree.rich_style == own_style.fget(tree)  # outside a frame: worked out when asked
