@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from tui_support import MR_FIRST, MSG_ESCALATION, frozen_clock, populated_town, screen_text, settle, sync, toasts  # noqa: F401  (populated_town: fixture)
+from tui_support import (  # noqa: F401  (populated_town: fixture)
+    MR_FIRST,
+    MSG_ESCALATION,
+    frozen_clock,
+    labels,
+    populated_town,
+    screen_text,
+    settle,
+    sync,
+    toasts,
+    type_text,
+)
 
 from gastown_tui.tui.app import GastownApp
 from gastown_tui.tui.widgets.mail_inbox import MailInbox
 from gastown_tui.tui.widgets.merge_queue import MergeQueueTable
 
 SIZE = (160, 48)
-
-
-async def type_text(pilot, text: str) -> None:
-    await pilot.press(*["space" if ch == " " else ch for ch in text])
-
-
-def labels(town, bead_id: str) -> list[str]:
-    return town.ledger.read(lambda s: s.labels(bead_id))
 
 
 def messages_to(town, address: str) -> list[dict]:

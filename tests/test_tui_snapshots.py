@@ -98,6 +98,12 @@ class TestDialogs:
     def test_nuke_confirmation(self, snap_compare, app, size):
         assert shot(snap_compare, app, size, "1", "j", "j", "j", "j", "j", "X")
 
+    def test_palette(self, snap_compare, app, size):
+        assert shot(snap_compare, app, size, "4", "ctrl+p")
+
+    def test_palette_query(self, snap_compare, app, size):
+        assert shot(snap_compare, app, size, "4", "ctrl+p", "r", "e", "j")
+
 
 @pytest.mark.parametrize("size", SIZES.values(), ids=SIZES.keys())
 class TestWelcome:

@@ -87,3 +87,20 @@ def test_escape_closes_help_in_a_real_terminal(terminal):
     wait_for(lambda: "escape to close" in term.capture("person", ansi=False), what="help")
     burst(term, "Escape")
     wait_for(lambda: "escape to close" not in term.capture("person", ansi=False), what="help closed")
+
+
+def test_a_query_typed_right_after_ctrl_p_lands_in_the_palette_twice(terminal):
+    """The letters after ctrl+p go to the palette's query, not to the town's keys (``c`` would
+    compose); the palette is built once, and its second opening starts empty again."""
+    _town, term = terminal
+    for _ in range(2):
+        burst(term, "C-p", *"compose")
+
+        def matched() -> bool:
+            shown = term.capture("person", ansi=False)
+            return "Write a new message" in shown and "Approve" not in shown and "Search for actions" not in shown
+
+        wait_for(matched, timeout=10, what="the palette showing the query's one match")
+        assert "Subject" not in term.capture("person", ansi=False)  # no compose form: c reached the query
+        burst(term, "Escape")
+        wait_for(lambda: "[5] Mail" in term.capture("person", ansi=False), what="the town again")

@@ -166,3 +166,11 @@ async def async_wait_for(predicate, timeout: float = 20.0, what: str = "conditio
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
     return got
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*["space" if ch == " " else ch for ch in text])
+
+
+def labels(town, bead_id: str) -> list[str]:
+    return town.ledger.read(lambda s: s.labels(bead_id))

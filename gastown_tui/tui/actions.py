@@ -62,6 +62,9 @@ ACTIONS: tuple[UserAction, ...] = (
     UserAction("next_pane(-1)", "shift+tab", "Previous pane", "Move to the previous pane (5→4→…→1)", show=False),
     UserAction("refresh", "ctrl+r", "Refresh", "Re-read the ledger now", show=False),
     UserAction("help", "question_mark", "Help", "Show every key binding", "app"),
+    UserAction(
+        "command_palette", "ctrl+p", "palette", "Command palette: every action by name", "app", show=False, dialog=True
+    ),
     UserAction("quit", "q", "Quit", "Quit gastown-tui", "app"),
 )
 
@@ -69,7 +72,6 @@ ACTIONS: tuple[UserAction, ...] = (
 BUILTIN_KEYS: tuple[tuple[str, str], ...] = (
     ("j / k, ↓ / ↑", "Move inside a pane"),
     ("space", "Expand or collapse a tree node"),
-    ("ctrl+p", "Command palette: every action by name"),
     ("escape", "Close a dialog"),
 )
 

@@ -1,4 +1,4 @@
-"""The Textual app: stylesheets, palette, global keys; the town screen does the rest."""
+"""The Textual app: stylesheets, help, the palette, global keys; the town screen does the rest."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from textual import constants
+from textual import constants, events
 from textual.app import App
 from textual.driver import Driver
 
 from . import actions
-from .commands import TownCommands
 from .escape_key import QuickEscapeDriver, quick_escape
+from .gc_pacing import CHECK_EVERY, GcPacer
 from .incidents import IncidentLog, log_path
 from .typeahead import TypeAhead
 
@@ -30,7 +30,6 @@ def utc_now() -> dt.datetime:
 class GastownApp(TypeAhead, App):
     TITLE = "gastown-tui"
     CSS_PATH = [styles_dir() / "global.tcss", styles_dir() / "town.tcss", styles_dir() / "dialogs.tcss"]
-    COMMANDS = App.COMMANDS | {TownCommands}
     BINDINGS = actions.bindings("app")
 
     def __init__(
@@ -55,6 +54,7 @@ class GastownApp(TypeAhead, App):
         self.follow = follow
         self.incidents = IncidentLog(log_path(getattr(town, "root", None)))
         self._toasted: dict[tuple[str, str, str], float] = {}
+        self.gc_pacer = GcPacer()
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for a terminal, with a lone escape taken in 25 ms (see escape_key)."""
@@ -78,7 +78,17 @@ class GastownApp(TypeAhead, App):
         self.incidents.record("gastown-tui stopped", error)
         super()._handle_exception(error)
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.gc_pacer.note_input()
+        await super().on_event(event)
+
+    def on_unmount(self) -> None:
+        self.gc_pacer.stop()
+
     def on_mount(self) -> None:
+        self.gc_pacer.start()
+        self.set_interval(CHECK_EVERY, self._when_idle)
         if self.town is None:
             from .screens.welcome import WelcomeScreen
 
@@ -100,10 +110,34 @@ class GastownApp(TypeAhead, App):
         else:
             self.push_screen(screen)
 
-    def action_help(self) -> None:
-        """The help screen is built once and shown again on each ``?`` (its text never changes)."""
-        from .screens.help import HelpScreen
+    def _when_idle(self) -> None:
+        """Chores for a quiet moment: build help and the palette in the first (so their first opening
+        is as quick as the next), and the garbage collector's full collections."""
+        if self.gc_pacer.idle and not self.is_screen_installed("palette"):
+            for name in ("help", "palette"):
+                self._get_screen(self._built(name))  # composed and mounted now, shown on its key
+            return
+        self.gc_pacer.tick()
 
-        if not self.is_screen_installed("help"):
-            self.install_screen(HelpScreen(), "help")
-        self.push_screen("help")
+    def _built(self, name: str) -> str:
+        """``name`` ("help" or "palette"), installed: each is built once and shown again on each opening."""
+        if not self.is_screen_installed(name):
+            from .screens.help import HelpScreen
+            from .screens.palette import PaletteScreen
+
+            self.install_screen(HelpScreen() if name == "help" else PaletteScreen(), name)
+        return name
+
+    def action_help(self) -> None:
+        self.push_screen(self._built("help"))  # its text never changes
+
+    def action_command_palette(self) -> None:
+        """Our palette (screens/palette), built once and offered what applies now; not Textual's."""
+        from .commands import palette_entries
+        from .screens.palette import PaletteScreen
+
+        if isinstance(self.screen, PaletteScreen):
+            return
+        palette = self.get_screen(self._built("palette"))
+        palette.offer(palette_entries(self, self.screen))
+        self.push_screen(palette)

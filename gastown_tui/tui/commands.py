@@ -1,36 +1,27 @@
-"""The command palette: every action of the registry, offered when it applies to the current selection."""
+"""What the command palette offers: every action of the registry that applies to the current
+selection, and Textual's system commands (theme, maximize, screenshot, …)."""
 
 from __future__ import annotations
 
 from functools import partial
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-
 from . import actions
+from .screens.palette import PaletteEntry
 
 
-class TownCommands(Provider):
-    def _available(self) -> list[tuple[str, actions.UserAction, object]]:
-        screen = self.screen
-        found = []
-        for action in actions.ACTIONS:
-            target = self.app if action.scope == "app" else screen
-            method = actions.method_name(action)
-            if not hasattr(target, f"action_{method}"):
-                continue
-            if target.check_action(method, ()) is not True:
-                continue
-            title = f"{action.description}  ({actions.key_display(action.key)})"
-            found.append((title, action, target))
-        return found
-
-    async def discover(self) -> Hits:
-        for title, action, target in self._available():
-            yield DiscoveryHit(title, partial(target.run_action, action.name), help=action.label)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, action, target in self._available():
-            score = matcher.match(f"{action.label} {title}")
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(target.run_action, action.name), help=action.label)
+def palette_entries(app, screen) -> list[PaletteEntry]:
+    """The entries for a palette opened over ``screen``, in the registry's order."""
+    found = []
+    for action in actions.ACTIONS:
+        target = app if action.scope == "app" else screen
+        method = actions.method_name(action)
+        if method == "command_palette" or not hasattr(target, f"action_{method}"):
+            continue
+        if target.check_action(method, ()) is not True:
+            continue
+        key = actions.key_display(action.key)
+        found.append(PaletteEntry(action.description, action.label, key, partial(target.run_action, action.name)))
+    for command in app.get_system_commands(screen):
+        if command.title != "Quit":  # the registry's quit
+            found.append(PaletteEntry(command.help, command.title, "", command.callback))
+    return found

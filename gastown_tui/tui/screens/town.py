@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
 from ...errors import GtError
@@ -48,6 +50,8 @@ LEFT_PANES = ("rigs", "convoys")
 
 class TownScreen(AttentionActions, TownActions, Screen):
     BINDINGS = actions.bindings("town")
+    # Textual repaints the whole screen when the focus moves; the two panes restyle themselves.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     # Narrow: one pane at a time (the strip names the others); medium: the left column shrinks.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
     FEED_INTERVAL = 0.25  # while the town changes; the wait doubles after each quiet read, up to:
@@ -85,7 +89,7 @@ class TownScreen(AttentionActions, TownActions, Screen):
                 yield PolecatOutput(id="output", classes="pane")
                 yield MergeQueueTable(id="queue", classes="pane")
                 yield MailInbox(id="mail", classes="pane")
-        yield KeyFooter()
+        yield KeyFooter(palette_action="command_palette")
 
     def on_mount(self) -> None:
         for number, (pane, title) in enumerate(zip(PANES, PANE_TITLES, strict=True), 1):

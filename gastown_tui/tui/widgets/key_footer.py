@@ -1,68 +1,122 @@
-"""The footer of key bindings, changed key by key rather than rebuilt.
+"""The footer of key bindings: one line of text, redrawn (never re-laid out) when its keys change.
 
-Textual's ``Footer`` recomposes (every key widget unmounted, new ones mounted and styled) on each
-``refresh_bindings``, which the town screen calls on every cursor move, focus change and ledger
-read: ~30 ms of CPU on the UI thread per pane switch. Here keys that stay are kept: the same keys
-with other enabled states only toggle their ``-disabled`` class, and a pane switch removes the
-keys that went and mounts only the new ones, in the order Textual's footer would show them.
+Textual's ``Footer`` is a row of key widgets and recomposes on each ``refresh_bindings``, which the
+town screen calls on every cursor move, focus change and ledger read. Mounting and removing key
+widgets forces a layout of the whole screen, and that re-renders every pane: at 100 polecats most
+of a pane switch's ~60 ms. Here the keys are spans of one ``Text``, so a change is one repaint of
+one line. It shows what Textual's footer shows, in its look: the first shown binding of each action
+in the screen's order, disabled ones dimmed, the palette key on the right; a click runs the key.
 """
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from typing import NamedTuple
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
 from textual.screen import Screen
-from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
-
-Shown = tuple[str, str, str]  # (key, action, description): what one footer key shows
+from textual.widget import Widget
 
 
-class KeyFooter(Footer):
+class ShownKey(NamedTuple):
+    key: str  # as a binding names it, e.g. "question_mark"
+    display: str  # as shown, e.g. "?"
+    description: str
+    enabled: bool
+
+
+class KeyFooter(Widget, can_focus=False):
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {
+        "footer-key",
+        "footer-key--key",
+        "footer-key--description",
+        "footer-key--hover",
+        "footer-key--edge",
+    }
+
+    def __init__(self, palette_action: str = "", **kwargs):
+        """``palette_action``: the action whose key is shown apart, on the right (the command palette)."""
+        super().__init__(**kwargs)
+        self.palette_action = palette_action
+        self.keys: tuple[ShownKey, ...] = ()
+        self.palette: ShownKey | None = None
+        self._spans: list[tuple[int, int, ShownKey]] = []  # cells [start, end) of each key, as drawn
+        self._hover: str | None = None
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
     def bindings_changed(self, screen: Screen) -> None:
-        self._bindings_ready = True
-        if screen.app.app_focus and self.is_attached and screen is self.screen:
-            self.call_after_refresh(self._update_keys)
+        if screen is not self.screen or not self.is_attached:
+            return
+        keys: dict[str, ShownKey] = {}
+        palette = None
+        for _, binding, enabled, _ in screen.active_bindings.values():
+            shown = ShownKey(binding.key, self.app.get_key_display(binding), binding.description, enabled)
+            if binding.action == self.palette_action:
+                palette = palette or shown
+            elif binding.show:
+                keys.setdefault(binding.action, shown)
+        if (tuple(keys.values()), palette) != (self.keys, self.palette):
+            self.keys, self.palette = tuple(keys.values()), palette
+            self.refresh()
 
-    def _wanted(self) -> list[tuple[Binding, bool, str]]:
-        """The keys to show, as ``Footer.compose`` picks them: the first binding of each action."""
-        wanted: dict[str, tuple[Binding, bool, str]] = {}
-        for _, binding, enabled, tooltip in self.screen.active_bindings.values():
-            if binding.show:
-                wanted.setdefault(binding.action, (binding, enabled, tooltip))
-        return list(wanted.values())
+    def _label(self, key: ShownKey, *, compact: bool = False) -> Text:
+        """One key as Textual's ``FooterKey`` draws it (``compact``: the palette key's spacing)."""
+        key_style = self.get_component_rich_style("footer-key--key")
+        description_style = self.get_component_rich_style("footer-key--description")
+        if compact:
+            label = Text.assemble((key.display, key_style), (f" {key.description}", description_style))
+        else:
+            label = Text.assemble((f" {key.display} ", key_style), (f"{key.description} ", description_style))
+        item = self.get_component_rich_style("footer-key--hover" if key.key == self._hover else "footer-key")
+        label.stylize_before(item + Style(dim=True) if not key.enabled else item)
+        return label
 
-    async def _update_keys(self) -> None:
-        if not self.is_attached:
+    def render(self) -> Text:
+        line = Text(no_wrap=True, overflow="crop", end="")
+        self._spans = []
+        for key in self.keys:
+            start = line.cell_len
+            line.append_text(self._label(key))
+            self._spans.append((start, line.cell_len, key))
+        if self.palette is None:
+            return line
+        palette = Text.assemble(("▏", self.get_component_rich_style("footer-key--edge")))
+        palette.append_text(self._label(self.palette, compact=True))
+        palette.append(" ", self.get_component_rich_style("footer-key"))
+        start = max(0, self.size.width - palette.cell_len)
+        line.truncate(start, pad=True)  # the keys that do not fit go under the palette key
+        self._spans = [(a, min(b, start), key) for a, b, key in self._spans if a < start]
+        self._spans.append((start, start + palette.cell_len, self.palette))
+        line.append_text(palette)
+        return line
+
+    def key_at(self, x: int) -> ShownKey | None:
+        return next((key for start, end, key in self._spans if start <= x < end), None)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        key = self.key_at(event.x)
+        if key is None:
             return
-        wanted = self._wanted()
-        keys = [key for key in self.query_children(FooterKey) if not key.has_class("-command-palette")]
-        if not keys or any(binding.group is not None for binding, _, _ in wanted):
-            await self.recompose()  # the first time, and grouped keys: Textual's own way
-            return
-        shown: dict[Shown, FooterKey] = {(k.key, k.action, k.description): k for k in keys}
-        order = [(b.key, b.action, b.description) for b, _, _ in wanted]
-        kept = [s for s in shown if s in set(order)]
-        if kept != [s for s in order if s in shown]:  # the kept keys moved around: rebuild
-            await self.recompose()
-            return
-        gone = [s for s in shown if s not in kept]
-        if gone:
-            await self.remove_children([shown.pop(s) for s in gone])
-        palette = next(iter(self.query_children(".-command-palette")), None)
-        for index, (binding, enabled, tooltip) in enumerate(wanted):
-            key = shown.get(order[index])
-            if key is None:
-                before = next((shown[s] for s in order[index + 1 :] if s in shown), palette)
-                key = FooterKey(
-                    binding.key,
-                    self.app.get_key_display(binding),
-                    binding.description,
-                    binding.action,
-                    disabled=not enabled,
-                    tooltip=tooltip,
-                ).data_bind(compact=Footer.compact)
-                shown[order[index]] = key
-                await (self.mount(key, before=before) if before is not None else self.mount(key))
-            elif key._disabled == enabled:  # enabled state changed
-                key._disabled = not enabled
-                key.set_class(not enabled, "-disabled")
+        if key.enabled:
+            self.app.simulate_key(key.key)
+        else:
+            self.app.bell()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        key = self.key_at(event.x)
+        self._set_hover(key.key if key is not None else None)
+
+    def on_leave(self) -> None:
+        self._set_hover(None)
+
+    def _set_hover(self, key: str | None) -> None:
+        if key != self._hover:
+            self._hover = key
+            self.refresh()

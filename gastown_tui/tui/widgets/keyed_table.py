@@ -16,6 +16,7 @@ from textual.widgets import DataTable
 
 from .badges import BADGE_CLASSES
 from .inert import inert_text
+from .restyle import KeepsDrawnLines
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Column:
 PADDING = 2  # a DataTable cell's padding, both sides
 
 
-class KeyedTable(DataTable):
+class KeyedTable(KeepsDrawnLines, DataTable):
     COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | BADGE_CLASSES
     BINDINGS = [Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False)]
     COLUMNS: tuple[Column, ...] = ()
@@ -40,6 +41,18 @@ class KeyedTable(DataTable):
         self._all: dict[str, Sequence[str | Text]] = {}  # what was given, before the filter
         self.row_filter = ""
         self._layout: tuple[tuple[int, int], ...] = ()  # (index in COLUMNS, width) of the shown columns
+
+    def notify_style_update(self) -> None:
+        """A restyle (focus moving in or out) keeps the drawn rows and cells unless their styles changed."""
+        super(DataTable, self).notify_style_update()
+        self._get_styles_to_render_cell.cache_clear()  # keyed on the cell's kind, not on the focus
+        self._styles_cache.clear()
+        self.restyled()
+
+    def drop_drawn_lines(self) -> None:
+        self._get_styles_to_render_cell.cache_clear()
+        for cache in (self._row_render_cache, self._cell_render_cache, self._row_renderable_cache, self._line_cache):
+            cache.clear()
 
     def on_mount(self) -> None:
         self._set_layout(tuple((i, c.width) for i, c in enumerate(self.COLUMNS)))

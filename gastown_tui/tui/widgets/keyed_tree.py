@@ -9,9 +9,10 @@ from textual.widgets.tree import TreeNode, UnknownNodeID
 
 from .badges import BADGE_CLASSES
 from .inert import inert_text
+from .restyle import KeepsDrawnLines
 
 
-class KeyedTree(Tree):
+class KeyedTree(KeepsDrawnLines, Tree):
     COMPONENT_CLASSES = BADGE_CLASSES
     BINDINGS = [Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False)]
 
@@ -19,6 +20,19 @@ class KeyedTree(Tree):
         super().__init__(label, **kwargs)
         self.guide_depth = 2
         self._by_key: dict[str, TreeNode] = {}
+
+    def notify_style_update(self) -> None:
+        """A restyle (focus moving in or out) repaints, and draws lines again only if their styles changed.
+
+        Textual's Tree also rebuilds its lines from the nodes and asks for a layout of the whole
+        screen, which re-renders every pane; styles change neither the nodes nor the tree's size.
+        """
+        super(Tree, self).notify_style_update()
+        self.restyled()
+
+    def drop_drawn_lines(self) -> None:
+        self._line_cache.clear()
+        self._updates += 1
 
     def put(self, key: str, parent: TreeNode, label: Text, data=None, leaf: bool = False, expand: bool = False):
         """The node for ``key`` under ``parent``, added if new, relabelled only if its label changed."""
