@@ -121,8 +121,10 @@ def test_capture_many_reads_several_screens_in_one_call_and_skips_the_gone(tmux,
     screens = tmux.capture_many(["gone", "one", "also-gone", "two"])
     assert set(screens) == {"one", "two"}
     assert screens["one"].strip() == "I am one" and screens["two"].strip() == "I am two"
+    # a screen reads the same first or last in the chain: its hash changes only when it does
+    assert tmux.capture_many(["two", "one"]) == tmux.capture_many(["one", "two"]) == screens
     tmux.mark_panes({"one": ("abc123", 1_000), "gone": ("x", 1)})
-    assert tmux.pane_marks() == {"one": ("abc123", 1_000)}
+    assert tmux.activity_and_marks()[1] == {"one": ("abc123", 1_000)}
     tmux.mark_panes({"one": ("abc123", 4_000_000_000)})  # a change seen later than tmux's own activity
     assert tmux.activity()["one"] == 4_000_000_000 and tmux.activity()["two"] < 4_000_000_000
 

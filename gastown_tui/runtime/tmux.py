@@ -73,7 +73,9 @@ def _split_captures(text: str, nonce: str, names: Sequence[str]) -> dict[str, st
     """``capture_many``'s output cut at its ``NONCE NAME`` header lines."""
     out: dict[str, str] = {}
     current, lines = None, []
-    for line in text.split("\n"):
+    # each capture ends with a newline, which the next header line's split takes: the last one's too,
+    # so a screen reads the same wherever it stands in the chain (its hash is a sign of life)
+    for line in text.removesuffix("\n").split("\n"):
         head, _, name = line.partition(" ")
         if head == nonce and name in names:
             if current is not None:
@@ -131,28 +133,27 @@ class Tmux:
         tmux's own ``window_activity`` is not trusted alone (with some tmux releases it never
         advances): the later of it and the session's ``@gt_pane_at`` mark (when the witness last saw
         its screen change, ``mark_panes``) counts."""
-        proc = self._run("list-windows", "-a", "-F", "#{session_name}\t#{window_activity}\t#{@gt_pane_at}", check=False)
+        return self.activity_and_marks()[0]
+
+    def activity_and_marks(self) -> tuple[dict[str, int], dict[str, tuple[str, int]]]:
+        """``activity()``, and ``{session: (hash of its screen, epoch it last changed)}`` as ``mark_panes``
+        left them, in the same one call."""
+        fmt = "#{session_name}\t#{@gt_pane_hash}\t#{window_activity}\t#{@gt_pane_at}"
+        proc = self._run("list-windows", "-a", "-F", fmt, check=False)
         if proc.returncode != 0:
             if self._server_missing(proc):
-                return {}
+                return {}, {}
             raise TmuxUnavailable(f"tmux list-windows: {proc.stderr.strip()}", "check that the tmux server is healthy")
         out: dict[str, int] = {}
+        marks: dict[str, tuple[str, int]] = {}
         for line in proc.stdout.splitlines():
-            name, _, rest = line.partition("\t")
-            stamps = [int(s) for s in rest.split("\t") if s.isdigit()]
+            name, digest, activity, at = (line.split("\t") + ["", "", ""])[:4]
+            stamps = [int(s) for s in (activity, at) if s.isdigit()]
             if name and stamps:
                 out[name] = max(out.get(name, 0), *stamps)
-        return out
-
-    def pane_marks(self) -> dict[str, tuple[str, int]]:
-        """``{session: (hash of its screen, epoch it last changed)}`` as ``mark_panes`` left them."""
-        proc = self._run("list-sessions", "-F", "#{session_name}\t#{@gt_pane_hash}\t#{@gt_pane_at}", check=False)
-        out = {}
-        for line in proc.stdout.splitlines() if proc.returncode == 0 else ():
-            name, digest, at = (line.split("\t") + ["", ""])[:3]
-            if digest and at.isdigit():
-                out[name] = (digest, int(at))
-        return out
+            if name and digest and at.isdigit():
+                marks[name] = (digest, int(at))
+        return out, marks
 
     def mark_panes(self, marks: Mapping[str, tuple[str, int]]) -> None:
         """Remember each session's screen hash and when it changed, on the session itself (one call)."""
