@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..config import RigConfig
     from ..runtime.tmux import Tmux
     from ..town import Town
+    from .polecats import WatchedPolecats
 
 LEASE_SECONDS = 30.0
 RIGS_REFRESH = 5.0  # seconds between re-reads of the town's rig.toml files
@@ -87,6 +88,7 @@ class Daemon:
         self._renewed: dict[str, float] = {}
         self._rigs: list[RigConfig] = []
         self._rigs_due = 0.0  # rig → when this daemon last took its lease (monotonic)
+        self._watched: dict[str, WatchedPolecats] = {}  # rig → its WatchedPolecats, kept between watch passes
         self._stop = threading.Event()
 
     def _lease(self, rig: str, take: bool) -> bool:
@@ -128,6 +130,7 @@ class Daemon:
         """One round: renew leases, run every loop that is due on the rigs this daemon holds."""
         from . import refinery, witness
         from .dispatch import dispatch
+        from .polecats import WatchedPolecats
         from .rigpaths import list_rigs
 
         now = time.monotonic() if now is None else now
@@ -143,7 +146,9 @@ class Daemon:
             self._run_loop(
                 rig, "patrol", self.timing.patrol, lambda r=rig: witness.patrol(self.town, r, self.tmux), now
             )
-            self._run_loop(rig, "watch", self.timing.watch, lambda r=rig: witness.watch(self.town, r, self.tmux), now)
+            seen = self._watched.setdefault(rig, WatchedPolecats())
+            self._run_loop(rig, "watch", self.timing.watch,
+                           lambda c=config, s=seen: witness.watch(self.town, c.name, self.tmux, config=c, seen=s), now)  # fmt: skip
             self._run_loop(rig, "refinery", self.timing.refinery,
                            lambda r=rig: refinery.run_once(self.town, r), now)  # fmt: skip
             self._run_loop(

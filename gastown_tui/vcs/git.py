@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import re
 import subprocess
@@ -108,9 +109,16 @@ def current_branch(worktree: Path) -> str | None:
 
 def check_branch(name: str) -> str:
     """A branch name git accepts, that cannot be mistaken for an option."""
-    if not name or name.startswith("-") or not ok(["check-ref-format", f"refs/heads/{name}"]):
+    if not name or name.startswith("-") or not _ref_format_ok(f"refs/heads/{name}"):
         raise InvalidInput(f"bad branch name {name!r}", "use a plain branch name such as main")
     return name
+
+
+@functools.lru_cache(maxsize=256)
+def _ref_format_ok(ref: str) -> bool:
+    """git's verdict on a ref name, asked once per name: the daemon validates its rigs' branches on
+    every read of their rig.toml, and the verdict depends on the name alone."""
+    return ok(["check-ref-format", ref])
 
 
 @contextlib.contextmanager

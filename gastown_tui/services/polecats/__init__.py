@@ -36,7 +36,7 @@ from .naming import (
     set_agent,
 )
 from .prime import OnHook, hook, prime
-from .reader import hooked, json_rows, list_polecats, read_polecats
+from .reader import WatchedPolecats, hooked, json_rows, list_polecats, read_polecats
 from .records import SPAWN_GRACE, STATES, Polecat, WorkBead, restate
 from .sandbox import new_branch_name, prepare_sandbox, remove_sandbox, restore_sandbox
 from .session import answer, check_installed, end_session, identity_env, nudge, start_session, startup_prompt
@@ -55,6 +55,7 @@ __all__ = [
     "Nuked",
     "OnHook",
     "Polecat",
+    "WatchedPolecats",
     "Restarted",
     "Slung",
     "WorkBead",
