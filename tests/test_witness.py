@@ -228,6 +228,11 @@ def test_a_quiet_pass_costs_two_tmux_calls_whatever_the_number_of_sessions(lite_
         captures += "display-message" in counting.calls
     # three quiet sessions: each on its turn once in the round (and for a few seconds after a change)
     assert 1 <= captures <= attention.ROUND // 2
+    # the daemon's watch, whose patrol looks at every screen each round, leaves quiet screens to it
+    for second in range(attention.ROUND):
+        counting.calls.clear()
+        witness.watch(town, rig.name, tmux=counting, now=later + second, turns=False)
+        assert counting.calls == ["list-windows"]
 
 
 def test_a_watch_loop_reads_the_polecats_again_only_when_the_ledger_moved_or_a_session_came_or_went(

@@ -40,9 +40,12 @@ RECENT = 3.0
 ROUND = 10
 
 
-def due(sessions: list[str], marks: Mapping[str, tuple[str, int]], live: Mapping[str, int], now: float) -> list[str]:
-    """The sessions whose screens a watch pass at ``now`` captures: never seen, lately active, or on turn."""
-    turn = int(now) % ROUND
+def due(
+    sessions: list[str], marks: Mapping[str, tuple[str, int]], live: Mapping[str, int], now: float, turns: bool = True
+) -> list[str]:
+    """The sessions whose screens a watch pass at ``now`` captures: never seen, lately active, or on turn
+    (no turns when something else looks at every screen once per ROUND: the daemon's patrol)."""
+    turn = int(now) % ROUND if turns else -1
     return [
         s
         for s in sessions

@@ -130,7 +130,6 @@ class Daemon:
         """One round: renew leases, run every loop that is due on the rigs this daemon holds."""
         from . import refinery, witness
         from .dispatch import dispatch
-        from .polecats import WatchedPolecats
         from .rigpaths import list_rigs
 
         now = time.monotonic() if now is None else now
@@ -146,9 +145,7 @@ class Daemon:
             self._run_loop(
                 rig, "patrol", self.timing.patrol, lambda r=rig: witness.patrol(self.town, r, self.tmux), now
             )
-            seen = self._watched.setdefault(rig, WatchedPolecats())
-            self._run_loop(rig, "watch", self.timing.watch,
-                           lambda c=config, s=seen: witness.watch(self.town, c.name, self.tmux, config=c, seen=s), now)  # fmt: skip
+            self._run_loop(rig, "watch", self.timing.watch, lambda c=config: self._watch(c), now)
             self._run_loop(rig, "refinery", self.timing.refinery,
                            lambda r=rig: refinery.run_once(self.town, r), now)  # fmt: skip
             self._run_loop(
@@ -157,6 +154,17 @@ class Daemon:
         self.status.held, self.status.elsewhere = held, elsewhere
         self.status.passes += 1
         return self.status
+
+    def _watch(self, config: RigConfig) -> Any:
+        """The witness's watch pass, with what it remembers of the rig since the last one; quiet screens
+        are left to the patrol when it looks at every screen at least once per attention round."""
+        from . import witness
+        from .attention import ROUND
+        from .polecats import WatchedPolecats
+
+        seen = self._watched.setdefault(config.name, WatchedPolecats())
+        turns = self.timing.patrol > ROUND
+        return witness.watch(self.town, config.name, self.tmux, config=config, seen=seen, turns=turns)
 
     def run(self) -> None:
         """Tick until ``stop()``; ledger or tmux trouble is recorded and retried, never fatal."""

@@ -137,17 +137,19 @@ def watch(
     now: float | None = None,
     config: RigConfig | None = None,
     seen: WatchedPolecats | None = None,
+    turns: bool = True,
 ) -> list[JsonObject]:
     """The attention pass: screens captured (one tmux call for the rig's hooked live polecats), their
     hashes marked, waits seen by the screen rules recorded, long waits mailed. Returns findings.
     A loop passes ``seen`` (kept between passes): the ledger is read again only when it moved or a
-    session came or went, and tmux is not asked while no polecat has work on its hook."""
+    session came or went, and tmux is not asked while no polecat has work on its hook. Without
+    ``turns``, quiet screens are left to a patrol that looks at every one (``attention.due``)."""
     config = config or load_rig(town, rig)
     if seen is not None and seen.idle(town.ledger, config):
         return []
     tmux = tmux or town.tmux()
     now = time.time() if now is None else now
-    findings, _ = _watch(town, config, tmux, now, *tmux.activity_and_marks(), seen=seen)
+    findings, _ = _watch(town, config, tmux, now, *tmux.activity_and_marks(), seen=seen, turns=turns)
     return [{k: v for k, v in asdict(f).items() if k not in ("changes", "escalate")} for f in findings]
 
 
@@ -160,6 +162,7 @@ def _watch(
     marks: dict[str, tuple[str, int]],
     every: bool = False,
     seen: WatchedPolecats | None = None,
+    turns: bool = True,
 ) -> tuple[list[Finding], dict[str, tuple[str, int]]]:
     """``watch`` given the tmux activity map and pane marks; also returns the screens that changed
     ({session: (hash, at)}). Captures the screens that are due (``attention.due``), or ``every`` one
@@ -176,7 +179,7 @@ def _watch(
     if not polecats:
         return [], {}
     sessions = [p.session for p in polecats]
-    screens = tmux.capture_many(sessions if every else due(sessions, marks, live, now))
+    screens = tmux.capture_many(sessions if every else due(sessions, marks, live, now, turns))
     rules = {spec: rules_for(town, spec) for spec in {p.runtime or config.runtime for p in polecats}}
     seen = look(polecats, screens, marks, live, rules, now, config.wait_mail_after, now_stamp(), config.runtime)
     tmux.mark_panes(seen.marks)
