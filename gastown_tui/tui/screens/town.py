@@ -60,7 +60,9 @@ class TownScreen(AttentionActions, TownActions, Screen):
     LEDGER_PATIENCE = 2.0  # a read this late (a server gone without a word) shows the banner
 
     def __init__(self, town, *, clock: Callable[[], dt.datetime], tmux=None, follow: bool = True, daemon=None):
-        super().__init__()
+        # born with the layout class of the terminal's width: Textual sets it again on the first resize,
+        # and a change then would style the whole screen a second time before the first frame
+        super().__init__(classes=_layout_class(self.HORIZONTAL_BREAKPOINTS, self.app.size.width))
         self.daemon = daemon
         self.town = town
         self.clock = clock
@@ -97,12 +99,18 @@ class TownScreen(AttentionActions, TownActions, Screen):
         self._show_pane("rigs")
         self.query_one(RigTree).focus()
         self.query_one(RigTree).now = self.clock()
+        if self.daemon is not None:
+            header.daemon = "starting"
+        self.call_after_refresh(self._start_sources)
+
+    def _start_sources(self) -> None:
+        """The ledger, tmux and the daemon once the frame is on screen: the first read loads the
+        services, and that work would hold the frame back."""
         self.set_interval(self.TICK_INTERVAL, self._every_second)
         self._poll_feed()
         if self.poller is not None:
             self._poll_sessions()
         if self.daemon is not None:
-            header.daemon = "starting"
             self._host_daemon()
 
     def on_unmount(self) -> None:
@@ -315,6 +323,11 @@ class TownScreen(AttentionActions, TownActions, Screen):
         self._feed_wait = self.FEED_INTERVAL
         self.follower.invalidate()
         self._poll_feed()
+
+
+def _layout_class(breakpoints: list[tuple[int, str]], width: int) -> str:
+    """The class of the widest breakpoint ``width`` reaches (as Textual picks it on a resize)."""
+    return next((name for edge, name in sorted(breakpoints, reverse=True) if width >= edge), "")
 
 
 def _daemon_state(status) -> str:
