@@ -57,3 +57,34 @@ async def test_a_quiet_town_is_read_once_a_second_and_a_change_still_shows_withi
         await async_wait_for(lambda: "hq-cv-late" in board._by_key, timeout=5, what="the new convoy")
         assert time.monotonic() - start < 2.5  # a quiet read a second (2.5: a loaded machine)
         assert screen._feed_wait < screen.FEED_QUIET_INTERVAL  # the town moved: read closely again
+
+
+@sync
+async def test_a_quiet_tmux_poll_tells_the_screen_nothing_and_a_session_gone_is_still_seen(
+    town, tmux, tmp_path, monkeypatch
+):
+    from gastown_tui.tui.screens.town import TownScreen
+
+    server = Tmux(socket="quiet-poll")
+    server.new_session("agent", str(tmp_path), ["cat"], width=80, height=20)
+    heard = []
+    told = TownScreen.on_sessions_polled
+    monkeypatch.setattr(TownScreen, "on_sessions_polled", lambda screen, m: heard.append(m.live) or told(screen, m))
+    app = GastownApp(town, clock=frozen_clock, tmux=server)
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            screen = app.screen
+            await async_wait_for(lambda: screen.snapshot is not None and "agent" in screen.live, what="a first poll")
+            await screen._poll_sessions().wait()  # the town read since is told once more
+            await pilot.pause()
+            before = len(heard)
+            for _ in range(3):
+                await screen._poll_sessions().wait()
+                await pilot.pause()
+            assert len(heard) == before  # nothing came, went or moved: the UI thread has nothing to do
+            server.kill_session("agent")
+            await screen._poll_sessions().wait()
+            await pilot.pause()
+            assert len(heard) == before + 1 and "agent" not in screen.live
+    finally:
+        server.kill_server()

@@ -73,6 +73,7 @@ class TownScreen(AttentionActions, TownActions, Screen):
         self.live: frozenset[str] = frozenset()
         self._feed_since: float | None = None  # when the running ledger read started
         self._feed_wait = self.FEED_INTERVAL
+        self._polled: tuple[frozenset[str] | None, TownSnapshot | None] = (None, None)  # what the last poll told
 
     # -- layout -----------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -133,11 +134,16 @@ class TownScreen(AttentionActions, TownActions, Screen):
 
     @work(thread=True, exclusive=True, group="sessions", exit_on_error=False, description="listing tmux sessions")
     def _poll_sessions(self) -> None:
-        """The live sessions, and the polecats' states judged against them (here, not on the UI thread)."""
+        """The live sessions, and the polecats' states judged against them (here, not on the UI thread).
+        The screen hears of it only when a session came or went, a state moved, or the town was read anew."""
         activity, base = self.poller.activity(), self.snapshot
+        self.follower.activity = activity  # the next ledger read judges the states against it
         restated = base.restated(activity, time.time()) if base is not None else None
         moved = restated is not None and restated.rigs != base.rigs
-        self.post_message(SessionsPolled(activity, base, restated if moved else None))
+        live = frozenset(activity)
+        if moved or live != self._polled[0] or base is not self._polled[1]:
+            self._polled = (live, base)
+            self.post_message(SessionsPolled(activity, base, restated if moved else None))
 
     @work(thread=True, exclusive=True, group="pane", exit_on_error=False, description="capturing the polecat pane")
     def _poll_pane(self) -> None:
@@ -198,7 +204,6 @@ class TownScreen(AttentionActions, TownActions, Screen):
 
     def on_sessions_polled(self, message: SessionsPolled) -> None:
         self.live = message.live
-        self.follower.activity = message.activity
         rigs = self.query_one(RigTree)
         restated = message.restated
         if restated is not None and message.base is self.snapshot:  # states move with tmux between reads
