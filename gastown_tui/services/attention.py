@@ -36,6 +36,7 @@ class Look:
 # A watch pass captures a screen only when tmux saw output on it lately (RECENT seconds), or on its turn
 # in a round that looks at every screen once per ROUND seconds: idle screens cost nothing between turns,
 # and the tmux release whose activity never advances is still covered (screen marks count as activity).
+# The daemon's watch takes no turns: its patrol captures every screen at least once per ROUND.
 RECENT = 3.0
 ROUND = 10
 
