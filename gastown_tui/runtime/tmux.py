@@ -48,8 +48,12 @@ def socket_name(root: str | Path) -> str:
     return f"gt-{label}-{hashlib.sha256(str(resolved).encode()).hexdigest()[:6]}"
 
 
+def is_session_name(name: str) -> bool:
+    return bool(_SESSION.fullmatch(name or ""))
+
+
 def check_session(name: str) -> str:
-    if not _SESSION.fullmatch(name or ""):
+    if not is_session_name(name):
         raise GtError(f"not a session name: {name!r}", "session names are letters, digits, - and _")
     return name
 
@@ -105,6 +109,15 @@ class Tmux:
         self.binary = shutil.which("tmux")
         self.socket = socket
         self.timeout = timeout
+        self._standing = None  # a StandingClient once ``stand`` was called
+        self._sessions: list[str] = []  # as the last listing found them
+
+    def stand(self) -> None:
+        """Ask ``activity()`` of a standing control-mode client from now on (for a process that lists
+        every second: the daemon, the TUI), not of a tmux process each time; see tmux_control."""
+        from .tmux_control import StandingClient
+
+        self._standing = self._standing or StandingClient(self)
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         if not self.binary:
@@ -139,20 +152,23 @@ class Tmux:
         """``activity()``, and ``{session: (hash of its screen, epoch it last changed)}`` as ``mark_panes``
         left them, in the same one call."""
         fmt = "#{session_name}\t#{@gt_pane_hash}\t#{window_activity}\t#{@gt_pane_at}"
-        proc = self._run("list-windows", "-a", "-F", fmt, check=False)
-        if proc.returncode != 0:
-            if self._server_missing(proc):
-                return {}, {}
-            raise TmuxUnavailable(f"tmux list-windows: {proc.stderr.strip()}", "check that the tmux server is healthy")
+        text = self._standing.ask(f"list-windows -a -F '{fmt}'", self._sessions) if self._standing else None
+        if text is None:
+            proc = self._run("list-windows", "-a", "-F", fmt, check=False)
+            if proc.returncode != 0 and not self._server_missing(proc):
+                message = proc.stderr.strip()
+                raise TmuxUnavailable(f"tmux list-windows: {message}", "check that the tmux server is healthy")
+            text = proc.stdout if proc.returncode == 0 else ""
         out: dict[str, int] = {}
         marks: dict[str, tuple[str, int]] = {}
-        for line in proc.stdout.splitlines():
+        for line in text.splitlines():
             name, digest, activity, at = (line.split("\t") + ["", "", ""])[:4]
             stamps = [int(s) for s in (activity, at) if s.isdigit()]
             if name and stamps:
                 out[name] = max(out.get(name, 0), *stamps)
             if name and digest and at.isdigit():
                 marks[name] = (digest, int(at))
+        self._sessions = [name for name in out if is_session_name(name)]
         return out, marks
 
     def mark_panes(self, marks: Mapping[str, tuple[str, int]]) -> None:
