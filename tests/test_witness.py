@@ -244,30 +244,30 @@ def test_a_watch_loop_reads_the_polecats_again_only_when_the_ledger_moved_or_a_s
     reads = []
     real = reader.read_polecats
     monkeypatch.setattr(reader, "read_polecats", lambda *args: reads.append(args) or real(*args))
-    seen = polecats.WatchedPolecats()
-    assert witness.watch(town, rig.name, seen=seen) == []
-    assert witness.watch(town, rig.name, seen=seen) == [] and len(reads) == 1  # nothing moved: not read again
+    watched = polecats.WatchedPolecats()
+    assert witness.watch(town, rig.name, watched=watched) == []
+    assert witness.watch(town, rig.name, watched=watched) == [] and len(reads) == 1  # nothing moved: not read again
     # a change on the ledger is seen by the very next pass: a wait reported long ago is mailed
     assert gt("agent", "state", "waiting", "--reason", "Go on?", "--agent", "gastown/polecats/furiosa").code == 0
     later = time.time() + rig.wait_mail_after + 60
-    assert [f["kind"] for f in witness.watch(town, rig.name, now=later, seen=seen)] == ["waiting"]
+    assert [f["kind"] for f in witness.watch(town, rig.name, now=later, watched=watched)] == ["waiting"]
     assert len(reads) == 2
-    witness.watch(town, rig.name, now=later, seen=seen)  # its own mail moved the ledger
-    assert witness.watch(town, rig.name, now=later, seen=seen) == [] and len(reads) == 3
+    witness.watch(town, rig.name, now=later, watched=watched)  # its own mail moved the ledger
+    assert witness.watch(town, rig.name, now=later, watched=watched) == [] and len(reads) == 3
     tmux.kill_session(got["session"])  # a session gone: read again, nothing live to watch
-    assert witness.watch(town, rig.name, seen=seen) == [] and len(reads) == 4
+    assert witness.watch(town, rig.name, watched=watched) == [] and len(reads) == 4
 
 
 def test_a_watch_loop_asks_tmux_nothing_while_no_polecat_has_work_on_its_hook(lite_town, rig, tmux):
     town = lite_town
     counting = CountingTmux(town.tmux().socket)
-    seen = polecats.WatchedPolecats()
-    witness.watch(town, rig.name, tmux=counting, seen=seen)
+    watched = polecats.WatchedPolecats()
+    witness.watch(town, rig.name, tmux=counting, watched=watched)
     counting.calls.clear()
-    assert witness.watch(town, rig.name, tmux=counting, seen=seen) == [] and counting.calls == []
+    assert witness.watch(town, rig.name, tmux=counting, watched=watched) == [] and counting.calls == []
     got = polecats.sling(town, new_bead(town, "Work at last"), rig.name, runtime=HANG)  # the ledger moves
     _hanging(town, got)
-    witness.watch(town, rig.name, tmux=counting, seen=seen)
+    witness.watch(town, rig.name, tmux=counting, watched=watched)
     assert counting.calls[:2] == ["list-windows", "display-message"]  # the new screen, captured at once
 
 

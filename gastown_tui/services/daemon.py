@@ -162,9 +162,9 @@ class Daemon:
         from .attention import ROUND
         from .polecats import WatchedPolecats
 
-        seen = self._watched.setdefault(config.name, WatchedPolecats())
+        watched = self._watched.setdefault(config.name, WatchedPolecats())
         turns = self.timing.patrol > ROUND
-        return witness.watch(self.town, config.name, self.tmux, config=config, seen=seen, turns=turns)
+        return witness.watch(self.town, config.name, self.tmux, config=config, watched=watched, turns=turns)
 
     def run(self) -> None:
         """Tick until ``stop()``; ledger or tmux trouble is recorded and retried, never fatal."""

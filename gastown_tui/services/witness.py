@@ -136,20 +136,20 @@ def watch(
     tmux: Tmux | None = None,
     now: float | None = None,
     config: RigConfig | None = None,
-    seen: WatchedPolecats | None = None,
+    watched: WatchedPolecats | None = None,
     turns: bool = True,
 ) -> list[JsonObject]:
     """The attention pass: screens captured (one tmux call for the rig's hooked live polecats), their
     hashes marked, waits seen by the screen rules recorded, long waits mailed. Returns findings.
-    A loop passes ``seen`` (kept between passes): the ledger is read again only when it moved or a
+    A loop passes ``watched`` (kept between passes): the ledger is read again only when it moved or a
     session came or went, and tmux is not asked while no polecat has work on its hook. Without
     ``turns``, quiet screens are left to a patrol that looks at every one (``attention.due``)."""
     config = config or load_rig(town, rig)
-    if seen is not None and seen.idle(town.ledger, config):
+    if watched is not None and watched.idle(town.ledger, config):
         return []
     tmux = tmux or town.tmux()
     now = time.time() if now is None else now
-    findings, _ = _watch(town, config, tmux, now, *tmux.activity_and_marks(), seen=seen, turns=turns)
+    findings, _ = _watch(town, config, tmux, now, *tmux.activity_and_marks(), watched=watched, turns=turns)
     return [{k: v for k, v in asdict(f).items() if k not in ("changes", "escalate")} for f in findings]
 
 
@@ -161,7 +161,7 @@ def _watch(
     live: dict[str, int],
     marks: dict[str, tuple[str, int]],
     every: bool = False,
-    seen: WatchedPolecats | None = None,
+    watched: WatchedPolecats | None = None,
     turns: bool = True,
 ) -> tuple[list[Finding], dict[str, tuple[str, int]]]:
     """``watch`` given the tmux activity map and pane marks; also returns the screens that changed
@@ -171,8 +171,8 @@ def _watch(
     from ..runtime.screens import rules_for
     from .attention import due, look
 
-    if seen is not None:
-        read = seen.read(town.ledger, config, live, now)
+    if watched is not None:
+        read = watched.read(town.ledger, config, live, now)
     else:
         read = town.ledger.read(lambda s: read_polecats(s, config, live, now))
     polecats = [p for p in read if p.hook and p.session_alive]
