@@ -22,7 +22,7 @@ from ...errors import GtError
 from .. import actions
 from ..incidents import draw_guarded
 from ..messages import PaneCaptured, SessionsPolled, TownRead
-from ..sources import FeedFollower, PanePoller
+from ..sources import FeedFollower, PanePoller, StateJudge
 from ..widgets.convoy_board import ConvoyBoard
 from ..widgets.key_footer import KeyFooter
 from ..widgets.keyed_table import KeyedTable
@@ -68,6 +68,7 @@ class TownScreen(AttentionActions, TownActions, Screen):
         self.clock = clock
         self.follower = FeedFollower(town.ledger, town.root)
         self.poller = PanePoller(tmux) if tmux is not None else None
+        self.judge = StateJudge()
         self.follow = follow
         self.snapshot: TownSnapshot | None = None
         self.live: frozenset[str] = frozenset()
@@ -138,12 +139,11 @@ class TownScreen(AttentionActions, TownActions, Screen):
         The screen hears of it only when a session came or went, a state moved, or the town was read anew."""
         activity, base = self.poller.activity(), self.snapshot
         self.follower.activity = activity  # the next ledger read judges the states against it
-        restated = base.restated(activity, time.time()) if base is not None else None
-        moved = restated is not None and restated.rigs != base.rigs
+        restated = self.judge.judge(base, activity, time.time())
         live = frozenset(activity)
-        if moved or live != self._polled[0] or base is not self._polled[1]:
+        if restated is not None or live != self._polled[0] or base is not self._polled[1]:
             self._polled = (live, base)
-            self.post_message(SessionsPolled(activity, base, restated if moved else None))
+            self.post_message(SessionsPolled(activity, base, restated))
 
     @work(thread=True, exclusive=True, group="pane", exit_on_error=False, description="capturing the polecat pane")
     def _poll_pane(self) -> None:
