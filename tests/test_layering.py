@@ -205,3 +205,5 @@ def test_the_town_screen_paints_before_any_service_is_loaded():
     screen imports may pull a service module (or pydantic) in before the first paint."""
     loaded = _loaded_after("import gastown_tui.tui.app\nimport gastown_tui.tui.screens.town")
     assert not _hits(loaded, {"gastown_tui.services", "pydantic"})
+    # nor what only a dialog or a view needs: the compose form's text area, the diff view's highlighter
+    assert not _hits(loaded, {"gastown_tui.tui.screens.compose_form", "textual.widgets._text_area", "pygments"})

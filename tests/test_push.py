@@ -413,3 +413,20 @@ def test_killed_between_moving_the_target_and_pushing_the_next_pass_pushes_and_r
     assert mr_states(town, rig.mrs) == ["merged", "merged"]
     assert git(source, "rev-parse", "main") == rig.main()
     assert [landing(rig, m).text() for m in rig.mrs] == [f"pushed {rig.main()[:7]} to origin/main"] * 2
+
+
+def test_an_idle_pass_asks_git_once_for_the_target_tip(town, tmp_path, monkeypatch):
+    """The daemon runs a refinery pass every few seconds: with nothing queued it resolves the target once,
+    and whether the pushed commit holds it is a fact about two commits git was asked about before."""
+    from gastown_tui.vcs import git as vcs_git
+
+    rig = make_rig(town, tmp_path)
+    rig.submit("cat0", feature(0))
+    refinery.run_once(town, rig.name)
+    assert push_state(rig).pushed == rig.main()
+    refinery.run_once(town, rig.name)
+    asked = []
+    real = vcs_git.run
+    monkeypatch.setattr(vcs_git, "run", lambda args, *rest, **kw: asked.append(args[0]) or real(args, *rest, **kw))
+    summary = refinery.run_once(town, rig.name)
+    assert summary["after"] == rig.main() and asked == ["rev-parse"]

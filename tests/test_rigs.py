@@ -184,3 +184,48 @@ def test_polecats_never_import_rigs_so_there_is_no_cycle():
     probe = "import sys, gastown_tui.services.polecats\nprint('gastown_tui.services.rigs' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_a_rig_toml_read_again_and_again_asks_git_about_its_branch_once(town, gt, tmp_path, monkeypatch):
+    """The daemon reads its rigs' rig.toml every few seconds: git checks a branch name once per name."""
+    from gastown_tui.errors import InvalidInput
+    from gastown_tui.services.rigpaths import load_rig
+    from gastown_tui.vcs import git as vcs_git
+
+    assert gt("rig", "add", "gastown", str(make_source(tmp_path / "src"))).code == 0
+    vcs_git._ref_format_ok.cache_clear()
+    asked = []
+    real = vcs_git.run
+    monkeypatch.setattr(vcs_git, "run", lambda args, *rest, **kw: asked.append(args[0]) or real(args, *rest, **kw))
+    for _ in range(3):
+        assert load_rig(town, "gastown").default_branch == "main"
+    assert asked == ["check-ref-format"]
+    path = town.root / "gastown" / "rig.toml"
+    path.write_text(path.read_text().replace('default_branch = "main"', 'default_branch = "a..b"'))
+    for _ in range(2):  # a name git refuses stays refused
+        with pytest.raises(InvalidInput, match="bad branch name 'a..b'"):
+            load_rig(town, "gastown")
+
+
+def test_git_is_asked_once_whether_one_commit_descends_from_another(tmp_path, monkeypatch):
+    """The refinery asks on every pass whether the pushed commit holds the target's tip: commits are
+    fixed, so each question about two full commit ids goes to git once; one it cannot answer yet, again."""
+    from gastown_tui.vcs import git as vcs_git
+
+    repo = make_source(tmp_path / "src")
+    first, second = git(repo, "rev-parse", "HEAD~1"), git(repo, "rev-parse", "HEAD")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))
+    (clone / "more.txt").write_text("more\n")
+    git(clone, "add", "more.txt")
+    git(clone, "commit", "-q", "-m", "third")
+    third = git(clone, "rev-parse", "HEAD")  # not in repo yet
+    asked = []
+    real = vcs_git.run
+    monkeypatch.setattr(vcs_git, "run", lambda args, *rest, **kw: asked.append(args[0]) or real(args, *rest, **kw))
+    for _ in range(3):
+        assert vcs_git.is_ancestor(repo, first, second) and not vcs_git.is_ancestor(repo, second, first)
+    assert asked == ["merge-base", "merge-base"]
+    assert not vcs_git.is_ancestor(repo, second, third)  # git does not have it: no answer kept
+    git(repo, "fetch", "-q", str(clone), "main")
+    assert vcs_git.is_ancestor(repo, second, third)

@@ -121,8 +121,10 @@ def test_capture_many_reads_several_screens_in_one_call_and_skips_the_gone(tmux,
     screens = tmux.capture_many(["gone", "one", "also-gone", "two"])
     assert set(screens) == {"one", "two"}
     assert screens["one"].strip() == "I am one" and screens["two"].strip() == "I am two"
+    # a screen reads the same first or last in the chain: its hash changes only when it does
+    assert tmux.capture_many(["two", "one"]) == tmux.capture_many(["one", "two"]) == screens
     tmux.mark_panes({"one": ("abc123", 1_000), "gone": ("x", 1)})
-    assert tmux.pane_marks() == {"one": ("abc123", 1_000)}
+    assert tmux.activity_and_marks()[1] == {"one": ("abc123", 1_000)}
     tmux.mark_panes({"one": ("abc123", 4_000_000_000)})  # a change seen later than tmux's own activity
     assert tmux.activity()["one"] == 4_000_000_000 and tmux.activity()["two"] < 4_000_000_000
 
@@ -142,3 +144,36 @@ def test_two_writers_never_interleave_their_lines(tmux, tmp_path):
         writer.join()
     got = wait_for(lambda: out.exists() and out.read_text().count("\n") == 4 and out.read_text(), what="four lines")
     assert sorted(got.splitlines()) == sorted(lines.values())
+
+
+def test_a_standing_client_lists_the_sessions_without_a_tmux_process_and_outlives_its_session(tmux, tmp_path):
+    """The daemon and the TUI list every second: after the first listing, a control-mode client sitting
+    read-only on a session answers; when that session ends, the next listing is still right."""
+    calls = []
+
+    class Counting(Tmux):
+        def _run(self, *args, check=True):
+            calls.append(args[0])
+            return super()._run(*args, check=check)
+
+    for name in ("one", "two"):
+        tmux.new_session(name, str(tmp_path), ECHO)
+    standing = Counting()
+    standing.stand()
+    try:
+        tmux.mark_panes({"two": ("abc123", 4_000_000_000)})
+        assert standing.activity_and_marks() == tmux.activity_and_marks()  # the first by a tmux process
+        calls.clear()
+        for _ in range(3):
+            live, marks = standing.activity_and_marks()
+            assert set(live) == {"one", "two"} and marks == {"two": ("abc123", 4_000_000_000)}
+        assert calls == []  # no tmux process: the standing client answered
+        client = standing._standing._proc
+        assert client is not None and client.poll() is None
+        tmux.kill_session("one")  # the session it sits on (the first listed)
+        assert set(standing.activity()) == {"two"}
+        wait_for(lambda: client.poll() is not None, what="the client to end with its session")
+        assert set(standing.activity()) == {"two"}
+    finally:
+        standing._standing.close()
+    assert calls and set(calls) == {"list-windows"}  # a tmux process once, until it sat on "two"

@@ -83,3 +83,19 @@ async def test_the_pane_chosen_on_a_wide_terminal_is_the_one_shown_after_narrowi
         await pilot.resize_terminal(160, 48)
         await pilot.pause()
         assert shown(app) == list(PANES)
+
+
+@sync
+@pytest.mark.parametrize(("width", "layout"), [(80, "-narrow"), (120, "-medium"), (160, "-wide")])
+async def test_the_town_screen_is_styled_for_the_terminal_width_from_its_first_mount(town, monkeypatch, width, layout):
+    """Born with its layout class, the screen is styled once before its first frame (Textual's first resize
+    would otherwise add the class and restyle every widget again)."""
+    from gastown_tui.tui.screens.town import TownScreen
+
+    at_mount = []
+    mount = TownScreen.on_mount
+    monkeypatch.setattr(TownScreen, "on_mount", lambda screen: at_mount.append(set(screen.classes)) or mount(screen))
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=(width, 40)):
+        await app.workers.wait_for_complete()
+    assert at_mount and layout in at_mount[0] and not {"-narrow", "-medium", "-wide"} - {layout} & at_mount[0]

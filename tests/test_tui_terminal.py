@@ -76,7 +76,7 @@ def test_the_input_thread_wakes_when_a_pending_escape_times_out():
     from gastown_tui.tui.escape_key import QuickEscapeDriver, input_wait
 
     assert GastownApp().driver_class is QuickEscapeDriver
-    assert input_wait(None, 5.0) == 0.1  # nothing pending: Textual's own wait
+    assert input_wait(None, 5.0) is None  # nothing pending: until the terminal speaks (Textual woke every 0.1 s)
     assert abs(input_wait(5.025, 5.0) - 0.025) < 1e-9
     assert input_wait(4.9, 5.0) == 0.0  # overdue: look at once
 
@@ -104,3 +104,54 @@ def test_a_query_typed_right_after_ctrl_p_lands_in_the_palette_twice(terminal):
         assert "Subject" not in term.capture("person", ansi=False)  # no compose form: c reached the query
         burst(term, "Escape")
         wait_for(lambda: "[5] Mail" in term.capture("person", ansi=False), what="the town again")
+
+
+def test_the_input_thread_sleeps_until_the_terminal_speaks_and_stops_at_once_when_told():
+    """With no timeout pending the input thread waits for the terminal alone (an idle app's thread
+    slept 0.1 s at a time); stopping it (quit, or a suspend to hand the terminal over) still wakes it,
+    and a restarted one reads the keys again."""
+    import asyncio
+    import pty
+    import signal
+    import threading
+    import tty
+
+    from gastown_tui.tui.escape_key import QuickEscapeDriver
+
+    heard = []
+
+    class Recording(QuickEscapeDriver):
+        def process_message(self, message) -> None:
+            heard.append(getattr(message, "key", None))
+
+    async def make() -> QuickEscapeDriver:
+        return Recording(None)
+
+    handlers = signal.getsignal(signal.SIGTSTP), signal.getsignal(signal.SIGCONT)
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    driver = asyncio.run(make())
+    try:
+        driver.fileno = slave
+        for key in "xy":  # the second time as after a suspend
+            thread = threading.Thread(target=driver.run_input_thread, daemon=True)
+            thread.start()
+            os.write(master, key.encode())
+            wait_for(lambda key=key: key in heard, timeout=10, what=f"the key {key}")
+            driver.exit_event.set()
+            thread.join(10)
+            assert not thread.is_alive()
+            driver.exit_event.clear()
+        assert heard == ["x", "y"]
+    finally:
+        driver.close()
+        os.close(master)
+        os.close(slave)
+        signal.signal(signal.SIGTSTP, handlers[0])
+        signal.signal(signal.SIGCONT, handlers[1])
+
+
+def test_the_app_quits_at_once_in_a_real_terminal(terminal):
+    _town, term = terminal
+    burst(term, "q")
+    wait_for(lambda: "person" not in term.activity(), timeout=10, what="the app gone and its pane with it")

@@ -22,7 +22,7 @@ from polecat_support import (  # noqa: F401 (fixtures)
 
 from gastown_tui.runtime.tmux import Tmux
 from gastown_tui.services import attention, polecats, witness
-from gastown_tui.services.polecats import set_agent
+from gastown_tui.services.polecats import reader, set_agent
 from gastown_tui.services.rigs import rig_paths
 
 AGENT = "gt-gastown-polecat-furiosa"
@@ -208,17 +208,17 @@ class CountingTmux(Tmux):
         return super()._run(*args, check=check)
 
 
-def test_a_quiet_pass_costs_three_tmux_calls_whatever_the_number_of_sessions(lite_town, rig, tmux):
-    """Activity of every session, the marks of the last pass and their screens (one chained capture)."""
+def test_a_quiet_pass_costs_two_tmux_calls_whatever_the_number_of_sessions(lite_town, rig, tmux):
+    """Activity and marks of every session (one listing), and their screens (one chained capture)."""
     town = lite_town
     for n in range(3):
         _hanging(town, polecats.sling(town, new_bead(town, f"Job {n}"), rig.name, runtime=HANG))
     counting = CountingTmux(town.tmux().socket)
     assert witness.patrol(town, rig.name, tmux=counting) == []
-    assert counting.calls == ["list-windows", "list-sessions", "display-message", "set-option"]  # first sight
+    assert counting.calls == ["list-windows", "display-message", "set-option"]  # first sight
     counting.calls.clear()
     assert witness.patrol(town, rig.name, tmux=counting) == []
-    assert counting.calls == ["list-windows", "list-sessions", "display-message"]
+    assert counting.calls == ["list-windows", "display-message"]
     # The daemon's every-second watch passes, long after the last output: a screen only on its turn.
     later = time.time() + 600
     captures = 0
@@ -228,6 +228,47 @@ def test_a_quiet_pass_costs_three_tmux_calls_whatever_the_number_of_sessions(lit
         captures += "display-message" in counting.calls
     # three quiet sessions: each on its turn once in the round (and for a few seconds after a change)
     assert 1 <= captures <= attention.ROUND // 2
+    # the daemon's watch, whose patrol looks at every screen each round, leaves quiet screens to it
+    for second in range(attention.ROUND):
+        counting.calls.clear()
+        witness.watch(town, rig.name, tmux=counting, now=later + second, turns=False)
+        assert counting.calls == ["list-windows"]
+
+
+def test_a_watch_loop_reads_the_polecats_again_only_when_the_ledger_moved_or_a_session_came_or_went(
+    lite_town, rig, tmux, gt, monkeypatch
+):
+    town = lite_town
+    got = polecats.sling(town, new_bead(town, "Watched"), rig.name, runtime=HANG)
+    _hanging(town, got)
+    reads = []
+    real = reader.read_polecats
+    monkeypatch.setattr(reader, "read_polecats", lambda *args: reads.append(args) or real(*args))
+    watched = polecats.WatchedPolecats()
+    assert witness.watch(town, rig.name, watched=watched) == []
+    assert witness.watch(town, rig.name, watched=watched) == [] and len(reads) == 1  # nothing moved: not read again
+    # a change on the ledger is seen by the very next pass: a wait reported long ago is mailed
+    assert gt("agent", "state", "waiting", "--reason", "Go on?", "--agent", "gastown/polecats/furiosa").code == 0
+    later = time.time() + rig.wait_mail_after + 60
+    assert [f["kind"] for f in witness.watch(town, rig.name, now=later, watched=watched)] == ["waiting"]
+    assert len(reads) == 2
+    witness.watch(town, rig.name, now=later, watched=watched)  # its own mail moved the ledger
+    assert witness.watch(town, rig.name, now=later, watched=watched) == [] and len(reads) == 3
+    tmux.kill_session(got["session"])  # a session gone: read again, nothing live to watch
+    assert witness.watch(town, rig.name, watched=watched) == [] and len(reads) == 4
+
+
+def test_a_watch_loop_asks_tmux_nothing_while_no_polecat_has_work_on_its_hook(lite_town, rig, tmux):
+    town = lite_town
+    counting = CountingTmux(town.tmux().socket)
+    watched = polecats.WatchedPolecats()
+    witness.watch(town, rig.name, tmux=counting, watched=watched)
+    counting.calls.clear()
+    assert witness.watch(town, rig.name, tmux=counting, watched=watched) == [] and counting.calls == []
+    got = polecats.sling(town, new_bead(town, "Work at last"), rig.name, runtime=HANG)  # the ledger moves
+    _hanging(town, got)
+    witness.watch(town, rig.name, tmux=counting, watched=watched)
+    assert counting.calls[:2] == ["list-windows", "display-message"]  # the new screen, captured at once
 
 
 def test_another_patrol_holding_the_lease_keeps_this_one_from_acting(lite_town, rig, tmux, gt):

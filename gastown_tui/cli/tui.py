@@ -39,6 +39,7 @@ def open_app(town, daemon: bool = True) -> int:
 
     # The town's own tmux server (its agents'); with no town yet, the default one until it opens.
     tmux = town.tmux() if town is not None else Tmux()
+    tmux.stand()  # the sessions poll lists them without a tmux process each time
 
     def make_daemon(opened):
         from ..services.daemon_process import DaemonProcess

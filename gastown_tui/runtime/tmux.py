@@ -48,8 +48,12 @@ def socket_name(root: str | Path) -> str:
     return f"gt-{label}-{hashlib.sha256(str(resolved).encode()).hexdigest()[:6]}"
 
 
+def is_session_name(name: str) -> bool:
+    return bool(_SESSION.fullmatch(name or ""))
+
+
 def check_session(name: str) -> str:
-    if not _SESSION.fullmatch(name or ""):
+    if not is_session_name(name):
         raise GtError(f"not a session name: {name!r}", "session names are letters, digits, - and _")
     return name
 
@@ -73,7 +77,9 @@ def _split_captures(text: str, nonce: str, names: Sequence[str]) -> dict[str, st
     """``capture_many``'s output cut at its ``NONCE NAME`` header lines."""
     out: dict[str, str] = {}
     current, lines = None, []
-    for line in text.split("\n"):
+    # each capture ends with a newline, which the next header line's split takes: the last one's too,
+    # so a screen reads the same wherever it stands in the chain (its hash is a sign of life)
+    for line in text.removesuffix("\n").split("\n"):
         head, _, name = line.partition(" ")
         if head == nonce and name in names:
             if current is not None:
@@ -103,6 +109,15 @@ class Tmux:
         self.binary = shutil.which("tmux")
         self.socket = socket
         self.timeout = timeout
+        self._standing = None  # a StandingClient once ``stand`` was called
+        self._sessions: list[str] = []  # as the last listing found them
+
+    def stand(self) -> None:
+        """Ask ``activity()`` of a standing control-mode client from now on (for a process that lists
+        every second: the daemon, the TUI), not of a tmux process each time; see tmux_control."""
+        from .tmux_control import StandingClient
+
+        self._standing = self._standing or StandingClient(self)
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         if not self.binary:
@@ -131,28 +146,30 @@ class Tmux:
         tmux's own ``window_activity`` is not trusted alone (with some tmux releases it never
         advances): the later of it and the session's ``@gt_pane_at`` mark (when the witness last saw
         its screen change, ``mark_panes``) counts."""
-        proc = self._run("list-windows", "-a", "-F", "#{session_name}\t#{window_activity}\t#{@gt_pane_at}", check=False)
-        if proc.returncode != 0:
-            if self._server_missing(proc):
-                return {}
-            raise TmuxUnavailable(f"tmux list-windows: {proc.stderr.strip()}", "check that the tmux server is healthy")
+        return self.activity_and_marks()[0]
+
+    def activity_and_marks(self) -> tuple[dict[str, int], dict[str, tuple[str, int]]]:
+        """``activity()``, and ``{session: (hash of its screen, epoch it last changed)}`` as ``mark_panes``
+        left them, in the same one call."""
+        fmt = "#{session_name}\t#{@gt_pane_hash}\t#{window_activity}\t#{@gt_pane_at}"
+        text = self._standing.ask(f"list-windows -a -F '{fmt}'", self._sessions) if self._standing else None
+        if text is None:
+            proc = self._run("list-windows", "-a", "-F", fmt, check=False)
+            if proc.returncode != 0 and not self._server_missing(proc):
+                message = proc.stderr.strip()
+                raise TmuxUnavailable(f"tmux list-windows: {message}", "check that the tmux server is healthy")
+            text = proc.stdout if proc.returncode == 0 else ""
         out: dict[str, int] = {}
-        for line in proc.stdout.splitlines():
-            name, _, rest = line.partition("\t")
-            stamps = [int(s) for s in rest.split("\t") if s.isdigit()]
+        marks: dict[str, tuple[str, int]] = {}
+        for line in text.splitlines():
+            name, digest, activity, at = (line.split("\t") + ["", "", ""])[:4]
+            stamps = [int(s) for s in (activity, at) if s.isdigit()]
             if name and stamps:
                 out[name] = max(out.get(name, 0), *stamps)
-        return out
-
-    def pane_marks(self) -> dict[str, tuple[str, int]]:
-        """``{session: (hash of its screen, epoch it last changed)}`` as ``mark_panes`` left them."""
-        proc = self._run("list-sessions", "-F", "#{session_name}\t#{@gt_pane_hash}\t#{@gt_pane_at}", check=False)
-        out = {}
-        for line in proc.stdout.splitlines() if proc.returncode == 0 else ():
-            name, digest, at = (line.split("\t") + ["", ""])[:3]
-            if digest and at.isdigit():
-                out[name] = (digest, int(at))
-        return out
+            if name and digest and at.isdigit():
+                marks[name] = (digest, int(at))
+        self._sessions = [name for name in out if is_session_name(name)]
+        return out, marks
 
     def mark_panes(self, marks: Mapping[str, tuple[str, int]]) -> None:
         """Remember each session's screen hash and when it changed, on the session itself (one call)."""

@@ -36,13 +36,17 @@ class Look:
 # A watch pass captures a screen only when tmux saw output on it lately (RECENT seconds), or on its turn
 # in a round that looks at every screen once per ROUND seconds: idle screens cost nothing between turns,
 # and the tmux release whose activity never advances is still covered (screen marks count as activity).
+# The daemon's watch takes no turns: its patrol captures every screen at least once per ROUND.
 RECENT = 3.0
 ROUND = 10
 
 
-def due(sessions: list[str], marks: Mapping[str, tuple[str, int]], live: Mapping[str, int], now: float) -> list[str]:
-    """The sessions whose screens a watch pass at ``now`` captures: never seen, lately active, or on turn."""
-    turn = int(now) % ROUND
+def due(
+    sessions: list[str], marks: Mapping[str, tuple[str, int]], live: Mapping[str, int], now: float, turns: bool = True
+) -> list[str]:
+    """The sessions whose screens a watch pass at ``now`` captures: never seen, lately active, or on turn
+    (no turns when something else looks at every screen once per ROUND: the daemon's patrol)."""
+    turn = int(now) % ROUND if turns else -1
     return [
         s
         for s in sessions

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..config import RigConfig
     from ..runtime.tmux import Tmux
     from ..town import Town
+    from .polecats import WatchedPolecats
 
 LEASE_SECONDS = 30.0
 RIGS_REFRESH = 5.0  # seconds between re-reads of the town's rig.toml files
@@ -87,6 +88,7 @@ class Daemon:
         self._renewed: dict[str, float] = {}
         self._rigs: list[RigConfig] = []
         self._rigs_due = 0.0  # rig → when this daemon last took its lease (monotonic)
+        self._watched: dict[str, WatchedPolecats] = {}  # rig → its WatchedPolecats, kept between watch passes
         self._stop = threading.Event()
 
     def _lease(self, rig: str, take: bool) -> bool:
@@ -143,7 +145,7 @@ class Daemon:
             self._run_loop(
                 rig, "patrol", self.timing.patrol, lambda r=rig: witness.patrol(self.town, r, self.tmux), now
             )
-            self._run_loop(rig, "watch", self.timing.watch, lambda r=rig: witness.watch(self.town, r, self.tmux), now)
+            self._run_loop(rig, "watch", self.timing.watch, lambda c=config: self._watch(c), now)
             self._run_loop(rig, "refinery", self.timing.refinery,
                            lambda r=rig: refinery.run_once(self.town, r), now)  # fmt: skip
             self._run_loop(
@@ -152,6 +154,17 @@ class Daemon:
         self.status.held, self.status.elsewhere = held, elsewhere
         self.status.passes += 1
         return self.status
+
+    def _watch(self, config: RigConfig) -> Any:
+        """The witness's watch pass, with what it remembers of the rig since the last one; quiet screens
+        are left to the patrol when it looks at every screen at least once per attention round."""
+        from . import witness
+        from .attention import ROUND
+        from .polecats import WatchedPolecats
+
+        watched = self._watched.setdefault(config.name, WatchedPolecats())
+        turns = self.timing.patrol > ROUND
+        return witness.watch(self.town, config.name, self.tmux, config=config, watched=watched, turns=turns)
 
     def run(self) -> None:
         """Tick until ``stop()``; ledger or tmux trouble is recorded and retried, never fatal."""

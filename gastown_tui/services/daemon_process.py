@@ -87,6 +87,7 @@ def _child_main(root: str) -> None:
             print(line, flush=True)
 
     daemon = Daemon(Town(Path(root)), on_tick=tell)
+    daemon.tmux.stand()  # its every-second listing of the sessions without a tmux process each time
 
     def watch_parent() -> None:
         sys.stdin.read()  # returns at EOF: the app closed the pipe, or is gone

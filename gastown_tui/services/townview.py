@@ -10,6 +10,7 @@ thread, tests and ``bench/tui.py`` call it directly.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -125,13 +126,21 @@ class TownSnapshot:
     def restated(self, live: Mapping[str, int], now: float) -> TownSnapshot:
         """The same ledger facts judged against a newer tmux activity map (the TUI polls tmux more
         often than it reads the ledger): polecats' states recomputed, the rest as it was."""
-        found = tuple(polecats.restate(p, live, now, self.stall_after.get(p.rig, 900.0)) for p in self.polecats)
+        found = tuple(polecats.restate(p, live, now, self._stall_after(p)) for p in self.polecats)
         by_id = {p.agent_id: p for p in found}
         rigs = tuple(
             dataclasses.replace(rig, agents=tuple(_as_polecat(a, by_id.get(a.id)) for a in rig.agents))
             for rig in self.rigs
         )
         return dataclasses.replace(self, rigs=rigs, polecats=found)
+
+    def changes_at(self) -> float:
+        """The epoch after which ``restated`` with the same activity map may give other states, time
+        alone moving them (a stall threshold, a spawn's grace); ``inf`` when time cannot."""
+        return min((polecats.changes_at(p, self._stall_after(p)) for p in self.polecats), default=math.inf)
+
+    def _stall_after(self, polecat: polecats.Polecat) -> float:
+        return self.stall_after.get(polecat.rig, 900.0)
 
     @property
     def unread(self) -> int:

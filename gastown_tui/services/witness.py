@@ -46,7 +46,7 @@ from ..ledger.leases import holder_id
 from ..ledger.reads import Row
 from . import rework, sendback
 from .agent_state import waited
-from .polecats import Polecat, read_polecats, restart, set_agent
+from .polecats import Polecat, WatchedPolecats, read_polecats, restart, set_agent
 from .rigpaths import load_rig, rig_paths
 
 if TYPE_CHECKING:
@@ -95,8 +95,8 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
     config = load_rig(town, rig)
     tmux = tmux or town.tmux()
     now = time.time() if now is None else now
-    live = tmux.activity()
-    findings, marks = _watch(town, config, tmux, now, live, every=True)
+    live, marks = tmux.activity_and_marks()
+    findings, marks = _watch(town, config, tmux, now, live, marks, every=True)
     for session, (_, at) in marks.items():  # a screen that just changed is a sign of life now
         live[session] = max(live.get(session, 0), at)
     polecats, merge_requests, reports, came_back, convoys = town.ledger.read(
@@ -131,33 +131,55 @@ def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = N
 
 
 def watch(
-    town: Town, rig: str, tmux: Tmux | None = None, now: float | None = None, config: RigConfig | None = None
+    town: Town,
+    rig: str,
+    tmux: Tmux | None = None,
+    now: float | None = None,
+    config: RigConfig | None = None,
+    watched: WatchedPolecats | None = None,
+    turns: bool = True,
 ) -> list[JsonObject]:
     """The attention pass: screens captured (one tmux call for the rig's hooked live polecats), their
-    hashes marked, waits seen by the screen rules recorded, long waits mailed. Returns findings."""
+    hashes marked, waits seen by the screen rules recorded, long waits mailed. Returns findings.
+    A loop passes ``watched`` (kept between passes): the ledger is read again only when it moved or a
+    session came or went, and tmux is not asked while no polecat has work on its hook. Without
+    ``turns``, quiet screens are left to a patrol that looks at every one (``attention.due``)."""
     config = config or load_rig(town, rig)
+    if watched is not None and watched.idle(town.ledger, config):
+        return []
     tmux = tmux or town.tmux()
     now = time.time() if now is None else now
-    findings, _ = _watch(town, config, tmux, now, tmux.activity())
+    findings, _ = _watch(town, config, tmux, now, *tmux.activity_and_marks(), watched=watched, turns=turns)
     return [{k: v for k, v in asdict(f).items() if k not in ("changes", "escalate")} for f in findings]
 
 
 def _watch(
-    town: Town, config: RigConfig, tmux: Tmux, now: float, live: dict[str, int], every: bool = False
+    town: Town,
+    config: RigConfig,
+    tmux: Tmux,
+    now: float,
+    live: dict[str, int],
+    marks: dict[str, tuple[str, int]],
+    every: bool = False,
+    watched: WatchedPolecats | None = None,
+    turns: bool = True,
 ) -> tuple[list[Finding], dict[str, tuple[str, int]]]:
-    """``watch`` given the tmux activity map; also returns the screens that changed ({session: (hash, at)}).
-    Captures the screens that are due (``attention.due``), or ``every`` one (a patrol judging stalls)."""
+    """``watch`` given the tmux activity map and pane marks; also returns the screens that changed
+    ({session: (hash, at)}). Captures the screens that are due (``attention.due``), or ``every`` one
+    (a patrol judging stalls)."""
     from ..ledger.fields import now as now_stamp
     from ..runtime.screens import rules_for
     from .attention import due, look
 
-    read = town.ledger.read(lambda s: read_polecats(s, config, live, now))
+    if watched is not None:
+        read = watched.read(town.ledger, config, live, now)
+    else:
+        read = town.ledger.read(lambda s: read_polecats(s, config, live, now))
     polecats = [p for p in read if p.hook and p.session_alive]
     if not polecats:
         return [], {}
-    marks = tmux.pane_marks()
     sessions = [p.session for p in polecats]
-    screens = tmux.capture_many(sessions if every else due(sessions, marks, live, now))
+    screens = tmux.capture_many(sessions if every else due(sessions, marks, live, now, turns))
     rules = {spec: rules_for(town, spec) for spec in {p.runtime or config.runtime for p in polecats}}
     seen = look(polecats, screens, marks, live, rules, now, config.wait_mail_after, now_stamp(), config.runtime)
     tmux.mark_panes(seen.marks)

@@ -1,11 +1,12 @@
-"""The two background sources of the town screen, as plain objects its thread workers call.
+"""The background sources of the town screen, as plain objects its thread workers call.
 
 ``FeedFollower`` watches the ledger's events feed by last-seen id and re-reads the town only
 when something happened (a burst of events is one read). ``PanePoller`` lists live tmux
 sessions in one call and captures only the focused polecat's pane, reporting it only when
 its text changed; it captures when a control-mode client of that session says it printed
-(an idle pane costs no capture), or every poll where tmux cannot say. Neither touches
-Textual; the screen schedules them with re-armed timers.
+(an idle pane costs no capture), or every poll where tmux cannot say. ``StateJudge`` judges the
+polecats' states between ledger reads only when tmux's answer or the time says they may move.
+None touches Textual; the screen schedules them with re-armed timers.
 """
 
 from __future__ import annotations
@@ -43,6 +44,28 @@ class FeedFollower:
         snapshot = read_town(self.ledger, self.root, live=self.activity)
         self.last_id = snapshot.feed_mark
         return snapshot
+
+
+class StateJudge:
+    """The polecats' states of the screen's snapshot judged against tmux's latest activity map, judged
+    anew only when that map or the snapshot changed, or once time alone can move a state (a stall
+    threshold passed, a spawn's grace ran out): an idle town's poll costs no judging."""
+
+    def __init__(self):
+        self._judged: tuple[TownSnapshot, dict[str, int]] | None = None  # what the last judgement was of
+        self._until = 0.0  # the epoch after which time alone may move a state
+        self._restated: TownSnapshot | None = None
+
+    def judge(self, base: TownSnapshot | None, activity: dict[str, int], now: float) -> TownSnapshot | None:
+        """``base`` with its polecats judged against ``activity`` at ``now``, when any state moved; else None."""
+        if base is None:
+            return None
+        if self._judged is not None and self._judged[0] is base and self._judged[1] == activity and now < self._until:
+            return self._restated
+        restated = base.restated(activity, now)
+        self._judged, self._until = (base, activity), restated.changes_at()
+        self._restated = restated if restated.rigs != base.rigs else None
+        return self._restated
 
 
 class PanePoller:

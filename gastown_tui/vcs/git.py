@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import re
 import subprocess
@@ -126,9 +127,16 @@ def current_branch(worktree: Path) -> str | None:
 
 def check_branch(name: str) -> str:
     """A branch name git accepts, that cannot be mistaken for an option."""
-    if not name or name.startswith("-") or not ok(["check-ref-format", f"refs/heads/{name}"]):
+    if not name or name.startswith("-") or not _ref_format_ok(f"refs/heads/{name}"):
         raise InvalidInput(f"bad branch name {name!r}", "use a plain branch name such as main")
     return name
+
+
+@functools.lru_cache(maxsize=256)
+def _ref_format_ok(ref: str) -> bool:
+    """git's verdict on a ref name, asked once per name: the daemon validates its rigs' branches on
+    every read of their rig.toml, and the verdict depends on the name alone."""
+    return ok(["check-ref-format", ref])
 
 
 @contextlib.contextmanager
@@ -196,7 +204,29 @@ def commits_between(repo: Path, base: str, head: str) -> list[tuple[str, str]]:
 
 
 def is_ancestor(repo: Path, ancestor: str, descendant: str) -> bool:
+    if _SHA.fullmatch(ancestor) and _SHA.fullmatch(descendant):
+        try:
+            return _commit_is_ancestor(str(repo), ancestor, descendant)
+        except _Unknown:
+            return False
     return ok(["merge-base", "--is-ancestor", ancestor, descendant], repo)
+
+
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+class _Unknown(Exception):
+    """git could not tell (a commit it does not have yet): not an answer to remember."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _commit_is_ancestor(repo: str, ancestor: str, descendant: str) -> bool:
+    """Between two commits named by their full ids the answer never changes (a commit's history is
+    fixed), so git is asked once: the refinery asks it on every pass, idle or not."""
+    code = run(["merge-base", "--is-ancestor", ancestor, descendant], repo).returncode
+    if code not in (0, 1):
+        raise _Unknown
+    return code == 0
 
 
 def commit_all(worktree: Path, message: str) -> str | None:

@@ -36,8 +36,8 @@ from .naming import (
     set_agent,
 )
 from .prime import OnHook, hook, prime
-from .reader import hooked, json_rows, list_polecats, read_polecats
-from .records import SPAWN_GRACE, STATES, Polecat, WorkBead, restate
+from .reader import WatchedPolecats, hooked, json_rows, list_polecats, read_polecats
+from .records import SPAWN_GRACE, STATES, Polecat, WorkBead, changes_at, restate
 from .sandbox import new_branch_name, prepare_sandbox, remove_sandbox, restore_sandbox
 from .session import answer, check_installed, end_session, identity_env, nudge, start_session, startup_prompt
 from .sling import NOT_SLINGABLE, Claim, Slung, sling, slingable
@@ -55,11 +55,13 @@ __all__ = [
     "Nuked",
     "OnHook",
     "Polecat",
+    "WatchedPolecats",
     "Restarted",
     "Slung",
     "WorkBead",
     "agent_id",
     "answer",
+    "changes_at",
     "check_address",
     "check_installed",
     "check_polecat_name",

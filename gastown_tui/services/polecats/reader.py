@@ -18,7 +18,7 @@ from ...fieldlines import find_fields
 from ...ledger.fields import instant
 from ...ledger.reads import Row
 from ..rigpaths import list_rigs, load_rig, rig_paths
-from .records import Polecat, WorkBead, build
+from .records import Polecat, WorkBead, build, restate
 
 if TYPE_CHECKING:
     from ...config import RigConfig
@@ -62,6 +62,35 @@ def read_polecats(
                 updated_at = row["updated_at"] or ""
                 out.append(build(config.name, name, row["id"], info, updated_at, hook, live, now, config.stall_after))
     return out
+
+
+class WatchedPolecats:
+    """One rig's polecats for a loop that looks at them every second (the witness's watch): read again
+    only when the ledger's events feed moved (every write adds an event) or a session came or went;
+    in between, the last read restated against the new activity map, at no ledger cost."""
+
+    def __init__(self) -> None:
+        self._seen: tuple[int, frozenset[str], RigConfig] | None = None  # event id, live sessions, config
+        self._polecats: list[Polecat] = []
+
+    def idle(self, ledger, config: RigConfig) -> bool:
+        """Nothing to watch without asking tmux: at the last read no polecat had work on its hook, and
+        the ledger has not moved since (a sling, a hook, a rig.toml edit would show)."""
+        if self._seen is None or self._seen[2] != config or any(p.hook for p in self._polecats):
+            return False
+        return ledger.read(lambda s: s.last_event_id()) == self._seen[0]
+
+    def read(self, ledger, config: RigConfig, live: Mapping[str, int], now: float) -> list[Polecat]:
+        """``read_polecats`` for this rig, as of ``live`` and ``now``."""
+
+        def polecats(session) -> list[Polecat]:
+            seen = (session.last_event_id(), frozenset(live), config)
+            if seen != self._seen:
+                self._polecats, self._seen = read_polecats(session, config, live, now), seen
+                return self._polecats
+            return [restate(p, live, now, config.stall_after) for p in self._polecats]
+
+        return ledger.read(polecats)
 
 
 def list_polecats(

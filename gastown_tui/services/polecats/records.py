@@ -16,6 +16,7 @@ No ledger, tmux or git here: the reader (``reader.py``) feeds it rows and the tm
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,6 +173,18 @@ def restate(polecat: Polecat, live: Mapping[str, int], now: float, stall_after: 
     for a view that polls tmux more often than it reads the ledger (the TUI's town view)."""
     p = polecat
     return build(p.rig, p.name, p.agent_id, p.fields, p.updated_at, p.hook, live, now, stall_after)
+
+
+def changes_at(polecat: Polecat, stall_after: float) -> float:
+    """The epoch after which ``restate`` with the same activity map may give another state, time alone
+    moving it (a working polecat stalls, a spawning one becomes a zombie); ``inf`` when time cannot."""
+    p = polecat
+    if p.state == "working":
+        report = p.report
+        return max(p.last_activity or 0, report.since if report else 0.0) + stall_after
+    if p.state == "spawning":
+        return _epoch(p.updated_at) + SPAWN_GRACE
+    return math.inf
 
 
 def _state(

@@ -123,8 +123,10 @@ class Pass:
             finally:
                 self.release_lease()
             queue = self.ledger.read(lambda s: read_queue(s, self.rig))  # as the batches left it
-        push.catch_up(self)  # retry a failed push once its back-off is over
-        self.summary.after = self.tip(self.config.default_branch) or ""
+        tip = self.tip(self.config.default_branch)
+        if push.catch_up(self, tip=tip) is not None:  # a failed push retried once its back-off is over
+            tip = self.tip(self.config.default_branch)  # taking the origin's commits in may move it
+        self.summary.after = tip or ""
         self.summary.before = self.summary.before or self.summary.after
         if self.config.merge_policy == "approve":
             self.summary.waiting = sum(1 for m in queue if m.state == "pending")

@@ -305,14 +305,15 @@ def land(p: Pass, mrs: list[MergeRequest], tip: str, commits: Mapping[str, str])
     return dict.fromkeys((m.id for m in mrs), landing)
 
 
-def catch_up(p: Pass, force: bool = False) -> Landing | None:
+def catch_up(p: Pass, force: bool = False, tip: str | None = None) -> Landing | None:
     """End of a pass (and ``gt rig sync``): retry what did not get out, when its back-off is over (at
-    once with ``force``). Takes the refinery's lease only when there is something to do."""
+    once with ``force``). Takes the refinery's lease only when there is something to do. ``tip``: the
+    target's commit, when the caller just resolved it."""
     from ...vcs import remote
 
     out = Outbound(p.town, p.config, p.repo)
     state = p.ledger.read(lambda s: rig_push(s, p.town, p.rig))
-    tip = out.tip()
+    tip = tip or out.tip()
     pr = p.config.merge_strategy == "pr"
     behind = bool(not pr and state.pushed and tip and not p.repo.is_ancestor(tip, state.pushed))
     if not force and (state.state == "held" or time.time() < state.retry_at):

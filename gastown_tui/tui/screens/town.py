@@ -24,7 +24,7 @@ from ...errors import GtError
 from .. import actions
 from ..incidents import draw_guarded
 from ..messages import PaneCaptured, SessionsPolled, TownRead
-from ..sources import FeedFollower, PanePoller
+from ..sources import FeedFollower, PanePoller, StateJudge
 from ..widgets.convoy_board import ConvoyBoard
 from ..widgets.key_footer import KeyFooter
 from ..widgets.keyed_table import KeyedTable
@@ -64,17 +64,21 @@ class TownScreen(AttentionActions, TownActions, Screen):
     LEDGER_PATIENCE = 2.0  # a read this late (a server gone without a word) shows the banner
 
     def __init__(self, town, *, clock: Callable[[], dt.datetime], tmux=None, follow: bool = True, daemon=None):
-        super().__init__()
+        # born with the layout class of the terminal's width: Textual sets it again on the first resize,
+        # and a change then would style the whole screen a second time before the first frame
+        super().__init__(classes=_layout_class(self.HORIZONTAL_BREAKPOINTS, self.app.size.width))
         self.daemon = daemon
         self.town = town
         self.clock = clock
         self.follower = FeedFollower(town.ledger, town.root)
         self.poller = PanePoller(tmux) if tmux is not None else None
+        self.judge = StateJudge()
         self.follow = follow
         self.snapshot: TownSnapshot | None = None
         self.live: frozenset[str] = frozenset()
         self._feed_since: float | None = None  # when the running ledger read started
         self._feed_wait = self.FEED_INTERVAL
+        self._polled: tuple[frozenset[str] | None, TownSnapshot | None] = (None, None)  # what the last poll told
 
     # -- layout -----------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -101,12 +105,18 @@ class TownScreen(AttentionActions, TownActions, Screen):
         self._show_pane("rigs")
         self.query_one(RigTree).focus()
         self.query_one(RigTree).now = self.clock()
+        if self.daemon is not None:
+            header.daemon = "starting"
+        self.call_after_refresh(self._start_sources)
+
+    def _start_sources(self) -> None:
+        """The ledger, tmux and the daemon once the frame is on screen: the first read loads the
+        services, and that work would hold the frame back."""
         self.set_interval(self.TICK_INTERVAL, self._every_second)
         self._poll_feed()
         if self.poller is not None:
             self._poll_sessions()
         if self.daemon is not None:
-            header.daemon = "starting"
             self._host_daemon()
 
     def on_unmount(self) -> None:
@@ -129,11 +139,15 @@ class TownScreen(AttentionActions, TownActions, Screen):
 
     @work(thread=True, exclusive=True, group="sessions", exit_on_error=False, description="listing tmux sessions")
     def _poll_sessions(self) -> None:
-        """The live sessions, and the polecats' states judged against them (here, not on the UI thread)."""
+        """The live sessions, and the polecats' states judged against them (here, not on the UI thread).
+        The screen hears of it only when a session came or went, a state moved, or the town was read anew."""
         activity, base = self.poller.activity(), self.snapshot
-        restated = base.restated(activity, time.time()) if base is not None else None
-        moved = restated is not None and restated.rigs != base.rigs
-        self.post_message(SessionsPolled(activity, base, restated if moved else None))
+        self.follower.activity = activity  # the next ledger read judges the states against it
+        restated = self.judge.judge(base, activity, time.time())
+        live = frozenset(activity)
+        if restated is not None or live != self._polled[0] or base is not self._polled[1]:
+            self._polled = (live, base)
+            self.post_message(SessionsPolled(activity, base, restated))
 
     @work(thread=True, exclusive=True, group="pane", exit_on_error=False, description="capturing the polecat pane")
     def _poll_pane(self) -> None:
@@ -194,7 +208,6 @@ class TownScreen(AttentionActions, TownActions, Screen):
 
     def on_sessions_polled(self, message: SessionsPolled) -> None:
         self.live = message.live
-        self.follower.activity = message.activity
         rigs = self.query_one(RigTree)
         restated = message.restated
         if restated is not None and message.base is self.snapshot:  # states move with tmux between reads
@@ -322,6 +335,11 @@ class TownScreen(AttentionActions, TownActions, Screen):
         self._feed_wait = self.FEED_INTERVAL
         self.follower.invalidate()
         self._poll_feed()
+
+
+def _layout_class(breakpoints: list[tuple[int, str]], width: int) -> str:
+    """The class of the widest breakpoint ``width`` reaches (as Textual picks it on a resize)."""
+    return next((name for edge, name in sorted(breakpoints, reverse=True) if width >= edge), "")
 
 
 def _daemon_state(status) -> str:

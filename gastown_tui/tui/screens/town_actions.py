@@ -4,9 +4,9 @@ thread, then runs the blocking call in a thread worker that ends with a toast.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
-from rich.syntax import Syntax
 from rich.text import Text
 from textual import work
 from textual.app import SuspendNotSupported
@@ -19,11 +19,13 @@ from ..widgets.convoy_board import ConvoyBoard
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.mail_inbox import MailInbox
 from ..widgets.merge_queue import MergeQueueTable
-from .compose_form import ComposeForm, Draft
 from .confirm_dialog import FORCE, ConfirmDialog
 from .sling_form import SlingForm, SlingRequest
 from .text_prompt import TextPrompt
 from .text_view import TextViewScreen
+
+if TYPE_CHECKING:
+    from .compose_form import Draft
 
 SCROLLBACK_LINES = 2000
 
@@ -141,6 +143,8 @@ class TownActions:
             return
         subject = message.subject if message.subject.lower().startswith("re:") else f"Re: {message.subject}"
 
+        from .compose_form import ComposeForm  # a text area: loaded on first use, not before the first paint
+
         def written(draft: Draft | None) -> None:
             if draft is not None:
                 self._run("Reply", operations.reply, message.id, draft.body)
@@ -148,6 +152,8 @@ class TownActions:
         self.app.push_screen(ComposeForm(message.sender, subject, reply=True), written)
 
     def action_compose(self) -> None:
+        from .compose_form import ComposeForm
+
         def written(draft: Draft | None) -> None:
             if draft is not None:
                 self._run("Send", operations.compose, draft.to, draft.subject, draft.body)
@@ -233,5 +239,7 @@ class TownActions:
 
 
 def _diff_view(text: str) -> RenderableType:
+    from rich.syntax import Syntax  # pygments: loaded with the first diff, not before the first paint
+
     text = inert(text, multiline=True)  # a repository's files are data too
     return Syntax(text, "diff", theme="ansi_dark", word_wrap=False) if text.strip() else Text("(empty diff)")
