@@ -80,3 +80,34 @@ def test_an_import_leaves_is_blocked_and_child_counters_as_bd_would(town, tmp_pa
     assert counter(town, "im-a") == 3 and counter(town, "im-gone") is None  # no parent, no counter
     assert town.ledger.write("c", lambda tx: tx.create("Next", parent="im-a")) == "im-a.4"
     assert town.ledger.read(lambda s: s.as_written(s.get("im-b")))["updated_at"] == "2026-01-01T00:00:00+01:00"
+
+
+def test_imported_started_at_and_no_history_land_in_beads_columns(town, tmp_path):
+    import datetime as dt
+    import json
+
+    from gastown_tui.ledger.transfer import import_backup
+
+    stamp = "2026-01-01T00:00:00Z"
+    rows = [
+        {"id": "im-s", "title": "Started", "status": "in_progress", "priority": 2, "issue_type": "task",
+         "created_at": stamp, "updated_at": stamp, "started_at": "2026-01-02T03:04:05+01:00"},
+        {"id": "im-n", "title": "No history", "status": "open", "priority": 2, "issue_type": "task",
+         "created_at": stamp, "updated_at": stamp, "no_history": True},
+    ]  # fmt: skip
+    export = tmp_path / "issues.jsonl"
+    export.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    import_backup(town.ledger, str(export))
+
+    started = town.ledger.read(lambda s: s.scalar("SELECT started_at FROM issues WHERE id = 'im-s'"))
+    when = dt.datetime.fromisoformat(str(started).replace(" ", "T").replace("Z", "+00:00"))
+    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)  # MySQL: a UTC DATETIME, as bd reads it
+    assert when == dt.datetime(2026, 1, 2, 2, 4, 5, tzinfo=dt.UTC)
+    assert town.ledger.read(lambda s: s.scalar("SELECT no_history FROM wisps WHERE id = 'im-n'")) == 1  # as bd: wisps
+    out = tmp_path / "out.jsonl"
+    from gastown_tui.ledger.export import export_jsonl
+
+    export_jsonl(town.ledger, str(out))
+    back = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert back["im-s"]["started_at"] == "2026-01-02T03:04:05+01:00" and back["im-n"]["no_history"] is True
+    assert "started_at" not in back["im-n"] and "no_history" not in back["im-s"]

@@ -89,9 +89,7 @@ def homes(session: Session, ids: Iterable[str]) -> dict[str, str]:
 
 def _home(record: Record) -> str:
     values = record.values
-    wisp = (
-        values.get("ephemeral") or record.extra.fields.get("no_history") or values.get("issue_type") in BD_INFRA_TYPES
-    )
+    wisp = values.get("ephemeral") or values.get("no_history") or values.get("issue_type") in BD_INFRA_TYPES
     return "wisps" if wisp else "issues"
 
 

@@ -67,6 +67,8 @@ ISSUE_COLUMNS: tuple[tuple[str, str, object], ...] = (
     ("rig", "text", ""),
     ("due_at", "ts", None),
     ("defer_until", "ts", None),
+    ("no_history", "int", 0),  # beads 0023: kept in wisps, never in Dolt's history
+    ("started_at", "ts", None),  # beads 0027: when work on it began
 )
 ISSUE_FIELDS = tuple(name for name, _, _ in ISSUE_COLUMNS)
 ISSUE_DEFAULTS = {name: default for name, _, default in ISSUE_COLUMNS}

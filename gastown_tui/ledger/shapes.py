@@ -6,8 +6,7 @@ as true/false, ``metadata`` an object, ``waiters`` a list, the gate's ``timeout`
 nanoseconds, keys left out when empty). What a record holds beyond the columns is kept as an
 ``Extra`` (stored in the ``gt_extras`` table, never as new columns in beads' tables):
 
-- ``fields``: keys the ledger has no column for, verbatim (``started_at``, ``no_history``,
-  ``deleted_at``, a dependency's ``metadata``, ``_type``, a comment's UUID id …);
+- ``fields``: keys the ledger has no column for, verbatim (``deleted_at``, a dependency's ``metadata``, ``_type``, a comment's UUID id …);
 - ``absent``: keys of the shape the record did not have (so they are not added on export);
 - ``flipped``: keys whose JSON kind is not the shape's usual one (``"pinned": 1`` in a FILE).
 """
@@ -33,7 +32,7 @@ FOLDER, FILE = "folder", "file"
 # value, "town": the town keeps its own value}): what an export writes as config, so the town's own
 # keys (``issue_prefix`` from ``gt install``) are neither replaced by an import nor added to its export.
 IMPORTED_CONFIG = "config:imported"
-FLAGS = frozenset(("ephemeral", "pinned", "is_template"))
+FLAGS = frozenset(("ephemeral", "pinned", "is_template", "no_history"))
 JSON_TEXT = frozenset(("metadata", "waiters"))
 _SPECIAL = FLAGS | JSON_TEXT
 NESTED = ("labels", "dependencies", "comments")

@@ -117,6 +117,8 @@ class Bead:
     rig: str | None
     due_at: str | None
     defer_until: str | None
+    no_history: int | None
+    started_at: str | None
     labels: tuple[str, ...] | None = None
     dependencies: tuple[Dependency, ...] | None = None
     dependents: tuple[Dependency, ...] | None = None
