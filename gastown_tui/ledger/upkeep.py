@@ -30,15 +30,27 @@ _BLOCKING = ("blocks", "conditional-blocks")
 def next_child_id(tx: Tx, parent: str) -> str:
     """``parent.N``: one past both the parent's counter and its highest child, and the counter
     moved on to N, as ``bd`` does."""
-    counter = "wisp_child_counters" if tx.owner(parent) == "wisps" else "child_counters"
-    last = int(tx.scalar(f"SELECT last_child FROM {counter} WHERE parent_id = ?", (parent,)) or 0)
+    last = _counter(tx, parent) or 0
     children = tx.rows("SELECT id FROM gt_issues WHERE id LIKE ?", (parent + ".%",))
     numbers = [int(tail) for r in children if (tail := r["id"][len(parent) + 1 :]).isdigit()]
     number = max([last, *numbers]) + 1
-    tx.execute(f"UPDATE {counter} SET last_child = ? WHERE parent_id = ?", (number, parent))
-    if not tx.cur.rowcount:
-        tx.execute(f"INSERT INTO {counter} (parent_id, last_child) VALUES (?, ?)", (parent, number))
+    _advance_counter(tx, parent, number)
     return f"{parent}.{number}"
+
+
+def _counter(tx: Tx, parent: str) -> int | None:
+    """The parent's ``last_child`` (None: no counter row yet)."""
+    value = tx.scalar(f"SELECT last_child FROM {tx.aux('child_counters', parent)} WHERE parent_id = ?", (parent,))
+    return None if value is None else int(value)
+
+
+def _advance_counter(tx: Tx, parent: str, number: int) -> None:
+    """Move the parent's counter on to ``number`` (never back)."""
+    counter, last = tx.aux("child_counters", parent), _counter(tx, parent)
+    if last is None:
+        tx.execute(f"INSERT INTO {counter} (parent_id, last_child) VALUES (?, ?)", (parent, number))
+    elif last < number:
+        tx.execute(f"UPDATE {counter} SET last_child = ? WHERE parent_id = ?", (number, parent))
 
 
 def refresh_blocked(tx: Tx, bead_ids: list[str]) -> None:
@@ -92,14 +104,21 @@ def _waits(tx: Tx, bead_id: str, spawner: str) -> bool:
         " WHERE d.depends_on_id = ? AND d.type = 'parent-child'",
         (spawner,),
     )
-    if not any(c["status"] not in _DONE for c in children):
-        return False
-    table = "wisp_dependencies" if tx.owner(bead_id) == "wisps" else "dependencies"
+    statuses = [c["status"] for c in children]
+    if not any(s not in _DONE for s in statuses):
+        return False  # nothing open under the spawner: its gate need not be read
     raw = tx.scalar(
-        f"SELECT metadata FROM {table} WHERE issue_id = ? AND type = 'waits-for' AND {TARGET} = ?",
+        f"SELECT metadata FROM {tx.aux('dependencies', bead_id)} WHERE issue_id = ? AND type = 'waits-for'"
+        f" AND {TARGET} = ?",
         (bead_id, spawner),
     )
-    return not (_gate(raw) == "any-children" and any(c["status"] == "closed" for c in children))
+    return _holds(statuses, raw)
+
+
+def _holds(statuses: list[str], metadata: object) -> bool:
+    """Does a ``waits-for`` on a spawner whose children have ``statuses`` hold its bead? While a child
+    is open; under ``{"gate": "any-children"}`` only until one child is closed."""
+    return any(s not in _DONE for s in statuses) and not (_gate(metadata) == "any-children" and "closed" in statuses)
 
 
 def refresh_all(tx: Tx, bead_ids: list[str]) -> None:
@@ -121,14 +140,8 @@ def refresh_all(tx: Tx, bead_ids: list[str]) -> None:
         if parent and tail.isdigit():
             highest[parent] = max(highest.get(parent, 0), int(tail))
     for parent, number in highest.items():
-        if not tx.exists(parent):  # a counter belongs to a parent in this ledger (a foreign key)
-            continue
-        counter = "wisp_child_counters" if tx.owner(parent) == "wisps" else "child_counters"
-        tx.execute(
-            f"UPDATE {counter} SET last_child = ? WHERE parent_id = ? AND last_child < ?", (number, parent, number)
-        )
-        if not tx.cur.rowcount and tx.scalar(f"SELECT 1 FROM {counter} WHERE parent_id = ?", (parent,)) is None:
-            tx.execute(f"INSERT INTO {counter} (parent_id, last_child) VALUES (?, ?)", (parent, number))
+        if tx.exists(parent):  # a counter belongs to a parent in this ledger (a foreign key)
+            _advance_counter(tx, parent, number)
 
 
 def _held_waiters(tx: Tx) -> set[str]:
@@ -144,14 +157,7 @@ def _held_waiters(tx: Tx) -> set[str]:
                          " JOIN gt_issues i ON i.id = d.issue_id"
                          f" WHERE d.type = 'parent-child' AND d.depends_on_id IN ({marks})", part):  # fmt: skip
             children.setdefault(r["spawner"], []).append(r["status"])
-    held = set()
-    for w in waits:
-        statuses = children.get(w["spawner"], [])
-        if any(s not in _DONE for s in statuses) and not (
-            _gate(w["metadata"]) == "any-children" and "closed" in statuses
-        ):
-            held.add(w["issue_id"])
-    return held
+    return {w["issue_id"] for w in waits if _holds(children.get(w["spawner"], []), w["metadata"])}
 
 
 def _gate(raw: object) -> object:

@@ -42,7 +42,7 @@ class Tx(Session):
         """The table of beads' that holds the bead: ``issues``, or ``wisps``."""
         return "wisps" if self.scalar("SELECT 1 FROM wisps WHERE id = ?", (bead_id,)) is not None else "issues"
 
-    def _aux(self, table: str, bead_id: str) -> str:
+    def aux(self, table: str, bead_id: str) -> str:
         """Where ``table``'s rows of the bead go (``labels`` or ``wisp_labels`` …)."""
         return wisp_table(table) if self.owner(bead_id) == "wisps" else table
 
@@ -65,7 +65,7 @@ class Tx(Session):
     ) -> None:
         event_id = str(uuid.uuid4())
         self.execute(
-            f"INSERT INTO {self._aux('events', bead_id)} (id, issue_id, event_type, actor, old_value, new_value,"
+            f"INSERT INTO {self.aux('events', bead_id)} (id, issue_id, event_type, actor, old_value, new_value,"
             " comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (event_id, bead_id, event_type, self.actor, old, new, comment, self.when),
         )
@@ -198,7 +198,7 @@ class Tx(Session):
     def add_label(self, bead_id: str, label: str) -> bool:
         fields.check_label(label)
         self.execute(
-            f"{self.ledger.backend.insert_ignore} INTO {self._aux('labels', bead_id)} (issue_id, label) VALUES (?, ?)",
+            f"{self.ledger.backend.insert_ignore} INTO {self.aux('labels', bead_id)} (issue_id, label) VALUES (?, ?)",
             (bead_id, label),
         )
         if self.cur.rowcount:
@@ -207,7 +207,7 @@ class Tx(Session):
         return False
 
     def remove_label(self, bead_id: str, label: str) -> bool:
-        self.execute(f"DELETE FROM {self._aux('labels', bead_id)} WHERE issue_id = ? AND label = ?", (bead_id, label))
+        self.execute(f"DELETE FROM {self.aux('labels', bead_id)} WHERE issue_id = ? AND label = ?", (bead_id, label))
         if self.cur.rowcount:
             self.event(bead_id, "label_removed", comment=f"Removed label: {label}")
             return True
@@ -236,7 +236,7 @@ class Tx(Session):
         if self.exists(depends_on):
             target = "depends_on_wisp_id" if self.owner(depends_on) == "wisps" else "depends_on_issue_id"
         self.execute(
-            f"INSERT INTO {self._aux('dependencies', bead_id)} (id, issue_id, {target}, type, created_at, created_by)"
+            f"INSERT INTO {self.aux('dependencies', bead_id)} (id, issue_id, {target}, type, created_at, created_by)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (str(uuid.uuid4()), bead_id, depends_on, dep_type, self.when, self.actor),
         )
@@ -246,7 +246,7 @@ class Tx(Session):
 
     def remove_dependency(self, bead_id: str, depends_on: str) -> bool:
         self.execute(
-            f"DELETE FROM {self._aux('dependencies', bead_id)} WHERE issue_id = ? AND {TARGET} = ?",
+            f"DELETE FROM {self.aux('dependencies', bead_id)} WHERE issue_id = ? AND {TARGET} = ?",
             (bead_id, depends_on),
         )
         if self.cur.rowcount:
@@ -280,7 +280,7 @@ class Tx(Session):
             raise InvalidInput("a comment needs some text")
         comment_id = str(uuid.uuid4())
         self.execute(
-            f"INSERT INTO {self._aux('comments', bead_id)} (id, issue_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
+            f"INSERT INTO {self.aux('comments', bead_id)} (id, issue_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
             (comment_id, bead_id, author or self.actor, text, self.when),
         )
         self.execute("INSERT INTO gt_feed (issue_id, kind, log_id) VALUES (?, 'comments', ?)", (bead_id, comment_id))
