@@ -380,3 +380,20 @@ def test_the_tui_on_an_old_ledger_says_to_upgrade_and_reads_the_town_once_it_is(
             await pilot.press("q")
 
     asyncio.run(flow())
+
+
+def test_a_ledger_from_before_the_gt_tables_upgrades_too(tmp_path, monkeypatch, gt):
+    """The first layout had no gt_extras nor gt_leases (that version made them when it opened one)."""
+    from gastown_tui.ledger.embedded import load_sqlite
+
+    root = tmp_path / "town"
+    shutil.copytree(PRE / "doltlite" / "town", root)
+    monkeypatch.setenv("GT_TOWN", str(root))
+    conn = load_sqlite().connect(root / "ledger.db", isolation_level=None)
+    for table in ("gt_extras", "gt_leases"):
+        conn.execute(f"DROP TABLE {table}")
+    conn.close()
+    assert gt("ledger", "upgrade").code == 0
+    shown = {b["id"]: b for b in gt("--json", "bead", "list", "--all").json()}
+    assert len(shown) == 20 and shown["gt-p7k"]["status"] == "hooked"  # the polecat's work, on its hook
+    assert gt("--json", "mail", "inbox", "gastown/witness").json()[0]["title"] == "Hello"
