@@ -174,7 +174,10 @@ def test_a_dry_run_says_what_would_move_and_changes_nothing(old_town, gt):
     before = _state(old_town)
     result = gt("ledger", "upgrade", "--dry-run")
     assert result.code == 0, result
-    assert "would move 20 issues, 8 dependencies, 23 labels, 6 comments, 44 events, 4 config" in result.out
+    assert (
+        "would move 20 issues, 8 dependencies, 23 labels, 6 comments, 44 events, 4 config rows, 28 kept extras, 1 leases"
+        in result.out
+    )
     assert "Nothing was changed" in result.out
     report = gt("--json", "ledger", "upgrade", "--dry-run").json()
     assert report["state"] == "dry-run" and report["counts"]["gt_leases"] == 1

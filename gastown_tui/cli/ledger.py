@@ -25,11 +25,15 @@ def upgrade(ctx) -> None:
     ctx.emit(report, lambda: _text(report))
 
 
+_NAMES = {"config": "config rows", "gt_extras": "kept extras", "gt_leases": "leases"}
+_SHOWN = ("issues", "dependencies", "labels", "comments", "events", *_NAMES)
+
+
 def _text(report: dict) -> str:
     ledger, state = report["ledger"], report["state"]
     if state == "current":
         return f"{ledger} is in beads' schema ({report['beads']}): nothing to upgrade"
-    moved = ", ".join(f"{n} {table}" for table, n in report["counts"].items() if table != "gt_write_lock")
+    moved = ", ".join(f"{n} {_NAMES.get(table, table)}" for table, n in report["counts"].items() if table in _SHOWN)
     if state == "dry-run":
         return (
             f"{ledger} is in the layout of an earlier gastown-tui. gt ledger upgrade would move {moved} "

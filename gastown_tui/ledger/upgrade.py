@@ -187,6 +187,7 @@ class _Database:
     def swap(self, conn, found: set[str]) -> None:
         """One RENAME TABLE: atomic, so the database holds the old tables or the new ones, never half."""
         cur = conn.cursor()
+        self._check_moves(cur)
         cur.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'BASE TABLE'",
             (self.stage,),
@@ -195,6 +196,30 @@ class _Database:
         moves = [(self.db, t, self.db, KEPT_PREFIX + t) for t in pre_beads.TABLES if t in found]
         moves += [(self.stage, t, self.db, t) for t in new]
         cur.execute("RENAME TABLE " + ", ".join(f"`{a}`.`{b}` TO `{c}`.`{d}`" for a, b, c, d in moves))
+
+    def _check_moves(self, cur) -> None:
+        """That this server moves a table between databases with RENAME TABLE (MariaDB and MySQL do;
+        a server that refuses it, or renames in place, is found out on an empty table first)."""
+        import pymysql
+
+        probe = "gt_upgrade_probe"
+        cur.execute(f"CREATE TABLE IF NOT EXISTS `{self.stage}`.`{probe}` (id INT)")
+        with contextlib.suppress(pymysql.err.MySQLError):
+            cur.execute(f"RENAME TABLE `{self.stage}`.`{probe}` TO `{self.db}`.`{probe}`")
+        cur.execute(
+            "SELECT table_schema FROM information_schema.tables WHERE table_name = %s AND table_schema IN (%s, %s)",
+            (probe, self.db, self.stage),
+        )
+        landed = {row[0] for row in cur.fetchall()}
+        for database in (self.db, self.stage):
+            cur.execute(f"DROP TABLE IF EXISTS `{database}`.`{probe}`")
+        if landed != {self.db}:
+            self.clear(cur.connection)
+            raise LedgerUnavailable(
+                f"{self.backend.describe()}: this server does not move tables between databases "
+                "(RENAME TABLE), which gt ledger upgrade needs; nothing was changed",
+                "copy the database to a MariaDB or MySQL server, upgrade it there, and copy it back",
+            )
 
     def finish(self, conn) -> None:
         """beads' views (as the staging database has them: a view made by a migration keeps the
