@@ -375,6 +375,7 @@ def test_the_tui_on_an_old_ledger_says_to_upgrade_and_reads_the_town_once_it_is(
             await async_wait_for(lambda: isinstance(app.screen, TownScreen), what="town screen")
             banner = app.screen.query_one(StatusBanner)
             await async_wait_for(lambda: "run gt ledger upgrade" in str(banner.render()), what="the upgrade line")
+            assert "unreachable" not in str(banner.render())  # it answered: it is refused, not away
             assert app.is_running
             result = await asyncio.to_thread(run_gt, "ledger", "upgrade")
             assert result.code == 0, result

@@ -11,7 +11,7 @@ import os
 import re
 from urllib.parse import quote
 
-from ..errors import GtError, InvalidInput, LedgerUnavailable
+from ..errors import GtError, InvalidInput, LedgerRefused, LedgerUnavailable
 from . import beads_schema, schema, views
 from .urls import LedgerURL
 
@@ -119,7 +119,7 @@ class Backend:
         gastown-tui made (its own tables, not beads'), or one of a newer beads, is refused."""
         found = self.present(conn, ("issues", "schema_migrations", *schema.project_tables(self.dialect), *views.VIEWS))
         if is_pre_beads(found):
-            raise LedgerUnavailable(
+            raise LedgerRefused(
                 f"{self.describe()} is in the layout of an earlier gastown-tui, not beads' schema: "
                 "run gt ledger upgrade to move it (it was left unchanged)",
                 "the upgrade keeps everything, and the old tables too; gt ledger upgrade --dry-run shows what moves",
@@ -128,7 +128,7 @@ class Backend:
         version = beads_schema.current_version(cur, "schema_migrations") if "schema_migrations" in found else 0
         conn.commit()
         if version > beads_schema.latest():
-            raise LedgerUnavailable(
+            raise LedgerRefused(
                 f"{self.describe()} has beads' schema version {version}, newer than the "
                 f"{beads_schema.latest()} of beads {beads_schema.RELEASE} that this gastown-tui knows; "
                 "it was left unchanged",
