@@ -141,7 +141,12 @@ def test_gt_mail_send_loads_mail_and_not_the_polecat_machinery(agent_town, tmp_p
     assert out.startswith("sent ") and "gastown/witness" in out
     _assert_loaded_the_ledger(loaded)
     assert "gastown_tui.services.mail" in loaded
-    unwanted = {"gastown_tui.config", "gastown_tui.vcs", "gastown_tui.services.polecats", "gastown_tui.services.refinery"}
+    unwanted = {
+        "gastown_tui.config",
+        "gastown_tui.vcs",
+        "gastown_tui.services.polecats",
+        "gastown_tui.services.refinery",
+    }
     unwanted |= {"gastown_tui.services.convoys", "gastown_tui.services.molecules"}
     assert not _hits(loaded, _NEVER_FOR_AGENTS | unwanted)
 
