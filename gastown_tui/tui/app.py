@@ -132,6 +132,7 @@ class GastownApp(TypeAhead, App):
             screen = self.get_screen(name)
             if screen.is_mounted:
                 screen._refresh_layout(self.size)
+                screen._compositor.render_update(full=True)  # and rendered once, off screen: caches filled
                 self._unsized.remove(name)
 
     def _built(self, name: str) -> str:
