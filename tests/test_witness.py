@@ -306,6 +306,9 @@ def test_a_patrol_loop_captures_only_screens_tmux_saw_output_on_and_every_screen
     counting.captured.clear()
     assert witness.patrol(town, rig.name, tmux=counting, now=start + 10, looks=looks) == []
     assert counting.calls == ["list-windows"] and counting.captured == []  # nothing printed since
+    at = tmux.activity_and_marks()[1][got[1]["session"]][1]
+    # output within the second of its mark is the watch's to see (RECENT): this one comes later
+    wait_for(lambda: time.time() >= at + 1.1, what="a second past its mark")
     tmux.send_text(got[1]["session"], "still busy")  # output on one of them
     wait_for(lambda: "heard: still busy" in scripted_log(town, got[1]["session"]), what="echo")
     wait_for(lambda: tmux.activity()[got[1]["session"]] > tmux.activity_and_marks()[1][got[1]["session"]][1],
