@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 GIT_ID = ["-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
@@ -71,7 +72,7 @@ def main() -> None:
         os.environ["GT_TOWN"] = str(town.root)
         add_rig(town, "work", str(make_source(workdir / "src-work")), runtime="scripted:hang")
         watch = add_rig(town, "watch", str(make_source(workdir / "src-watch")), runtime="cat")
-        rig_paths(town, "watch").config.write_text(render_rig_toml(watch.model_copy(update={"max_polecats": 200})))
+        rig_paths(town, "watch").config.write_text(render_rig_toml(replace(watch, **{"max_polecats": 200})))
 
         def bead(title: str) -> str:
             return town.ledger.write("bench", lambda tx: tx.create(title, prefix="gt"))
@@ -149,7 +150,7 @@ def attention(polecat_count: int = 100, asking: int = 10) -> None:
         town.__dict__.pop("config", None)
         os.environ["GT_TOWN"] = str(town.root)
         config = add_rig(town, "big", str(make_source(workdir / "src")), runtime="work")
-        rig_paths(town, "big").config.write_text(render_rig_toml(config.model_copy(update={"max_polecats": 200})))
+        rig_paths(town, "big").config.write_text(render_rig_toml(replace(config, **{"max_polecats": 200})))
         start = time.perf_counter()
         runtimes = ["askhook"] * asking + ["asksilent"] * asking + ["work"] * (polecat_count - 2 * asking)
         slung = [polecats.sling(town, town.ledger.write("b", lambda tx, n=n: tx.create(f"job {n}", prefix="gt")),

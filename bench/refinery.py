@@ -24,7 +24,7 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -125,7 +125,6 @@ def push_run(n: int, batch: int, move_origin: bool) -> tuple[int, float, int]:
     merges on the origin's main."""
     from refinery_support import git
 
-    from gastown_tui.config import RigConfig
     from gastown_tui.services.rigs import load_rig, render_rig_toml, rig_paths
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -141,7 +140,7 @@ def push_run(n: int, batch: int, move_origin: bool) -> tuple[int, float, int]:
                           "timeout": 60})  # fmt: skip
         rig = make_rig(town, tmp_path, batch_size=batch, gates=gates)
         git(tmp_path, "clone", "-q", "--bare", load_rig(town, "gastown").source, str(origin))
-        config = RigConfig(**{**load_rig(town, "gastown").model_dump(), "source": str(origin)})
+        config = replace(load_rig(town, "gastown"), source=str(origin))
         rig_paths(town, "gastown").config.write_text(render_rig_toml(config))
         for i in range(n):
             rig.submit(f"p{i}", feature(i))

@@ -1,4 +1,4 @@
-"""Reading TOML files with errors that name the file (kept apart from pydantic for fast start-up)."""
+"""Reading TOML files with errors that name the file (apart from the config records, for fast start-up)."""
 
 from __future__ import annotations
 

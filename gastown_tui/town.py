@@ -123,7 +123,6 @@ def install(path: str, ledger_url: str | None = None, prefix: str = "hq", name: 
 
     On any failure everything it made is removed again: no half-made town is left behind.
     """
-    from .config import TownConfig
     from .ledger import Ledger, fields
     from .ledger.urls import LedgerURL
 
@@ -135,7 +134,6 @@ def install(path: str, ledger_url: str | None = None, prefix: str = "hq", name: 
     fields.check_prefix(prefix)
     town_name = fields.check_name(name or root.name or "town", "town name")
     url = ledger_url or "doltlite:ledger.db"
-    TownConfig(name=town_name, prefix=prefix, ledger={"url": url})
     if url.startswith("doltlite:") and not url.startswith("doltlite://"):
         url = url[len("doltlite:") :]
     LedgerURL.parse(url, base=str(root))  # a bad URL is refused before anything is made

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -103,7 +104,7 @@ def add_rig(town, tmp_path: Path, name: str = "gastown", runtime: str = FAST, **
     source = make_source(tmp_path / f"src-{name}")
     config = make(town, name, str(source), runtime=runtime)
     if settings:
-        config = config.model_copy(update=settings)
+        config = replace(config, **settings)
         rig_paths(town, name).config.write_text(render_rig_toml(config))
         config = load_rig(town, name)
     return config

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gastown_tui import addresses
@@ -149,7 +149,6 @@ def make_rig(
 ) -> Rig:
     """A source repo (with a passing unittest suite) added as rig ``name``, then configured
     (``settings``: more rig.toml keys, e.g. gate_parallelism)."""
-    from gastown_tui.config import RigConfig
     from gastown_tui.services.rigs import add_rig, render_rig_toml, rig_paths
 
     source = tmp / f"{name}-source"
@@ -163,14 +162,8 @@ def make_rig(
     git(source, "commit", "-q", "-m", "base")
     config = add_rig(town, name, str(source), runtime="scripted")
     paths = rig_paths(town, name)
-    config = RigConfig(
-        **{
-            **config.model_dump(),
-            "merge_policy": policy,
-            "batch_size": batch_size,
-            "gates": gates if gates is not None else [UNITTEST],
-            **settings,
-        }
+    config = replace(
+        config, merge_policy=policy, batch_size=batch_size, gates=[UNITTEST] if gates is None else gates, **settings
     )
     paths.config.write_text(render_rig_toml(config))
     scratch = tmp / f"{name}-scratch"

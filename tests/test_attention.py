@@ -133,3 +133,21 @@ def test_a_line_typed_before_the_question_does_not_answer_it(lite_town, tmp_path
     polecats.answer(town, ADDRESS, "y")
     wait_for(lambda: mr_for(town, bead), timeout=30, what="the work handed to the refinery")
     assert f"{QUESTION} -> y" in scripted_log(town, got["session"])
+
+
+def test_a_patrol_loop_looks_at_every_screen_once_a_full_look_or_each_pass_when_tmux_activity_is_stale():
+    looks = attention.PatrolLooks()
+    now = 10_000.0
+    assert looks.every(now, stall_after=900)  # the first pass
+    assert not looks.every(now + 10, stall_after=900)
+    assert looks.every(now + attention.FULL_LOOK, stall_after=100)
+    assert not looks.every(now + attention.FULL_LOOK + 20, stall_after=100)
+    assert looks.every(now + attention.FULL_LOOK + 25, stall_after=100)  # a quarter of a short stall_after
+    marks = {"a": ("h1", 9_000), "b": ("h2", 9_000)}
+    # a screen changed after tmux saw output on it (b): tmux is fine; one changed just after its mark: too
+    looks.saw({"b": ("h3", 10_000)}, marks, {"a": 9_000, "b": 9_500}, now)
+    looks.saw({"a": ("h4", 10_000)}, {"a": ("h1", 9_999)}, {"a": 9_999}, now)
+    assert not looks.stale and not looks.every(now + attention.FULL_LOOK + 31, stall_after=900)
+    looks.saw({"a": ("h4", 10_000)}, marks, {"a": 9_000, "b": 9_000}, now)  # changed, tmux saw nothing
+    assert looks.stale and looks.every(now + 1, stall_after=900) and looks.every(now + 2, stall_after=900)
+    assert attention.moved(["a", "b", "c"], marks, {"a": 9_001, "b": 9_000}) == ["a", "c"]  # output after; new

@@ -69,7 +69,7 @@ def test_services_do_not_import_textual():
 
 def test_agent_facing_cli_stays_light():
     loaded = _loaded_after("from gastown_tui.cli.main import build_parser\nbuild_parser()")
-    heavy = {"textual", "pydantic", "git", "libtmux", "pymysql", "rich"}
+    heavy = {"textual", "git", "libtmux", "pymysql", "rich"}
     assert not heavy & {m.split(".")[0] for m in loaded}
 
 
@@ -129,7 +129,7 @@ def test_gt_hook_reads_the_hook_and_loads_nothing_else(agent_town, tmp_path):
     assert "Reticulate splines" in out
     _assert_loaded_the_ledger(loaded)
     # A ledger read: no config models, git, tmux, mail or convoys.
-    unwanted = {"pydantic", "gastown_tui.vcs", "gastown_tui.runtime.tmux", "gastown_tui.services.mail"}
+    unwanted = {"gastown_tui.config", "gastown_tui.vcs", "gastown_tui.runtime.tmux", "gastown_tui.services.mail"}
     unwanted |= {"gastown_tui.services.convoys"}
     assert not _hits(loaded, _NEVER_FOR_AGENTS | unwanted)
 
@@ -141,7 +141,12 @@ def test_gt_mail_send_loads_mail_and_not_the_polecat_machinery(agent_town, tmp_p
     assert out.startswith("sent ") and "gastown/witness" in out
     _assert_loaded_the_ledger(loaded)
     assert "gastown_tui.services.mail" in loaded
-    unwanted = {"pydantic", "gastown_tui.vcs", "gastown_tui.services.polecats", "gastown_tui.services.refinery"}
+    unwanted = {
+        "gastown_tui.config",
+        "gastown_tui.vcs",
+        "gastown_tui.services.polecats",
+        "gastown_tui.services.refinery",
+    }
     unwanted |= {"gastown_tui.services.convoys", "gastown_tui.services.molecules"}
     assert not _hits(loaded, _NEVER_FOR_AGENTS | unwanted)
 
@@ -167,7 +172,7 @@ def test_gt_agent_state_and_hook_record_the_state_without_config_models_tmux_or_
     town = Town(agent_town.root)
     town.ledger.write("t", lambda tx: set_agent(tx, load_rig(town, "gastown"), "toast"))
     agent = "gastown/polecats/toast"
-    unwanted = {"pydantic", "gastown_tui.vcs", "gastown_tui.runtime", "gastown_tui.services.polecats"}
+    unwanted = {"gastown_tui.config", "gastown_tui.vcs", "gastown_tui.runtime", "gastown_tui.services.polecats"}
     unwanted |= {"gastown_tui.services.mail", "gastown_tui.services.convoys", "gastown_tui.services.refinery"}
     _, loaded = agent_town.run_as_agent(agent, "agent", "state", "waiting", "--reason", "Go on? [y/n]",
                                         modules=tmp_path / "state.json")  # fmt: skip
@@ -192,7 +197,7 @@ def test_gt_bead_list_builds_only_the_bead_verbs_and_reads_without_the_write_mac
     from gastown_tui.cli.main import GROUPS
 
     other_verbs = {f"gastown_tui.cli.{module}" for module in GROUPS if module != "beads"}
-    unwanted = {"pydantic", "gastown_tui.vcs", "gastown_tui.runtime", "importlib.metadata"}
+    unwanted = {"gastown_tui.config", "gastown_tui.vcs", "gastown_tui.runtime", "importlib.metadata"}
     unwanted |= {"gastown_tui.ledger.writes", "gastown_tui.ledger.ids", "gastown_tui.ledger.transfer"}
     unwanted |= {"gastown_tui.ledger.export", "gastown_tui.ledger.jsonl", "gastown_tui.ledger.shapes"}
     unwanted |= {"gastown_tui.services.polecats", "gastown_tui.services.mail", "gastown_tui.services.refinery"}
@@ -202,8 +207,8 @@ def test_gt_bead_list_builds_only_the_bead_verbs_and_reads_without_the_write_mac
 
 def test_the_town_screen_paints_before_any_service_is_loaded():
     """The frame is drawn first and the services load in the first read's worker: nothing the town
-    screen imports may pull a service module (or pydantic) in before the first paint."""
+    screen imports may pull a service module (or the config records) in before the first paint."""
     loaded = _loaded_after("import gastown_tui.tui.app\nimport gastown_tui.tui.screens.town")
-    assert not _hits(loaded, {"gastown_tui.services", "pydantic"})
+    assert not _hits(loaded, {"gastown_tui.services", "gastown_tui.config"})
     # nor what only a dialog or a view needs: the compose form's text area, the diff view's highlighter
     assert not _hits(loaded, {"gastown_tui.tui.screens.compose_form", "textual.widgets._text_area", "pygments"})

@@ -5,6 +5,7 @@ pushed there, and retries failed pushes; real git everywhere, real ledgers."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,7 @@ def source_of(rig) -> Path:
 
 
 def configure(rig, **settings) -> None:
-    from gastown_tui.config import RigConfig
-
-    config = RigConfig(**{**load_rig(rig.town, rig.name).model_dump(), **settings})
+    config = replace(load_rig(rig.town, rig.name), **settings)
     rig_paths(rig.town, rig.name).config.write_text(render_rig_toml(config))
 
 

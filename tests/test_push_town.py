@@ -4,6 +4,7 @@ their repository. Slings start from the origin's latest commits."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -104,7 +105,7 @@ def test_sling_branches_from_the_origins_latest_commit_and_offline_is_only_a_war
     assert git(repo, "merge-base", "--is-ancestor", later, got["branch"]) == ""
     assert git(repo, "rev-parse", "main") == later
 
-    config = load_rig(town, "calc").model_copy(update={"source": str(tmp_path / "gone")})
+    config = replace(load_rig(town, "calc"), **{"source": str(tmp_path / "gone")})
     rig_paths(town, "calc").config.write_text(render_rig_toml(config))
     other = town.ledger.write("t", lambda tx: tx.create("More work", prefix=prefix))
     out = gt("sling", other, "calc")
@@ -190,7 +191,7 @@ def test_a_pull_request_closed_unmerged_leaves_the_queue_and_says_so(town, tmp_p
     monkeypatch.setattr("gastown_tui.services.refinery.push.ASK_EVERY", 0.0)
     rig = make_rig(town, tmp_path)
     rig.submit("cat0", feature(0))
-    config = load_rig(town, rig.name).model_copy(update={"merge_strategy": "pr"})
+    config = replace(load_rig(town, rig.name), **{"merge_strategy": "pr"})
     rig_paths(town, rig.name).config.write_text(render_rig_toml(config))
     mr_id = rig.mrs[0]
     town.ledger.write("pr opened", lambda tx: note_landing(tx, mr_id, Landing("pr", "origin/main", "0" * 40,

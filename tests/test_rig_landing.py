@@ -4,6 +4,7 @@ check of pull-request mode, and credentials kept out of output and the ledger.""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -81,7 +82,7 @@ def test_pull_request_mode_without_gh_is_refused_up_front_and_leaves_nothing(lit
 
     # set in rig.toml by hand: gt rig show says so
     assert gt("rig", "add", "calc", str(src), "--runtime", "scripted").code == 0
-    config = load_rig(lite_town, "calc").model_copy(update={"merge_strategy": "pr"})
+    config = replace(load_rig(lite_town, "calc"), **{"merge_strategy": "pr"})
     rig_paths(lite_town, "calc").config.write_text(render_rig_toml(config))
     show = gt("rig", "show", "calc")
     assert "merged work goes to pull requests (gh) against origin/main" in show.out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import webbrowser
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ async def test_a_pull_request_mr_stays_in_the_queue_shows_its_url_and_o_opens_it
     monkeypatch.setenv("BROWSER", str(bin_dir / "browser"))
     monkeypatch.setattr(webbrowser, "_tryorder", None)  # read $BROWSER again (the module caches it)
     rig = make_rig(lite, tmp_path)
-    config = load_rig(lite, rig.name).model_copy(update={"merge_strategy": "pr"})
+    config = replace(load_rig(lite, rig.name), **{"merge_strategy": "pr"})
     rig_paths(lite, rig.name).config.write_text(render_rig_toml(config))
     mr = rig.submit("cat0", feature(0), title="Add feature zero")
     refinery.run_once(lite, rig.name)

@@ -202,10 +202,15 @@ class CountingTmux(Tmux):
     def __init__(self, socket: str | None):
         super().__init__(socket)
         self.calls: list[str] = []
+        self.captured: list[str] = []  # sessions whose screens were captured
 
     def _run(self, *args, check=True):
         self.calls.append(args[0])
         return super()._run(*args, check=check)
+
+    def capture_many(self, names):
+        self.captured += names
+        return super().capture_many(names)
 
 
 def test_a_quiet_pass_costs_two_tmux_calls_whatever_the_number_of_sessions(lite_town, rig, tmux):
@@ -228,7 +233,7 @@ def test_a_quiet_pass_costs_two_tmux_calls_whatever_the_number_of_sessions(lite_
         captures += "display-message" in counting.calls
     # three quiet sessions: each on its turn once in the round (and for a few seconds after a change)
     assert 1 <= captures <= attention.ROUND // 2
-    # the daemon's watch, whose patrol looks at every screen each round, leaves quiet screens to it
+    # the daemon's watch leaves quiet screens to its patrol (PatrolLooks)
     for second in range(attention.ROUND):
         counting.calls.clear()
         witness.watch(town, rig.name, tmux=counting, now=later + second, turns=False)
@@ -285,3 +290,53 @@ def test_another_patrol_holding_the_lease_keeps_this_one_from_acting(lite_town, 
     assert "All polecats OK." in gt("witness", "patrol", "gastown", "--once").out
     res = gt("witness", "patrol", "nowhere", "--once")
     assert res.code == 1 and "no rig 'nowhere'" in res.err
+
+
+def test_a_patrol_loop_captures_only_screens_tmux_saw_output_on_and_every_screen_once_a_full_look(lite_town, rig, tmux):
+    town = lite_town
+    got = [polecats.sling(town, new_bead(town, f"Job {n}"), rig.name, runtime=HANG) for n in range(3)]
+    for one in got:
+        _hanging(town, one)
+    counting = CountingTmux(town.tmux().socket)
+    looks = attention.PatrolLooks()
+    start = time.time()
+    assert witness.patrol(town, rig.name, tmux=counting, now=start, looks=looks) == []
+    assert len(counting.captured) == 3  # the first pass looks at every screen
+    counting.calls.clear()
+    counting.captured.clear()
+    assert witness.patrol(town, rig.name, tmux=counting, now=start + 10, looks=looks) == []
+    assert counting.calls == ["list-windows"] and counting.captured == []  # nothing printed since
+    at = tmux.activity_and_marks()[1][got[1]["session"]][1]
+    # output within the second of its mark is the watch's to see (RECENT): this one comes later
+    wait_for(lambda: time.time() >= at + 1.1, what="a second past its mark")
+    tmux.send_text(got[1]["session"], "still busy")  # output on one of them
+    wait_for(lambda: "heard: still busy" in scripted_log(town, got[1]["session"]), what="echo")
+    wait_for(lambda: tmux.activity()[got[1]["session"]] > tmux.activity_and_marks()[1][got[1]["session"]][1],
+             what="tmux to see the output after the mark")  # fmt: skip
+    witness.patrol(town, rig.name, tmux=counting, now=start + 20, looks=looks)
+    assert counting.captured == [got[1]["session"]]  # that one screen
+    counting.captured.clear()
+    witness.patrol(town, rig.name, tmux=counting, now=start + attention.FULL_LOOK + 1, looks=looks)
+    assert len(counting.captured) == 3  # a full look is due again
+    assert not looks.stale
+
+
+def test_a_watch_loop_restates_its_polecats_only_when_activity_or_a_state_threshold_moved(
+    lite_town, rig, tmux, monkeypatch
+):
+    town = lite_town
+    got = polecats.sling(town, new_bead(town, "Watched"), rig.name, runtime=HANG)
+    _hanging(town, got)
+    restated = []
+    real = reader.restate
+    monkeypatch.setattr(reader, "restate", lambda *args: restated.append(args) or real(*args))
+    watched, session = polecats.WatchedPolecats(), got["session"]
+    live = tmux.activity()
+    [first] = watched.read(town.ledger, rig, live, live[session] + 1)
+    assert first.state == "working"
+    assert watched.read(town.ledger, rig, dict(live), live[session] + 5) == [first] and restated == []
+    moved = live | {session: live[session] + 3}  # output seen
+    [again] = watched.read(town.ledger, rig, moved, live[session] + 5)
+    assert again.last_activity == live[session] + 3 and len(restated) == 1
+    [stalled] = watched.read(town.ledger, rig, moved, moved[session] + rig.stall_after + 1)
+    assert stalled.state == "stalled" and len(restated) == 2  # time alone moved it

@@ -1,7 +1,7 @@
 """``gt agent state`` and ``gt agent hook``: how an agent (or its runtime's hooks) says what it is doing.
 
 Both run inside agent sessions, on every prompt and tool use: they import only ``agent_state``
-(no pydantic, tmux or git). ``gt agent hook`` never fails its runtime: problems go to stderr, exit 0.
+(no config records, tmux or git). ``gt agent hook`` never fails its runtime: problems go to stderr, exit 0.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -85,7 +86,7 @@ def formula_show(ctx) -> None:
     from ..services import formulas
 
     f = formulas.find_formula(ctx.args.name, _town_or_none(ctx), ctx.args.rig)
-    data = {**f.model_dump(), "path": f.source}
+    data = {k: v for k, v in dataclasses.asdict(f).items() if k != "source"} | {"path": f.source}
 
     def text() -> str:
         lines = [f"{f.name} v{f.version}  ({f.source})", ""]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 
 from .main import add_group, add_verb
@@ -63,7 +64,7 @@ def add(ctx) -> None:
         lines.append(f"  {config.landing_branch} is checked out in {checkout.worktree}: it moves with each merge "
                      f"while the tree is clean; with uncommitted edits the push waits for: gt rig sync {config.name}")  # fmt: skip
     lines.append(f"  next: gt sling BEAD {config.name}")
-    ctx.emit({**config.model_dump(), "source": redact(config.source)}, "\n".join(lines))
+    ctx.emit({**dataclasses.asdict(config), "source": redact(config.source)}, "\n".join(lines))
 
 
 def list_rigs(ctx) -> None:

@@ -16,7 +16,7 @@ The patterns are data: a town adds or replaces them in ``town.toml``::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def rules_for(town: Town | None, runtime: str) -> ScreenRules:
     override = town.config.screens.get(name) if town is not None and "screens" in town.raw else None
     if override is None:
         return rules
-    return replace(rules, **{k: tuple(v) for k, v in override.model_dump().items() if v is not None})
+    return replace(rules, **{k: tuple(v) for k, v in asdict(override).items() if v is not None})
 
 
 def judge(rules: _Compiled, screen: str) -> Verdict | None:

@@ -3,7 +3,7 @@
 Recorded on the agent bead (``reported``, ``reported_at``, ``reason``, ``reported_by``, ``yes_no``),
 written by ``gt agent state`` (which the runtimes' hooks and the scripted agent call) or by the
 witness's screen rules (``reported_by: screen``) for agents that do not report. Kept light: an
-agent's hook runs ``gt agent state`` on every prompt, so this imports no pydantic, tmux or git.
+agent's hook runs ``gt agent state`` on every prompt, so this imports no config records, tmux or git.
 """
 
 from __future__ import annotations

@@ -36,9 +36,10 @@ class Look:
 # A watch pass captures a screen only when tmux saw output on it lately (RECENT seconds), or on its turn
 # in a round that looks at every screen once per ROUND seconds: idle screens cost nothing between turns,
 # and the tmux release whose activity never advances is still covered (screen marks count as activity).
-# The daemon's watch takes no turns: its patrol captures every screen at least once per ROUND.
+# The daemon's watch takes no turns: its patrol (``PatrolLooks``) covers that release.
 RECENT = 3.0
 ROUND = 10
+FULL_LOOK = 60.0  # at most this many seconds between a daemon patrol's looks at every screen
 
 
 def due(
@@ -52,6 +53,37 @@ def due(
         for s in sessions
         if s not in marks or live.get(s, 0) >= now - RECENT or zlib.crc32(s.encode()) % ROUND == turn
     ]
+
+
+def moved(sessions: list[str], marks: Mapping[str, tuple[str, int]], live: Mapping[str, int]) -> list[str]:
+    """The sessions whose screens may have changed since they were last seen: never seen, or with tmux
+    activity after the second their mark was taken (``live`` holds the later of the two)."""
+    return [s for s in sessions if s not in marks or live.get(s, 0) > marks[s][1]]
+
+
+class PatrolLooks:
+    """What a daemon's patrol remembers between passes: it captures the screens tmux saw output on since
+    they were last seen (``moved``), and every screen once per FULL_LOOK seconds (or a quarter of the
+    rig's ``stall_after``, if shorter) — every pass, as without it, once a look at every screen found
+    one that changed while tmux's activity stood still (the release whose activity never advances)."""
+
+    def __init__(self) -> None:
+        self.due = 0.0  # when the next look at every screen is due (an epoch)
+        self.stale = False  # tmux's activity was seen to miss a change
+
+    def every(self, now: float, stall_after: float) -> bool:
+        """Whether this pass looks at every screen."""
+        if not self.stale and now < self.due:
+            return False
+        self.due = now + min(FULL_LOOK, stall_after / 4)
+        return True
+
+    def saw(
+        self, changed: Mapping[str, object], marks: Mapping[str, tuple[str, int]], live: Mapping[str, int], now: float
+    ) -> None:
+        """After a look at every screen: ``changed`` screens whose activity stayed at or before their last
+        mark, taken longer ago than a watch pass goes on looking at a screen, were missed by tmux."""
+        self.stale = self.stale or any(s in marks and live.get(s, 0) <= marks[s][1] < now - RECENT for s in changed)
 
 
 def digest(screen: str) -> str:

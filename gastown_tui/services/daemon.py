@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..config import RigConfig
     from ..runtime.tmux import Tmux
     from ..town import Town
+    from .attention import PatrolLooks
     from .polecats import WatchedPolecats
 
 LEASE_SECONDS = 30.0
@@ -49,6 +50,7 @@ class Timing:
     patrol: float = 10.0
     watch: float = 1.0  # the witness's attention pass: who waits for a person
     refinery: float = 3.0
+    refinery_quiet: float = 15.0  # while passes find nothing to do and the ledger stands still
     dispatch: float = 2.0
 
 
@@ -89,6 +91,8 @@ class Daemon:
         self._rigs: list[RigConfig] = []
         self._rigs_due = 0.0  # rig → when this daemon last took its lease (monotonic)
         self._watched: dict[str, WatchedPolecats] = {}  # rig → its WatchedPolecats, kept between watch passes
+        self._looks: dict[str, PatrolLooks] = {}  # rig → what its patrol remembers of the screens
+        self._quiet: dict[str, Any] = {}  # rig → the ledger's feed mark at its last idle refinery pass
         self._stop = threading.Event()
 
     def _lease(self, rig: str, take: bool) -> bool:
@@ -109,9 +113,10 @@ class Daemon:
             self._renewed.pop(rig, None)
         return held
 
-    def _run_loop(self, rig: str, loop: str, every: float, fn: Callable[[], Any], now: float) -> None:
+    def _run_loop(self, rig: str, loop: str, every: float, fn: Callable[[], Any], now: float) -> Any:
+        """Run ``fn`` if the loop is due; its news (``news``), or None."""
         if self._due.get((rig, loop), 0.0) > now:
-            return
+            return None
         self._due[(rig, loop)] = now + every
         try:
             result = fn()
@@ -125,10 +130,12 @@ class Daemon:
         self._news[(rig, loop)] = latest
         if self.on_pass and (self.every_pass or (latest is not None and latest != before)):
             self.on_pass(rig, loop, result)
+        return latest
 
     def tick(self, now: float | None = None) -> DaemonStatus:
         """One round: renew leases, run every loop that is due on the rigs this daemon holds."""
-        from . import refinery, witness
+        from . import witness
+        from .attention import PatrolLooks
         from .dispatch import dispatch
         from .rigpaths import list_rigs
 
@@ -142,12 +149,11 @@ class Daemon:
                 continue
             held.append(config.name)
             rig = config.name
-            self._run_loop(
-                rig, "patrol", self.timing.patrol, lambda r=rig: witness.patrol(self.town, r, self.tmux), now
-            )
+            looks = self._looks.setdefault(rig, PatrolLooks())
+            self._run_loop(rig, "patrol", self.timing.patrol,
+                           lambda r=rig, lk=looks: witness.patrol(self.town, r, self.tmux, looks=lk), now)  # fmt: skip
             self._run_loop(rig, "watch", self.timing.watch, lambda c=config: self._watch(c), now)
-            self._run_loop(rig, "refinery", self.timing.refinery,
-                           lambda r=rig: refinery.run_once(self.town, r), now)  # fmt: skip
+            self._refinery(rig, now)
             self._run_loop(
                 rig, "dispatch", self.timing.dispatch, lambda c=config: dispatch(self.town, c, self.tmux), now
             )
@@ -155,9 +161,29 @@ class Daemon:
         self.status.passes += 1
         return self.status
 
+    def _refinery(self, rig: str, now: float) -> None:
+        """A refinery pass every ``timing.refinery`` seconds while passes find work; every
+        ``timing.refinery_quiet`` while they find none and the ledger stands still (a new merge request,
+        an approval, a retry moves it: the next tick passes)."""
+        from . import refinery
+
+        key, quiet = (rig, "refinery"), self._quiet.pop(rig, None)
+        due = self._due.get(key, 0.0) <= now
+        if quiet is None and not due:
+            return
+        mark = self.town.ledger.read(lambda s: s.feed_mark())
+        if mark == quiet and not due:
+            self._quiet[rig] = quiet
+            return
+        self._due[key] = now
+        found = self._run_loop(rig, "refinery", self.timing.refinery, lambda: refinery.run_once(self.town, rig), now)
+        if found is None:
+            self._quiet[rig], self._due[key] = mark, now + self.timing.refinery_quiet
+
     def _watch(self, config: RigConfig) -> Any:
         """The witness's watch pass, with what it remembers of the rig since the last one; quiet screens
-        are left to the patrol when it looks at every screen at least once per attention round."""
+        are left to the patrol when it runs at least once per attention round (it looks at every screen
+        then, on a tmux whose activity does not advance; ``PatrolLooks``)."""
         from . import witness
         from .attention import ROUND
         from .polecats import WatchedPolecats

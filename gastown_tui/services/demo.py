@@ -11,6 +11,7 @@ waiting for approval, so the whole story plays out hands-free.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,20 +83,17 @@ def build_demo(path: str, *, fast: bool = False, max_polecats: int = 4, auto: bo
     runtime = "scripted:fast" if fast else "scripted"
     config = add_rig(town, RIG, str(source), prefix="ca", runtime=runtime)
     python = sys.executable
-    config = config.model_copy(
-        update={
-            "merge_policy": "auto" if auto else "approve",
-            "batch_size": 4,
-            "max_polecats": max_polecats,
-            "auto_sling": True,
-            "stall_after": 120.0,
-            "gates": [
-                Gate(name="unit tests", command=[python, "-m", "unittest", "-q"], timeout=120),
-                Gate(
-                    name="scripted check", command=[python, "-m", "gastown_tui.runtime.scripted", "--gate"], timeout=60
-                ),
-            ],
-        }
+    config = dataclasses.replace(
+        config,
+        merge_policy="auto" if auto else "approve",
+        batch_size=4,
+        max_polecats=max_polecats,
+        auto_sling=True,
+        stall_after=120.0,
+        gates=[
+            Gate(name="unit tests", command=[python, "-m", "unittest", "-q"], timeout=120),
+            Gate(name="scripted check", command=[python, "-m", "gastown_tui.runtime.scripted", "--gate"], timeout=60),
+        ],
     )
     paths = rig_paths(town, RIG)
     paths.config.write_text(render_rig_toml(config), encoding="utf-8")

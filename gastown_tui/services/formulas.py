@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
-
+from ..checked import Invalid, build, rule
 from ..errors import InvalidInput, NotFound
 from ..ledger import fields
 
@@ -41,50 +41,37 @@ class FormulaError(InvalidInput):
         self.kind = kind
 
 
-class FormulaVar(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@dataclass
+class FormulaVar:
     description: str = ""
     required: bool = False
     default: str | None = None
 
 
-class FormulaStep(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str
+@dataclass
+class FormulaStep:
+    id: str = field(metadata=rule(check=lambda value: fields.check_name(value, "step id")))
     title: str
     description: str = ""
-    needs: list[str] = Field(default_factory=list)
+    needs: list[str] = field(default_factory=list)
     # Gas Town's step hints, kept so its formula files load unchanged.
     parallel: bool = False
     interactive: bool = False
     acceptance: str = ""
 
-    @field_validator("id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        return fields.check_name(value, "step id")
 
-
-class Formula(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    name: str = Field(validation_alias=AliasChoices("formula", "name"))
+@dataclass
+class Formula:
+    name: str = field(metadata=rule(keys=("formula", "name")))
+    steps: list[FormulaStep] = field(metadata=rule(min_length=1))
     description: str = ""
     version: int = 1
     type: Literal["workflow"] = "workflow"
     pour: bool = False
     agent: str = ""
     review_only: bool = False
-    vars: dict[str, FormulaVar] = Field(default_factory=dict)
-    steps: list[FormulaStep] = Field(min_length=1)
-    source: str = Field(default="", exclude=True)
-
-    @field_validator("vars", mode="before")
-    @classmethod
-    def _shorthand(cls, value: Any) -> Any:
-        """``name = "default"`` is short for ``[vars.name] default = "default"``."""
-        if isinstance(value, dict):
-            return {k: {"default": v} if isinstance(v, str) else v for k, v in value.items()}
-        return value
+    vars: dict[str, FormulaVar] = field(default_factory=dict)
+    source: str = field(default="", init=False)  # the file it was read from, set by parse_formula
 
     def values(self, given: dict[str, str]) -> dict[str, str]:
         """Every variable's value: given, else its default; a required one missing is an error."""
@@ -113,10 +100,7 @@ class Formula(BaseModel):
     def render(self, given: dict[str, str]) -> tuple[dict[str, str], list[FormulaStep]]:
         """The variable values and the steps with ``{{var}}`` replaced."""
         values = self.values(given)
-        steps = [
-            s.model_copy(update={"title": fill(s.title, values), "description": fill(s.description, values)})
-            for s in self.steps
-        ]
+        steps = [replace(s, title=fill(s.title, values), description=fill(s.description, values)) for s in self.steps]
         return values, steps
 
 
@@ -140,12 +124,14 @@ def parse_formula(text: str, source: str, expected_name: str | None = None) -> F
         raise FormulaError("toml", f"{source}: malformed TOML: {exc}", "fix the file's syntax") from None
     if expected_name and "formula" not in data and "name" not in data:
         data["formula"] = expected_name
+    if isinstance(data.get("vars"), dict):  # ``name = "default"`` is short for ``[vars.name] default = "default"``
+        data["vars"] = {k: {"default": v} if isinstance(v, str) else v for k, v in data["vars"].items()}
     try:
-        formula = Formula.model_validate(data)
-    except ValidationError as exc:
-        from ..config import describe_validation_error
-
-        raise FormulaError("schema", describe_validation_error(Path(source), exc), "fix the file and retry") from None
+        formula = build(Formula, data)
+    except Invalid as exc:
+        raise FormulaError("schema", f"{source}: {exc.describe()}", "fix the file and retry") from None
+    except InvalidInput as exc:  # a step id's check
+        raise FormulaError("schema", f"{source}: {exc.message}", exc.hint) from None
     formula.source = source
     _check(formula, expected_name)
     return formula

@@ -48,7 +48,7 @@ def rig_bead_id(town: Town, name: str) -> str:
 
 
 def load_rig(town: Town, name: str) -> RigConfig:
-    from ..config import RigConfig, load_model  # pydantic: agent-facing verbs that never read a rig skip it
+    from ..config import RigConfig, load_model  # agent-facing verbs that never read a rig skip it
 
     paths = rig_paths(town, name)
     if not paths.config.is_file():

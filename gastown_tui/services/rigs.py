@@ -9,6 +9,7 @@ the ledger last, removing the folder if anything fails, so no half-made rig is l
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from pathlib import Path
@@ -65,7 +66,7 @@ def _toml_value(value: Any) -> str:
 
 
 def render_rig_toml(config: RigConfig) -> str:
-    data = config.model_dump()
+    data = dataclasses.asdict(config)
     gates = data.pop("gates")
     lines = [f"{key} = {_toml_value(value)}" for key, value in data.items()]
     for gate in gates:
@@ -133,7 +134,7 @@ def add_rig(
         git.worktree_add_detached(paths.repo, paths.refinery, default_branch)
         proposal = propose(paths.repo, default_branch) if gates else None
         if proposal:
-            config = config.model_copy(update={"gates": [Gate(**proposal.gate())]})
+            config = dataclasses.replace(config, gates=[Gate(**proposal.gate())])
         start = git.git(["rev-parse", f"refs/heads/{default_branch}"], paths.repo)  # what the origin has now
         tmp = paths.config.with_suffix(".tmp")
         tmp.write_text(render_rig_toml(config))
@@ -181,7 +182,7 @@ def rig_summary(town: Town, config: RigConfig) -> JsonObject:
 
     polecats = list_polecats(town, config.name)
     return {
-        **config.model_dump(),
+        **dataclasses.asdict(config),
         "source": redact(config.source),
         "bead": rig_bead_id(town, config.name),
         "path": str(rig_paths(town, config.name).root),

@@ -202,7 +202,7 @@ def _read(
     for agent in agents:
         prefixes.setdefault(agent.rig, "")
     # Rigs known only from the ledger are judged with the default thresholds.
-    configs = [local.get(n) or RigConfig.model_construct(name=n, prefix=p, source="") for n, p in prefixes.items()]
+    configs = [local.get(n) or RigConfig(name=n, prefix=p, source="") for n, p in prefixes.items()]
     found = tuple(polecats.read_polecats(s, [c for c in configs if c.prefix], live, now))
     stall_after = {c.name: c.stall_after for c in configs}
     rigs = _rig_views(prefixes, agents, {p.agent_id: p for p in found}, here, read_banners(s))

@@ -35,6 +35,7 @@ lease per rig keeps two patrols (daemon and a person) from acting on the same po
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -50,9 +51,12 @@ from .polecats import Polecat, WatchedPolecats, read_polecats, restart, set_agen
 from .rigpaths import load_rig, rig_paths
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..config import RigConfig
     from ..runtime.tmux import Tmux
     from ..town import Town
+    from .attention import PatrolLooks
     from .convoys import Convoy
 
 LEASE_SECONDS = 120.0
@@ -90,14 +94,23 @@ class Finding:
     escalate: bool = False
 
 
-def patrol(town: Town, rig: str, tmux: Tmux | None = None, now: float | None = None) -> list[JsonObject]:
-    """One pass; returns the findings (each with the action taken)."""
+def patrol(
+    town: Town, rig: str, tmux: Tmux | None = None, now: float | None = None, looks: PatrolLooks | None = None
+) -> list[JsonObject]:
+    """One pass; returns the findings (each with the action taken). It looks at every screen, or, given
+    ``looks`` (a loop's memory), only at those tmux saw output on since they were last seen, most passes."""
+    from .attention import moved
+
     config = load_rig(town, rig)
     tmux = tmux or town.tmux()
     now = time.time() if now is None else now
     live, marks = tmux.activity_and_marks()
-    findings, marks = _watch(town, config, tmux, now, live, marks, every=True)
-    for session, (_, at) in marks.items():  # a screen that just changed is a sign of life now
+    every = looks is None or looks.every(now, config.stall_after)
+    pick = list if every else functools.partial(moved, marks=marks, live=live)
+    findings, changed = _watch(town, config, tmux, now, live, marks, pick)
+    if every and looks is not None:
+        looks.saw(changed, marks, live, now)
+    for session, (_, at) in changed.items():  # a screen that just changed is a sign of life now
         live[session] = max(live.get(session, 0), at)
     polecats, merge_requests, reports, came_back, convoys = town.ledger.read(
         lambda s: (*_read(s, config, live, now), _reports(s, config), rework.sent_back(s, config), _stranded(s, config))
@@ -147,9 +160,13 @@ def watch(
     config = config or load_rig(town, rig)
     if watched is not None and watched.idle(town.ledger, config):
         return []
+    from .attention import due
+
     tmux = tmux or town.tmux()
     now = time.time() if now is None else now
-    findings, _ = _watch(town, config, tmux, now, *tmux.activity_and_marks(), watched=watched, turns=turns)
+    live, marks = tmux.activity_and_marks()
+    pick = functools.partial(due, marks=marks, live=live, now=now, turns=turns)
+    findings, _ = _watch(town, config, tmux, now, live, marks, pick, watched=watched)
     return [{k: v for k, v in asdict(f).items() if k not in ("changes", "escalate")} for f in findings]
 
 
@@ -160,16 +177,14 @@ def _watch(
     now: float,
     live: dict[str, int],
     marks: dict[str, tuple[str, int]],
-    every: bool = False,
+    pick: Callable[[list[str]], list[str]],
     watched: WatchedPolecats | None = None,
-    turns: bool = True,
 ) -> tuple[list[Finding], dict[str, tuple[str, int]]]:
     """``watch`` given the tmux activity map and pane marks; also returns the screens that changed
-    ({session: (hash, at)}). Captures the screens that are due (``attention.due``), or ``every`` one
-    (a patrol judging stalls)."""
+    ({session: (hash, at)}). Captures the screens ``pick`` picks of the hooked live polecats'."""
     from ..ledger.fields import now as now_stamp
     from ..runtime.screens import rules_for
-    from .attention import due, look
+    from .attention import look
 
     if watched is not None:
         read = watched.read(town.ledger, config, live, now)
@@ -179,7 +194,7 @@ def _watch(
     if not polecats:
         return [], {}
     sessions = [p.session for p in polecats]
-    screens = tmux.capture_many(sessions if every else due(sessions, marks, live, now, turns))
+    screens = tmux.capture_many(pick(sessions))
     rules = {spec: rules_for(town, spec) for spec in {p.runtime or config.runtime for p in polecats}}
     seen = look(polecats, screens, marks, live, rules, now, config.wait_mail_after, now_stamp(), config.runtime)
     tmux.mark_panes(seen.marks)

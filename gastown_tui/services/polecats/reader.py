@@ -9,6 +9,7 @@ one ``tmux list-windows`` (the caller's ``live``).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -18,7 +19,7 @@ from ...fieldlines import find_fields
 from ...ledger.fields import instant
 from ...ledger.reads import Row
 from ..rigpaths import list_rigs, load_rig, rig_paths
-from .records import Polecat, WorkBead, build, restate
+from .records import Polecat, WorkBead, build, changes_at, restate
 
 if TYPE_CHECKING:
     from ...config import RigConfig
@@ -67,11 +68,14 @@ def read_polecats(
 class WatchedPolecats:
     """One rig's polecats for a loop that looks at them every second (the witness's watch): read again
     only when the ledger's events feed moved (every write adds an event) or a session came or went;
-    in between, the last read restated against the new activity map, at no ledger cost."""
+    in between, the last read restated against the new activity map, at no ledger cost — and not even
+    that while the map is the same and time alone cannot move a state yet (``changes_at``)."""
 
     def __init__(self) -> None:
         self._seen: tuple[int, frozenset[str], RigConfig] | None = None  # event id, live sessions, config
         self._polecats: list[Polecat] = []
+        self._live: dict[str, int] = {}  # the activity map they were stated with
+        self._until = 0.0  # the epoch until which time alone moves none of their states
 
     def idle(self, ledger, config: RigConfig) -> bool:
         """Nothing to watch without asking tmux: at the last read no polecat had work on its hook, and
@@ -86,11 +90,18 @@ class WatchedPolecats:
         def polecats(session) -> list[Polecat]:
             seen = (session.last_event_id(), frozenset(live), config)
             if seen != self._seen:
-                self._polecats, self._seen = read_polecats(session, config, live, now), seen
+                self._seen = seen
+                return self._stated(read_polecats(session, config, live, now), live, config)
+            if live == self._live and now < self._until:
                 return self._polecats
-            return [restate(p, live, now, config.stall_after) for p in self._polecats]
+            return self._stated([restate(p, live, now, config.stall_after) for p in self._polecats], live, config)
 
         return ledger.read(polecats)
+
+    def _stated(self, polecats: list[Polecat], live: Mapping[str, int], config: RigConfig) -> list[Polecat]:
+        self._polecats, self._live = polecats, dict(live)
+        self._until = min((changes_at(p, config.stall_after) for p in polecats), default=math.inf)
+        return polecats
 
 
 def list_polecats(

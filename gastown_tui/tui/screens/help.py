@@ -36,6 +36,20 @@ def help_table() -> Table:
     return table
 
 
+class KeyTable(Static):
+    """The key table. Its text never changes, so its height at a width is measured once: Textual
+    measures a Static again after every restyle (each opening), and that renders the whole table."""
+
+    def __init__(self) -> None:
+        super().__init__(help_table())
+        self._heights: dict[int, int] = {}
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        if width not in self._heights:
+            self._heights[width] = super().get_content_height(container, viewport, width)
+        return self._heights[width]
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [("escape,q,question_mark", "dismiss", "Close")]
 
@@ -43,7 +57,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-body") as body:
             body.border_title = "Keys"
             body.border_subtitle = "escape to close"
-            yield Static(help_table())
+            yield KeyTable()
 
     def action_dismiss(self) -> None:
         self.dismiss(None)
