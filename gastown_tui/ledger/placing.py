@@ -39,7 +39,8 @@ _NOT_NULL = {
         **dict.fromkeys(("description", "design", "acceptance_criteria", "notes"), ""),
         **dict.fromkeys(("created_at", "updated_at"), _EPOCH),
     },
-    "dependencies": {"type": "blocks", "created_at": _EPOCH, "created_by": ""},
+    # (``metadata`` and ``thread_id`` may be null, but bd writes, and reads, ``{}`` and '')
+    "dependencies": {"type": "blocks", "created_at": _EPOCH, "created_by": "", "metadata": "{}", "thread_id": ""},
     "comments": {"author": "", "text": "", "created_at": _EPOCH},
     "events": {"actor": "", "created_at": _EPOCH},
     "config": {"value": ""},

@@ -6,7 +6,8 @@ as true/false, ``metadata`` an object, ``waiters`` a list, the gate's ``timeout`
 nanoseconds, keys left out when empty). What a record holds beyond the columns is kept as an
 ``Extra`` (stored in the ``gt_extras`` table, never as new columns in beads' tables):
 
-- ``fields``: keys the ledger has no column for, verbatim (``deleted_at``, a dependency's ``metadata``, ``_type``, a comment's UUID id …);
+- ``fields``: keys the ledger has no column for, verbatim (``deleted_at``, ``_type``, a comment's
+  UUID id, a dependency ``metadata`` that is not JSON text …);
 - ``absent``: keys of the shape the record did not have (so they are not added on export);
 - ``flipped``: keys whose JSON kind is not the shape's usual one (``"pinned": 1`` in a FILE).
 """
@@ -37,8 +38,11 @@ JSON_TEXT = frozenset(("metadata", "waiters"))
 _SPECIAL = FLAGS | JSON_TEXT
 NESTED = ("labels", "dependencies", "comments")
 DERIVED = ("dependency_count", "dependent_count", "comment_count")
-# Keys that beads writes even when empty (no ``omitempty`` in its issue JSON).
-_ALWAYS = frozenset(("id", "title", "priority", "created_at", "updated_at", *DERIVED))
+# Keys that beads writes even when empty (no ``omitempty`` in its issue and dependency JSON).
+_ALWAYS = {
+    "issues": frozenset(("id", "title", "priority", "created_at", "updated_at", *DERIVED)),
+    "dependencies": frozenset(("issue_id", "depends_on_id", "type", "created_at")),
+}
 
 # Record key → column, per table and shape.
 _KEYS: dict[tuple[str, str], dict[str, str]] = {
@@ -49,6 +53,20 @@ _KEYS["issues", FILE] = {("timeout" if c == "timeout_ns" else c): c for c in ISS
 _NOT_COLUMNS = frozenset((*NESTED, *DERIVED))
 _FILE_ISSUE_KEYS = (*_KEYS["issues", FILE], *NESTED, *DERIVED)
 
+
+def _json_text(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        json.loads(value)
+    except ValueError:
+        return False
+    return True
+
+
+# A dependency's edge data as beads' columns take it (``metadata`` JSON text, ``thread_id`` text;
+# in both shapes, as beads' Dependency writes them).
+_EDGE = {"metadata": _json_text, "thread_id": lambda value: isinstance(value, str)}
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -108,7 +126,10 @@ def split(table: str, record: Mapping[str, Any], shape: str) -> tuple[dict[str, 
             if not (table == "issues" and shape == FILE and key in _NOT_COLUMNS):
                 extra.fields[key] = value
             continue
-        if column not in _SPECIAL or value is None:
+        if table == "dependencies" and column in _EDGE and value is not None and not _EDGE[column](value):
+            extra.fields[key] = value  # beads' column cannot hold it as given: kept as it is
+            continue
+        if table != "issues" or column not in _SPECIAL or value is None:
             values[column] = value
             continue
         if column in FLAGS:
@@ -138,9 +159,9 @@ def join(table: str, row: Mapping[str, Any], extra: Extra | None, shape: str) ->
         value = row.get(column)
         if key in absent and (table != "issues" or value == ISSUE_DEFAULTS[column]):
             continue  # not in the record it came from, and not set since
-        out[key] = _shown(column, value, (shape == FILE) != (key in flipped))
-    if table == "issues" and shape == FILE and extra is None:
-        out = {k: v for k, v in out.items() if k in _ALWAYS or v not in (None, "", 0, False, [], {})}
+        out[key] = _shown(column, value, table == "issues" and (shape == FILE) != (key in flipped))
+    if table in _ALWAYS and shape == FILE and extra is None:
+        out = {k: v for k, v in out.items() if k in _ALWAYS[table] or v not in (None, "", 0, False, [], {})}
     if extra:
         out.update(extra.fields)
         for key, written in extra.times.items():
