@@ -69,6 +69,14 @@ def _json_text(value: Any) -> bool:
 _EDGE = {"metadata": _json_text, "thread_id": lambda value: isinstance(value, str)}
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# Go's json.Marshal escapes these (in strings, the only place JSON text can hold them).
+_GO_ESCAPES = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"})
+
+
+def _go_json(value: Any) -> str:
+    """``value`` as JSON text the way bd writes it (Go: compact, HTML-escaped): the text bd stores,
+    and hashes, for an issue's ``metadata`` object or ``waiters`` list."""
+    return _ENCODE(value).translate(_GO_ESCAPES)
 
 
 @dataclass
@@ -143,7 +151,7 @@ def split(table: str, record: Mapping[str, Any], shape: str) -> tuple[dict[str, 
             if isinstance(value, str) == (shape == FILE):
                 extra.flipped.append(key)
             if not isinstance(value, str):
-                value = _ENCODE(value)
+                value = _go_json(value)
         values[column] = value
     known = _FILE_ISSUE_KEYS if (table, shape) == ("issues", FILE) else keys
     extra.absent = [k for k in known if k not in record]
@@ -157,11 +165,12 @@ def join(table: str, row: Mapping[str, Any], extra: Extra | None, shape: str) ->
     absent = set(extra.absent) if extra else set()
     for key, column in _KEYS[table, shape].items():
         value = row.get(column)
-        if key in absent and (table != "issues" or value == ISSUE_DEFAULTS[column]):
-            continue  # not in the record it came from, and not set since
+        if key in absent and (table != "issues" or column == "content_hash" or value == ISSUE_DEFAULTS[column]):
+            continue  # not in the record it came from, and not set since (a hash is worked out on import)
         out[key] = _shown(column, value, table == "issues" and (shape == FILE) != (key in flipped))
-    if table in _ALWAYS and shape == FILE and extra is None:
+    if table in _ALWAYS and shape == FILE and extra is None:  # bd's JSON: omitempty; no content_hash
         out = {k: v for k, v in out.items() if k in _ALWAYS[table] or v not in (None, "", 0, False, [], {})}
+        out.pop("content_hash", None)
     if extra:
         out.update(extra.fields)
         for key, written in extra.times.items():
