@@ -34,6 +34,7 @@ _REQUIRED = {
 }
 _KINDS = {name: kind for name, kind, _ in ISSUE_COLUMNS}
 _TEXT_KINDS = frozenset(("key", "text", "longtext", "short", "ts"))
+_PLAIN_TEXT = frozenset(name for name, kind in _KINDS.items() if kind in _TEXT_KINDS and kind != "ts")
 _TYPED_TARGETS = ("depends_on_issue_id", "depends_on_wisp_id", "depends_on_external")
 
 
@@ -151,9 +152,9 @@ def _check_values(table: str, values: dict[str, Any], line: Line) -> None:
     if table == "issues":
         _check_id("id", values["id"], line)
         for column, value in values.items():
-            kind = _KINDS[column]
-            if value is None or (kind in _TEXT_KINDS and isinstance(value, str) and kind != "ts"):
+            if value is None or (column in _PLAIN_TEXT and isinstance(value, str)):
                 continue
+            kind = _KINDS[column]
             key = "timeout" if column == "timeout_ns" and "timeout" in line.record else column
             if kind == "int" and (not isinstance(value, int) or isinstance(value, bool)):
                 raise line.fail(f"{key} {term(value)} is not a whole number", key)

@@ -26,34 +26,28 @@ _TAIL = ("mol_type", "work_type", "event_kind", "actor", "target", "payload")
 def hash_fields(values: Mapping[str, Any], bonded_from: Any = None) -> list[str]:
     """The texts beads hashes for a bead with column ``values`` (missing ones at their defaults)."""
 
-    def get(column: str) -> Any:
-        value = values.get(column, ISSUE_DEFAULTS[column])
-        return "" if value is None else value
+    def texts(columns: tuple[str, ...]) -> list[str]:
+        return ["" if (v := values.get(c, ISSUE_DEFAULTS[c])) is None else str(v) for c in columns]
 
-    out = [str(get(c)) for c in _HEAD]
-    out.append(str(int(get("priority") or 0)))
-    out += [str(get(c)) for c in _WHO]
-    out += [
-        "pinned" if get("pinned") else "",
-        str(values.get("metadata") or ""),
-        "template" if get("is_template") else "",
-    ]
+    out = texts(_HEAD)
+    out.append(str(int(values.get("priority", ISSUE_DEFAULTS["priority"]) or 0)))
+    out += texts(_WHO)
+    out += ["pinned" if values.get("pinned") else "", str(values.get("metadata") or "")]
+    out.append("template" if values.get("is_template") else "")
     for bond in bonded_from if isinstance(bonded_from, list) else ():
         bond = bond if isinstance(bond, Mapping) else {}
         source = bond.get("source_id") or bond.get("proto_id")  # before beads v0.63: proto_id
         out += [str(source or ""), str(bond.get("bond_type") or ""), str(bond.get("bond_point") or "")]
-    out += [str(get("await_type")), str(get("await_id")), str(int(get("timeout_ns") or 0))]
-    out += _waiters(get("waiters"))
-    out += [str(get(c)) for c in _TAIL]
+    out += texts(("await_type", "await_id"))
+    out.append(str(int(values.get("timeout_ns") or 0)))
+    out += _waiters(values.get("waiters"))
+    out += texts(_TAIL)
     return out
 
 
 def content_hash(values: Mapping[str, Any], bonded_from: Any = None) -> str:
-    digest = hashlib.sha256()
-    for text in hash_fields(values, bonded_from):
-        digest.update(_utf8(text))
-        digest.update(b"\0")
-    return digest.hexdigest()
+    text = "\0".join(hash_fields(values, bonded_from)) + "\0"
+    return hashlib.sha256(_utf8(text)).hexdigest()
 
 
 def _waiters(text: Any) -> Iterable[str]:

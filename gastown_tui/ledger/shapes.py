@@ -35,7 +35,6 @@ FOLDER, FILE = "folder", "file"
 IMPORTED_CONFIG = "config:imported"
 FLAGS = frozenset(("ephemeral", "pinned", "is_template", "no_history"))
 JSON_TEXT = frozenset(("metadata", "waiters"))
-_SPECIAL = FLAGS | JSON_TEXT
 NESTED = ("labels", "dependencies", "comments")
 DERIVED = ("dependency_count", "dependent_count", "comment_count")
 # Keys that beads writes even when empty (no ``omitempty`` in its issue and dependency JSON).
@@ -67,6 +66,13 @@ def _json_text(value: Any) -> bool:
 # A dependency's edge data as beads' columns take it (``metadata`` JSON text, ``thread_id`` text;
 # in both shapes, as beads' Dependency writes them).
 _EDGE = {"metadata": _json_text, "thread_id": lambda value: isinstance(value, str)}
+
+# Columns whose values need more than a copy, per table: an issue's flags and JSON text, a
+# dependency's edge data.
+_CARE = {
+    "issues": {**dict.fromkeys(FLAGS, "flag"), **dict.fromkeys(JSON_TEXT, "json")},
+    "dependencies": dict.fromkeys(_EDGE, "edge"),
+}
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 # Go's json.Marshal escapes these (in strings, the only place JSON text can hold them).
@@ -125,37 +131,43 @@ def record_key(table: str, row: Mapping[str, Any]) -> str:
 
 def split(table: str, record: Mapping[str, Any], shape: str) -> tuple[dict[str, Any], Extra]:
     """A record as column values (those it has) and what the columns cannot hold."""
-    keys = _KEYS[table, shape]
+    keys, care = _KEYS[table, shape], _CARE.get(table, {})
+    skipped = _NOT_COLUMNS if (table, shape) == ("issues", FILE) else ()
     values: dict[str, Any] = {}
     extra = Extra()
     for key, value in record.items():
         column = keys.get(key)
         if column is None:
-            if not (table == "issues" and shape == FILE and key in _NOT_COLUMNS):
+            if key not in skipped:
                 extra.fields[key] = value
             continue
-        if table == "dependencies" and column in _EDGE and value is not None and not _EDGE[column](value):
-            extra.fields[key] = value  # beads' column cannot hold it as given: kept as it is
-            continue
-        if table != "issues" or column not in _SPECIAL or value is None:
+        kind = care.get(column) if value is not None else None
+        if kind is None:
             values[column] = value
-            continue
-        if column in FLAGS:
-            if not isinstance(value, int):  # bool is an int; anything else is for the checks to refuse
+        elif kind == "edge":
+            if _EDGE[column](value):
                 values[column] = value
-                continue
-            if isinstance(value, bool) != (shape == FILE):
-                extra.flipped.append(key)
-            value = int(value)
+            else:
+                extra.fields[key] = value  # beads' column cannot hold it as given: kept as it is
         else:
-            if isinstance(value, str) == (shape == FILE):
-                extra.flipped.append(key)
-            if not isinstance(value, str):
-                value = _go_json(value)
-        values[column] = value
+            values[column] = _fitted(kind == "flag", key, value, shape, extra)
     known = _FILE_ISSUE_KEYS if (table, shape) == ("issues", FILE) else keys
     extra.absent = [k for k in known if k not in record]
     return values, extra
+
+
+def _fitted(flag: bool, key: str, value: Any, shape: str, extra: Extra) -> Any:
+    """An issue's flag (0/1) or JSON text column from the record's value, its JSON kind noted
+    in ``extra`` where it is not the shape's usual one."""
+    if flag:
+        if not isinstance(value, int):  # bool is an int; anything else is for the checks to refuse
+            return value
+        if isinstance(value, bool) != (shape == FILE):
+            extra.flipped.append(key)
+        return int(value)
+    if isinstance(value, str) == (shape == FILE):
+        extra.flipped.append(key)
+    return value if isinstance(value, str) else _go_json(value)
 
 
 def join(table: str, row: Mapping[str, Any], extra: Extra | None, shape: str) -> dict[str, Any]:
