@@ -41,6 +41,7 @@ def test_dependency_metadata_and_thread_id_land_in_beads_columns(ledger, tmp_pat
         _issue("gt-wisp-w", "Wisp waiter", ephemeral=True,
                dependencies=[_dep("gt-wisp-w", "gt-spawn", "waits-for", metadata=gate, thread_id="th-2")]),
         _issue("gt-odd", "Odd edge", dependencies=[_dep("gt-odd", "gt-spawn", "related", metadata="not json", thread_id=7)]),
+        _issue("gt-nan", "NaN edge", dependencies=[_dep("gt-nan", "gt-spawn", "related", metadata='{"x": NaN}')]),
     ]  # fmt: skip
     source = _write(tmp_path / "issues.jsonl", records)
     import_backup(ledger, source)
@@ -52,6 +53,7 @@ def test_dependency_metadata_and_thread_id_land_in_beads_columns(ledger, tmp_pat
     assert edge("wisp_dependencies", "gt-wisp-w") == {"metadata": gate, "thread_id": "th-2"}
     assert edge("dependencies", "gt-a") == {"metadata": "{}", "thread_id": ""}  # as bd writes an edge without
     assert edge("dependencies", "gt-odd") == {"metadata": "{}", "thread_id": ""}  # not what the columns hold
+    assert edge("dependencies", "gt-nan")["metadata"] == "{}"
     kept = ledger.read(lambda s: s.rows("SELECT rkey, body FROM gt_extras WHERE tbl = 'dependencies'"))
     assert not any("any-children" in r["body"] or "th-1" in r["body"] for r in kept)
     # The gate is read from beads' column: one child closed releases an any-children waiter.

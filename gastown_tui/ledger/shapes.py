@@ -57,10 +57,14 @@ def _json_text(value: Any) -> bool:
     if not isinstance(value, str):
         return False
     try:
-        json.loads(value)
+        json.loads(value, parse_constant=_not_json)
     except ValueError:
         return False
     return True
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # Python reads NaN and Infinity; a JSON column refuses them
 
 
 # A dependency's edge data as beads' columns take it (``metadata`` JSON text, ``thread_id`` text;
