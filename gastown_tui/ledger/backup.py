@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -197,8 +198,13 @@ def _check_id(column: str, value: Any, line: Line) -> None:
 
 def _check_word(column: str, value: Any, line: Line) -> None:
     """Statuses, types, labels: names another town may have that we do not know; still one short line."""
-    if not isinstance(value, str) or not value or len(value) > 255 or fields.clean_text(value) != value:
+    if not isinstance(value, str) or not _is_word(value):
         raise line.fail(f"bad {column} {term(value)}: use a short text without control characters", column)
+
+
+@functools.lru_cache(maxsize=4096)  # a ledger's statuses, types and targets repeat by the thousand
+def _is_word(value: str) -> bool:
+    return bool(value) and len(value) <= 255 and fields.clean_text(value) == value
 
 
 def _check_time(column: str, value: str, line: Line) -> None:

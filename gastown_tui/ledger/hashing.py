@@ -26,11 +26,13 @@ _TAIL = ("mol_type", "work_type", "event_kind", "actor", "target", "payload")
 def hash_fields(values: Mapping[str, Any], bonded_from: Any = None) -> list[str]:
     """The texts beads hashes for a bead with column ``values`` (missing ones at their defaults)."""
 
+    bead = {**ISSUE_DEFAULTS, **values}
+
     def texts(columns: tuple[str, ...]) -> list[str]:
-        return ["" if (v := values.get(c, ISSUE_DEFAULTS[c])) is None else str(v) for c in columns]
+        return ["" if (v := bead[c]) is None else str(v) for c in columns]
 
     out = texts(_HEAD)
-    out.append(str(int(values.get("priority", ISSUE_DEFAULTS["priority"]) or 0)))
+    out.append(str(int(bead["priority"] or 0)))
     out += texts(_WHO)
     out += ["pinned" if values.get("pinned") else "", str(values.get("metadata") or "")]
     out.append("template" if values.get("is_template") else "")

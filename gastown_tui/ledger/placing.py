@@ -188,4 +188,4 @@ def _times(tx: Tx, row: list[Any], at: tuple[int, ...]) -> list[Any]:
 
 def issue_row(values: dict[str, Any]) -> list[Any]:
     """An issue record's column values, in ``ISSUE_FIELDS`` order (defaults where it has none)."""
-    return [values.get(c, default) for c, default in ISSUE_DEFAULTS.items()]
+    return list({**ISSUE_DEFAULTS, **values}.values())  # values' keys are all columns (shapes.split)

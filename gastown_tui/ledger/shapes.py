@@ -77,6 +77,9 @@ _CARE = {
     "issues": {**dict.fromkeys(FLAGS, "flag"), **dict.fromkeys(JSON_TEXT, "json")},
     "dependencies": dict.fromkeys(_EDGE, "edge"),
 }
+# Record key → (column, care), per table and shape: one look-up a key.
+_PLAN = {ts: {k: (c, _CARE.get(ts[0], {}).get(c)) for k, c in keys.items()} for ts, keys in _KEYS.items()}
+_NO_COLUMN = (None, None)
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 # Go's json.Marshal escapes these (in strings, the only place JSON text can hold them).
@@ -135,18 +138,17 @@ def record_key(table: str, row: Mapping[str, Any]) -> str:
 
 def split(table: str, record: Mapping[str, Any], shape: str) -> tuple[dict[str, Any], Extra]:
     """A record as column values (those it has) and what the columns cannot hold."""
-    keys, care = _KEYS[table, shape], _CARE.get(table, {})
+    plan = _PLAN[table, shape]
     skipped = _NOT_COLUMNS if (table, shape) == ("issues", FILE) else ()
     values: dict[str, Any] = {}
     extra = Extra()
     for key, value in record.items():
-        column = keys.get(key)
+        column, kind = plan.get(key, _NO_COLUMN)
         if column is None:
             if key not in skipped:
                 extra.fields[key] = value
             continue
-        kind = care.get(column) if value is not None else None
-        if kind is None:
+        if kind is None or value is None:
             values[column] = value
         elif kind == "edge":
             if _EDGE[column](value):
@@ -155,7 +157,7 @@ def split(table: str, record: Mapping[str, Any], shape: str) -> tuple[dict[str, 
                 extra.fields[key] = value  # beads' column cannot hold it as given: kept as it is
         else:
             values[column] = _fitted(kind == "flag", key, value, shape, extra)
-    known = _FILE_ISSUE_KEYS if (table, shape) == ("issues", FILE) else keys
+    known = _FILE_ISSUE_KEYS if (table, shape) == ("issues", FILE) else _KEYS[table, shape]
     extra.absent = [k for k in known if k not in record]
     return values, extra
 
