@@ -182,7 +182,9 @@ def join(table: str, row: Mapping[str, Any], extra: Extra | None, shape: str) ->
     flipped = extra.flipped if extra else ()
     absent = set(extra.absent) if extra else set()
     for key, column in _KEYS[table, shape].items():
-        value = row.get(column)
+        if column not in row:
+            continue  # a row of a layout without the column (an earlier gastown-tui's) never had it
+        value = row[column]
         if key in absent and (table != "issues" or column == "content_hash" or value == ISSUE_DEFAULTS[column]):
             continue  # not in the record it came from, and not set since (a hash is worked out on import)
         out[key] = _shown(column, value, table == "issues" and (shape == FILE) != (key in flipped))
