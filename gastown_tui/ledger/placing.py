@@ -82,13 +82,14 @@ def fit(session: Session, backup: Backup) -> None:
 
 
 def _hash(record: Record) -> None:
-    """A bead the file gives no ``content_hash`` gets bd's, worked out as bd's import does (one the
-    file gives is kept as it is); a null or empty one the file wrote is kept to be written back."""
+    """A bead the file gives no ``content_hash`` gets bd's, worked out as bd's import does; one the
+    file gives is kept as it is (an empty one too: a row an earlier gastown-tui wrote); a null one is
+    kept to be written back."""
     values = record.values
-    if values.get("content_hash"):
+    if values.get("content_hash") is not None:
         return
     if "content_hash" in values:
-        record.extra.fields["content_hash"] = values["content_hash"]
+        record.extra.fields["content_hash"] = None
     values["content_hash"] = hashing.content_hash(values, record.extra.fields.get("bonded_from"))
 
 
