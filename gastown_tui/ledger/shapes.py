@@ -37,11 +37,8 @@ FLAGS = frozenset(("ephemeral", "pinned", "is_template", "no_history"))
 JSON_TEXT = frozenset(("metadata", "waiters"))
 NESTED = ("labels", "dependencies", "comments")
 DERIVED = ("dependency_count", "dependent_count", "comment_count")
-# Keys that beads writes even when empty (no ``omitempty`` in its issue and dependency JSON).
-_ALWAYS = {
-    "issues": frozenset(("id", "title", "priority", "created_at", "updated_at", *DERIVED)),
-    "dependencies": frozenset(("issue_id", "depends_on_id", "type", "created_at")),
-}
+# Keys that beads writes even when empty (no ``omitempty`` in its issue JSON).
+_ALWAYS = frozenset(("id", "title", "priority", "created_at", "updated_at", *DERIVED))
 
 # Record key → column, per table and shape.
 _KEYS: dict[tuple[str, str], dict[str, str]] = {
@@ -188,8 +185,8 @@ def join(table: str, row: Mapping[str, Any], extra: Extra | None, shape: str) ->
         if key in absent and (table != "issues" or column == "content_hash" or value == ISSUE_DEFAULTS[column]):
             continue  # not in the record it came from, and not set since (a hash is worked out on import)
         out[key] = _shown(column, value, table == "issues" and (shape == FILE) != (key in flipped))
-    if table in _ALWAYS and shape == FILE and extra is None:  # bd's JSON: omitempty; no content_hash
-        out = {k: v for k, v in out.items() if k in _ALWAYS[table] or v not in (None, "", 0, False, [], {})}
+    if table == "issues" and shape == FILE and extra is None:  # bd's JSON: omitempty; no content_hash
+        out = {k: v for k, v in out.items() if k in _ALWAYS or v not in (None, "", 0, False, [], {})}
         out.pop("content_hash", None)
     if extra:
         out.update(extra.fields)
