@@ -35,5 +35,10 @@ class LedgerUnavailable(GtError):
     exit_code = 3
 
 
+class LedgerRefused(LedgerUnavailable):
+    """The ledger answered, but in a shape this version will not open (an earlier layout, a newer
+    schema): waiting cannot help, the person has to act."""
+
+
 class Conflict(GtError):
     """The request clashes with the current state (e.g. slinging a hooked bead)."""

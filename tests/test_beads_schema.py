@@ -121,7 +121,7 @@ def test_a_ledger_an_earlier_gastown_tui_made_is_one_clear_error(tmp_path):
     path = tmp_path / "old.db"
     sqlite3.connect(path).execute("CREATE TABLE issues (id TEXT PRIMARY KEY)").connection.commit()
     old = Ledger.open(f"doltlite://{path}")
-    with pytest.raises(LedgerUnavailable, match="an earlier gastown-tui made") as caught:
+    with pytest.raises(LedgerUnavailable, match="layout of an earlier gastown-tui.*run gt ledger upgrade") as caught:
         old.list_beads()
-    assert "gt export DIR" in caught.value.hint
+    assert "--dry-run" in caught.value.hint
     old.close()

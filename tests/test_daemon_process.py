@@ -64,3 +64,45 @@ def test_hosted_daemon_ends_when_the_app_is_killed(lite_town, rig):
         wait_for(lambda: _lease(lite_town, rig.name) is None, timeout=5, what="the lease given back")
     finally:
         app.kill()
+
+
+def test_a_daemon_child_that_dies_is_started_again_and_the_header_says_why(lite_town, rig):
+    host = DaemonProcess(lite_town)
+    runner = threading.Thread(target=host.run)
+    runner.start()
+    try:
+        wait_for(lambda: host.status.held == [rig.name], timeout=30, what="the child to take the rig's lease")
+        first = host._child
+        first.kill()  # as the OOM killer would
+        wait_for(lambda: host.status.last_error == "restarting in 1 s: it ended (status -9)", timeout=10, what="why")
+        wait_for(
+            lambda: host._child is not first and host.status.held == [rig.name] and not host.status.last_error,
+            timeout=30,
+            what="a new child driving the rig (the dead one's lease taken over at once)",
+        )
+    finally:
+        host.stop()
+        runner.join(15)
+    assert not runner.is_alive() and host._child.poll() is not None
+
+
+def test_a_daemon_child_that_crashes_at_once_says_why_and_waits_longer_each_time(tmp_path, monkeypatch, lite_town):
+    """The child's last line on stderr (a crash's last traceback line) reaches the header; the
+    pause before the next start grows while it keeps ending at once."""
+    crash = tmp_path / "python"
+    crash.write_text(
+        "#!/bin/sh\necho 'Traceback (most recent call last):' >&2\necho 'MemoryError: out of memory' >&2\nexit 1\n"
+    )
+    crash.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(crash))  # the child's interpreter, crashing as it starts
+    host = DaemonProcess(lite_town)
+    runner = threading.Thread(target=host.run)
+    runner.start()
+    try:
+        said = "it ended (status 1): MemoryError: out of memory"
+        wait_for(lambda: host.status.last_error == f"restarting in 1 s: {said}", timeout=10, what="the first restart")
+        wait_for(lambda: host.status.last_error == f"restarting in 2 s: {said}", timeout=10, what="a longer pause")
+    finally:
+        host.stop()
+        runner.join(15)
+    assert not runner.is_alive()

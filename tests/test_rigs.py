@@ -11,6 +11,8 @@ from gastown_tui.fieldlines import parse_fields
 from gastown_tui.runtime.presets import resolve
 from gastown_tui.services import polecats
 from gastown_tui.services.rigs import derive_prefix, rig_paths
+from gastown_tui.vcs.git import GitError
+from gastown_tui.vcs.git import run as run_git
 
 
 def test_rig_add_clones_configures_and_registers(town, gt, tmp_path):
@@ -136,6 +138,19 @@ def test_presets_build_argument_lists():
     assert scripted[1:5] == ["-m", "gastown_tui.runtime.scripted", "--hang", "--fast"] and scripted[-1] == prompt
     with pytest.raises(Exception, match="only scripted takes switches"):
         resolve(None, "claude:hang")
+
+
+@pytest.mark.parametrize("ledger_url", ["doltlite"], indirect=True)
+def test_a_rig_whose_clone_was_moved_away_says_so(town, gt, tmp_path):
+    """A missing folder read as "git is not installed" (git's cwd gone), or as a bare errno."""
+    assert gt("rig", "add", "gastown", str(make_source(tmp_path / "src")), "--runtime", "scripted").code == 0
+    paths = rig_paths(town, "gastown")
+    paths.repo.rename(tmp_path / "moved")
+    res = gt("sling", new_bead(town), "gastown")
+    assert res.code != 0 and "Traceback" not in res.err
+    assert f"{paths.repo} is missing" in res.err and "git is not installed" not in res.err, res.err
+    with pytest.raises(GitError, match="is missing"):
+        run_git(["status"], cwd=tmp_path / "nowhere")
 
 
 def test_sling_and_done_on_each_backend(town, tmp_path, tmux):

@@ -89,6 +89,25 @@ async def test_read_then_reply_in_the_thread(town):
 
 
 @sync
+async def test_reply_from_the_open_thread(town):
+    """Reading a thread is where one decides to answer: R there opens the reply form at once."""
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("5", "enter")
+        await settle(pilot)
+        assert "R reply" in app.screen.query_one("#text-view").border_subtitle
+        await pilot.press("R")
+        await settle(pilot)
+        await type_text(pilot, "On it")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        (reply,) = messages_to(town, "gastown/refinery")
+        assert (reply["title"], reply["description"]) == ("Re: MERGE_FAILED dag", "On it")
+        assert type(app.screen).__name__ == "TownScreen"
+
+
+@sync
 async def test_compose_sends_new_mail_and_a_bad_address_is_a_toast(town):
     app = GastownApp(town, clock=frozen_clock, follow=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from textual.app import App
 from tui_support import frozen_clock, populated_town, sync  # noqa: F401  (populated_town: fixture)
 
 from gastown_tui.tui.app import GastownApp
@@ -99,3 +100,33 @@ async def test_the_town_screen_is_styled_for_the_terminal_width_from_its_first_m
     async with app.run_test(size=(width, 40)):
         await app.workers.wait_for_complete()
     assert at_mount and layout in at_mount[0] and not {"-narrow", "-medium", "-wide"} - {layout} & at_mount[0]
+
+
+class _FullTable(App):
+    """A table with more rows than its height, so its vertical scrollbar shows."""
+
+    def __init__(self, table):
+        super().__init__()
+        self.table = table
+
+    def compose(self):
+        yield self.table
+
+    def on_mount(self) -> None:
+        self.table.styles.height = 6
+        width = len(self.table.COLUMNS)
+        self.table.sync({f"row-{n:02}": [f"c{n}"] * width for n in range(20)})
+
+
+@pytest.mark.parametrize("table", [MergeQueueTable, MailInbox], ids=["queue", "mail"])
+@sync
+async def test_a_table_longer_than_its_pane_has_no_horizontal_scrollbar(table):
+    """The vertical scrollbar is two cells wide: columns fitted to leave one made the rows one
+    cell too wide, and a stray horizontal scrollbar took the pane's last row."""
+    app = _FullTable(table())
+    async with app.run_test(size=(104, 12)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        assert app.table.show_vertical_scrollbar
+        assert not app.table.show_horizontal_scrollbar
+        assert app.table.virtual_size.width <= app.table.scrollable_content_region.width

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 # (``gt rig sync``) need no entry: they come with their group's module.
 GROUPS: dict[str, tuple[str, ...]] = {
     "town": ("install",),
+    "ledger": ("ledger",),
     "beads": ("bead", "import", "export", "history"),
     "mail": ("mail",),
     "convoys": ("convoy",),

@@ -11,7 +11,7 @@ import os
 import re
 from urllib.parse import quote
 
-from ..errors import GtError, InvalidInput, LedgerUnavailable
+from ..errors import GtError, InvalidInput, LedgerRefused, LedgerUnavailable
 from . import beads_schema, schema, views
 from .urls import LedgerURL
 
@@ -120,29 +120,41 @@ class Backend:
             cur.execute(stmt)
         conn.commit()
 
+    def present(self, conn, names: tuple[str, ...]) -> set[str]:
+        """Which of ``names`` are tables or views of this database (nothing refused)."""
+        cur = conn.cursor()
+        cur.execute(self.sql(self.tables_sql.format(marks=", ".join("?" * len(names)))), names)
+        found = {row[0] for row in cur.fetchall()}
+        conn.commit()
+        return found
+
     def _tables(self, conn) -> set[str]:
         """Which of the tables and views that matter here the database has. A ledger an earlier
         gastown-tui made (its own tables, not beads'), or one of a newer beads, is refused."""
-        wanted = ("issues", "schema_migrations", *schema.project_tables(self.dialect), *views.VIEWS)
+        found = self.present(conn, ("issues", "schema_migrations", *schema.project_tables(self.dialect), *views.VIEWS))
+        if is_pre_beads(found):
+            raise LedgerRefused(
+                f"{self.describe()} is in the layout of an earlier gastown-tui, not beads' schema: "
+                "run gt ledger upgrade to move it (it was left unchanged)",
+                "the upgrade keeps everything, and the old tables too; gt ledger upgrade --dry-run shows what moves",
+            )
         cur = conn.cursor()
-        cur.execute(self.sql(self.tables_sql.format(marks=", ".join("?" * len(wanted)))), wanted)
-        found = {row[0] for row in cur.fetchall()}
         version = beads_schema.current_version(cur, "schema_migrations") if "schema_migrations" in found else 0
         conn.commit()
-        if "issues" in found and "schema_migrations" not in found:
-            raise LedgerUnavailable(
-                f"{self.describe()} is a ledger an earlier gastown-tui made (its own tables, not beads' schema); "
-                "it was left unchanged",
-                "export it with that gastown-tui (gt export DIR), then gt install NEW-FOLDER and gt import DIR there",
-            )
         if version > beads_schema.latest():
-            raise LedgerUnavailable(
+            raise LedgerRefused(
                 f"{self.describe()} has beads' schema version {version}, newer than the "
                 f"{beads_schema.latest()} of beads {beads_schema.RELEASE} that this gastown-tui knows; "
                 "it was left unchanged",
                 "use a gastown-tui that knows that beads release",
             )
         return found
+
+
+def is_pre_beads(found: set[str]) -> bool:
+    """Whether a database holding the tables ``found`` is in the layout an earlier gastown-tui made
+    (its own ``issues``…: see pre_beads.py); beads' has ``schema_migrations``."""
+    return "issues" in found and "schema_migrations" not in found
 
 
 def _nothing_to_commit(exc: Exception) -> bool:

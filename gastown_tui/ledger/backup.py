@@ -63,10 +63,15 @@ def read(path: str) -> Backup:
         backup = _read_file(source)
     else:
         raise InvalidInput(f"{source} does not exist", "give a backup folder or an issues.jsonl file")
+    check(backup)
+    return backup
+
+
+def check(backup: Backup) -> None:
+    """Refuse the first record a ledger cannot hold (with its ``file:line:column``)."""
     for table, records in backup.tables.items():
         for record in records:
             _check(table, record)
-    return backup
 
 
 def _read_folder(source: Path) -> Backup:

@@ -92,10 +92,13 @@ def bulk() -> Iterator[None]:
 DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
+# A line of a backup folder's files: keys sorted.
+SORTED_DUMPS = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
 def write(path: Path, records: list[dict[str, Any]]) -> None:
     """Write ``records`` one per line, keys sorted (a backup folder's files)."""
-    dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode
-    write_lines(path, [dumps(record) for record in records])
+    write_lines(path, [SORTED_DUMPS(record) for record in records])
 
 
 def write_lines(path: Path, lines: list[str]) -> None:

@@ -35,6 +35,11 @@ def import_backup(ledger: Ledger, path: str, actor: str | None = None, dry_run: 
     backup = backups.read(path)
     if dry_run:
         return ledger.read(lambda session: plan(session, backup))
+    return import_records(ledger, backup, os.path.basename(os.path.normpath(path)), actor)
+
+
+def import_records(ledger: Ledger, backup: Backup, name: str, actor: str | None = None) -> dict[str, Any]:
+    """Write the checked records of ``backup`` (read from ``name``) as ``import_backup`` does."""
     fitted = False
 
     def load(tx: Tx) -> dict[str, Any]:
@@ -74,7 +79,7 @@ def import_backup(ledger: Ledger, path: str, actor: str | None = None, dry_run: 
         _keep_files(tx, backup)
         upkeep.refresh_all(tx, ids)
         counts["left_alone"] = left_alone
-        tx.touched.append(f"import of {os.path.basename(os.path.normpath(path))}")
+        tx.touched.append(f"import of {name}")
         return counts
 
     return ledger.write("import", load, actor=actor)

@@ -5,7 +5,9 @@ Its child (``python -m gastown_tui.services.daemon_process TOWN``) runs the loop
 status as one JSON line whenever it changes. The child's stdin is a pipe from the app: when the
 app ends, however it ends (quit, crash, SIGKILL), the pipe closes and the child gives its leases
 back and exits, so it never outlives the app. It has a session of its own: a ctrl-c typed while the
-app has handed the terminal to tmux does not reach it.
+app has handed the terminal to tmux does not reach it. A child that ends on its own (a crash, the
+OOM killer, a kill) is started again after a pause that grows while it keeps ending quickly; the
+header says why it ended (the child's last line on stderr) and when it starts again.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import json
 import subprocess
 import sys
 import threading
+import time
+from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +29,8 @@ if TYPE_CHECKING:
     from ..town import Town
 
 STOP_PATIENCE = 10.0  # seconds the child gets to give its leases back before it is killed
+RESTART_DELAYS = (1.0, 2.0, 5.0, 15.0, 60.0)  # pauses before starting an ended child again
+STEADY_SECONDS = 120.0  # a child that ran this long ended for a fresh reason: the pauses start over
 
 
 class DaemonProcess:
@@ -35,27 +41,44 @@ class DaemonProcess:
         self._child: subprocess.Popen | None = None
 
     def run(self) -> None:
-        """Start the child and follow its status lines until it ends (after ``stop``, or on its own)."""
-        if self._stop.is_set():
-            return
+        """Run the child, and again whenever it ends on its own, until ``stop``."""
+        quick_ends = 0
+        while not self._stop.is_set():
+            started = time.monotonic()
+            why = self._run_child()
+            if self._stop.is_set():
+                return
+            if time.monotonic() - started > STEADY_SECONDS:
+                quick_ends = 0
+            pause = RESTART_DELAYS[min(quick_ends, len(RESTART_DELAYS) - 1)]
+            quick_ends += 1
+            self.status = dataclasses.replace(self.status, held=[], last_error=f"restarting in {pause:.0f} s: {why}")
+            self._stop.wait(pause)
+
+    def _run_child(self) -> str:
+        """Start the child and follow its status lines until it ends; why it ended."""
         self._child = child = subprocess.Popen(
             [sys.executable, "-m", __name__, str(self.town.root)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             text=True,
             start_new_session=True,
         )
         if self._stop.is_set():  # stopped while starting
             self._end(child)
+        last_said: deque[str] = deque(maxlen=1)
+        listener = threading.Thread(target=_last_line, args=(child.stderr, last_said), daemon=True)
+        listener.start()
         for line in child.stdout:
             try:
                 self.status = DaemonStatus(**json.loads(line))
             except (ValueError, TypeError):
                 continue
         child.wait()
-        if not self._stop.is_set():
-            self.status.last_error = f"daemon process ended (status {child.returncode})"
+        listener.join(1.0)
+        said = f": {last_said[0]}" if last_said else ""
+        return f"it ended (status {child.returncode}){said}"
 
     def stop(self) -> None:
         self._stop.set()
@@ -71,6 +94,13 @@ class DaemonProcess:
             child.wait(STOP_PATIENCE)
         except subprocess.TimeoutExpired:
             child.kill()
+
+
+def _last_line(stream, into: deque[str]) -> None:
+    """Keep the last non-empty line ``stream`` gives (the child's stderr, read so it never blocks)."""
+    for line in stream:
+        if line.strip():
+            into.append(line.strip())
 
 
 def _child_main(root: str) -> None:

@@ -36,8 +36,22 @@ def redact(text: str) -> str:
     return _USERINFO.sub(r"\g<scheme>", text or "")
 
 
+def must_exist(folder: str | Path) -> Path:
+    """``folder``, or a GitError saying it is missing (not errno's bare text, nor "git is not installed")."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise GitError(
+            f"{folder} is missing",
+            "a rig's clone or worktree was moved or deleted: put it back, or remove the rig and add it again "
+            "(gt rig remove NAME, gt rig add NAME SOURCE)",
+        )
+    return folder
+
+
 def run(args: Sequence[str], cwd: str | Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run ``git ARGS`` in ``cwd`` and return the finished process, whatever its exit code."""
+    if cwd is not None:
+        must_exist(cwd)
     try:
         return subprocess.run(
             [*_BASE, *args],
@@ -142,7 +156,7 @@ def _ref_format_ok(ref: str) -> bool:
 @contextlib.contextmanager
 def repo_lock(repo: Path) -> Iterator[None]:
     """Serialise worktree changes on one repository across processes (git races on its worktree list)."""
-    with open(Path(repo) / "gt-worktrees.lock", "a") as fh:
+    with open(must_exist(repo) / "gt-worktrees.lock", "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield

@@ -1,4 +1,4 @@
-"""A read-only view of some text: a diff, a bead's details, a message thread."""
+"""A read-only view of some text: a diff, a bead's details, a message thread (which can be answered)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from textual.widgets import Static
 READING = Text("Reading…", style="dim")
 
 
-class TextViewScreen(ModalScreen[None]):
+class TextViewScreen(ModalScreen[str | None]):
+    HINT = "escape to close"
     BINDINGS = [
         ("escape,q", "dismiss", "Close"),
         ("j", "scroll('down')", "Down"),
@@ -50,7 +51,7 @@ class TextViewScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="text-view") as view:
             view.border_title = self.title_text
-            view.border_subtitle = "escape to close"
+            view.border_subtitle = self.HINT
             yield Static(self.body if self.body is not None else READING, id="text-view-body")
 
     def dismiss_if_shown(self) -> None:
@@ -63,3 +64,13 @@ class TextViewScreen(ModalScreen[None]):
     def action_scroll(self, direction: str) -> None:
         view = self.query_one("#text-view", VerticalScroll)
         view.scroll_down() if direction == "down" else view.scroll_up()
+
+
+class ThreadViewScreen(TextViewScreen):
+    """A message thread: R (or r) closes it with "reply", for the opener to start the answer."""
+
+    HINT = "R reply · escape to close"
+    BINDINGS = [("R,r", "reply", "Reply")]
+
+    def action_reply(self) -> None:
+        self.dismiss("reply")

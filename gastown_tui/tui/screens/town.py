@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
-from ...errors import GtError
+from ...errors import GtError, LedgerRefused
 from .. import actions
 from ..incidents import draw_guarded
 from ..messages import PaneCaptured, SessionsPolled, TownRead
@@ -165,6 +165,7 @@ class TownScreen(AttentionActions, TownActions, Screen):
         banner = self.query_one(StatusBanner)
         if worker.group == "feed":
             self._feed_since = None
+            banner.ledger_refused = isinstance(worker.error, LedgerRefused)
             banner.ledger_error = error
             if self.daemon is not None:
                 self.query_one(TownHeader).daemon = _daemon_state(self.daemon.status)

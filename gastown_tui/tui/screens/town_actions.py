@@ -22,9 +22,10 @@ from ..widgets.merge_queue import MergeQueueTable
 from .confirm_dialog import FORCE, ConfirmDialog
 from .sling_form import SlingForm, SlingRequest
 from .text_prompt import TextPrompt
-from .text_view import TextViewScreen
+from .text_view import TextViewScreen, ThreadViewScreen
 
 if TYPE_CHECKING:
+    from ...services.mail import Message
     from .compose_form import Draft
 
 SCROLLBACK_LINES = 2000
@@ -134,13 +135,21 @@ class TownActions:
             head = Text(f"{inert(item.subject)}\n", style="bold" if item.id == message_id else "")
             head.append(inert(f"from {item.sender} to {item.to} · {item.created_at} · {item.id}") + "\n", style="dim")
             parts += [head, Text(inert(item.body, multiline=True) + "\n")]
-        self.app.call_from_thread(self.app.push_screen, TextViewScreen("Thread", Group(*parts)))
+        message = next((item for item in thread if item.id == message_id), None)
+
+        def chosen(choice: str | None) -> None:
+            if choice == "reply" and message is not None:
+                self._reply_to(message)
+
+        self.app.call_from_thread(self.app.push_screen, ThreadViewScreen("Thread", Group(*parts)), chosen)
         self.post_message(ActionFinished("Read", ""))
 
     def action_reply(self) -> None:
         message = self.query_one(MailInbox).selected
-        if message is None:
-            return
+        if message is not None:
+            self._reply_to(message)
+
+    def _reply_to(self, message: Message) -> None:
         subject = message.subject if message.subject.lower().startswith("re:") else f"Re: {message.subject}"
 
         from .compose_form import ComposeForm  # a text area: loaded on first use, not before the first paint

@@ -58,7 +58,9 @@ class KeyedTable(KeepsDrawnLines, DataTable):
         self._set_layout(tuple((i, c.width) for i, c in enumerate(self.COLUMNS)))
 
     def on_resize(self) -> None:
-        layout = fit_columns(self.COLUMNS, self.size.width - 1)  # one cell for the scrollbar
+        # Room for the vertical scrollbar, shown or not: rows as wide as a pane without it make a
+        # horizontal scrollbar appear as soon as the rows outgrow the pane's height.
+        layout = fit_columns(self.COLUMNS, self.size.width - self.styles.scrollbar_size_vertical)
         if layout != self._layout:
             selected = self.selected_key
             self.clear(columns=True)
