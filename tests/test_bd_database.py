@@ -139,10 +139,12 @@ def test_gt_install_adds_only_its_own_prefixed_objects(bd_town):
 
 
 def test_gt_reads_it_as_bd_wrote_it(bd_town):
-    listed = run_gt("bead", "list", "--all", "--json")
+    listed = run_gt("bead", "list", "--all", "--include-infra", "--json")
     assert listed.code == 0, listed.err
     ids = {row["id"] for row in json.loads(listed.out)}
     assert {"gt-h00k", "gt-b10k", "hq-rig-gastown", "gt-gastown-polecat-nux", "hq-wisp-m41l"} <= ids
+    work = {row["id"] for row in json.loads(run_gt("bead", "list", "--all", "--json").out)}
+    assert "gt-h00k" in work and not {"hq-rig-gastown", "gt-gastown-polecat-nux", "hq-wisp-m41l"} & work  # as bd
     shown = run_gt("bead", "show", "gt-h00k", "--json")
     assert shown.code == 0, shown.err
     bead = json.loads(shown.out)

@@ -178,3 +178,36 @@ def test_a_bead_made_for_a_rig_takes_its_prefix_and_an_unknown_rig_is_one_line(t
     wrong = gt("bead", "create", "Lost", "--rig", "nosuch")
     assert wrong.code != 0 and "no rig 'nosuch'" in wrong.err and "Traceback" not in wrong.err
     assert [b["title"] for b in gt("bead", "list", "--type", "task", "--json").json()] == ["Add division"]
+
+
+def test_bead_list_shows_what_bd_list_shows_by_default(town, gt):
+    """beads v1.0.5 ``bd list``: open work, wisps included; closed and pinned beads only with --all
+    (or --status); infra (agent, rig, role, message), gates and templates only when included or typed."""
+    made = {}
+    for name, title, columns in (
+        ("work", "Open work", {}),
+        ("wisp", "A wisp", {"ephemeral": 1}),
+        ("done", "Done", {"status": "closed"}),
+        ("agent", "Polecat nux", {"issue_type": "agent"}),
+        ("rig", "Rig gastown", {"issue_type": "rig"}),
+        ("gate", "Await CI", {"issue_type": "gate"}),
+        ("template", "Proto", {"is_template": 1}),
+        ("pin", "Reference", {"pinned": 1}),
+        ("hooked", "Hooked work", {"status": "hooked", "pinned": 1}),
+    ):
+        made[name] = town.ledger.write("c", lambda tx, t=title, c=columns: tx.create(t, **c))
+
+    def listed(*flags: str) -> set[str]:
+        result = gt("bead", "list", *flags, "--json")
+        assert result.code == 0, result.err
+        return {name for name, bead in made.items() if bead in {b["id"] for b in result.json()}}
+
+    assert listed() == {"work", "wisp"}
+    assert listed("--include-infra") == {"work", "wisp", "agent", "rig"}
+    assert listed("--type", "agent") == {"agent"}
+    assert listed("--include-gates") == {"work", "wisp", "gate"}
+    assert listed("--type", "gate") == {"gate"}
+    assert listed("--include-templates") == {"work", "wisp", "template"}
+    assert listed("--all") == {"work", "wisp", "done", "pin", "hooked"}
+    assert listed("--status", "hooked") == {"hooked"}  # bd keeps a legacy pinned flag on hooked beads
+    assert listed("--all", "--include-infra", "--include-gates", "--include-templates") == set(made)

@@ -28,12 +28,22 @@ def register(sub, common) -> None:
     p = add_verb(bead, common, "show", show, "show one bead with labels, dependencies and comments")
     p.add_argument("id")
 
-    p = add_verb(bead, common, "list", list_beads, "list beads (open ones unless --all or --status)")
+    p = add_verb(
+        bead,
+        common,
+        "list",
+        list_beads,
+        "list beads as bd list does: open work (wisps too), without closed or pinned beads unless --all"
+        " or --status, nor infra (agent, rig, role, message), gates or templates unless included or --type",
+    )
     p.add_argument("--status")
     p.add_argument("--type", dest="issue_type")
     p.add_argument("--label", action="append", default=[])
     p.add_argument("--assignee")
-    p.add_argument("--all", action="store_true", help="include closed and deleted (tombstone) beads")
+    p.add_argument("--all", action="store_true", help="include closed, pinned and deleted (tombstone) beads")
+    p.add_argument("--include-infra", action="store_true", help="include agent, rig, role and message beads")
+    p.add_argument("--include-gates", action="store_true", help="include gate beads")
+    p.add_argument("--include-templates", action="store_true", help="include template molecules")
     p.add_argument("--limit", type=int)
 
     p = add_verb(bead, common, "update", update, "change fields of a bead")
@@ -180,6 +190,8 @@ def list_beads(ctx) -> None:
         raise InvalidInput(f"bad --limit {a.limit}", "give a positive number of beads, or leave --limit out for all")
     filters = {"status": a.status, "issue_type": a.issue_type, "labels": a.label, "assignee": a.assignee}
     filters |= {"include_closed": a.all, "include_deleted": a.all, "limit": a.limit}
+    filters |= {"include_infra": a.include_infra, "include_gates": a.include_gates}
+    filters |= {"include_templates": a.include_templates}
     if ctx.json:
         ctx.emit([b.as_json() for b in beads.list_beads(ctx.town, **filters)])
         return

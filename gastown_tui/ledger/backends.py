@@ -97,8 +97,22 @@ class Backend:
         """A ledger made before one of this project's own tables or views existed gets it when first
         opened (beads' tables are never altered; a database without an ``issues`` table is left alone)."""
         found = self._tables(conn)
-        if "issues" in found and not found >= {*schema.project_tables(self.dialect), *views.VIEWS}:
+        if "issues" in found and not (
+            found >= {*schema.project_tables(self.dialect), *views.VIEWS} and self._views_current(conn)
+        ):
             self._add_own(conn)
+
+    def _views_current(self, conn) -> bool:
+        """Do the views have this release's columns (else they are made again)?"""
+        cur = conn.cursor()
+        try:
+            cur.execute(views.PROBE)
+            cur.fetchall()
+            return True
+        except Exception:  # the driver's "no such column" (sqlite3 and pymysql name it differently)
+            return False
+        finally:
+            conn.rollback()
 
     def _add_own(self, conn) -> None:
         cur = conn.cursor()

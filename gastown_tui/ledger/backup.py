@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ _REQUIRED = {
 }
 _KINDS = {name: kind for name, kind, _ in ISSUE_COLUMNS}
 _TEXT_KINDS = frozenset(("key", "text", "longtext", "short", "ts"))
+_PLAIN_TEXT = frozenset(name for name, kind in _KINDS.items() if kind in _TEXT_KINDS and kind != "ts")
 _TYPED_TARGETS = ("depends_on_issue_id", "depends_on_wisp_id", "depends_on_external")
 
 
@@ -156,9 +158,9 @@ def _check_values(table: str, values: dict[str, Any], line: Line) -> None:
     if table == "issues":
         _check_id("id", values["id"], line)
         for column, value in values.items():
-            kind = _KINDS[column]
-            if value is None or (kind in _TEXT_KINDS and isinstance(value, str) and kind != "ts"):
+            if value is None or (column in _PLAIN_TEXT and isinstance(value, str)):
                 continue
+            kind = _KINDS[column]
             key = "timeout" if column == "timeout_ns" and "timeout" in line.record else column
             if kind == "int" and (not isinstance(value, int) or isinstance(value, bool)):
                 raise line.fail(f"{key} {term(value)} is not a whole number", key)
@@ -201,8 +203,13 @@ def _check_id(column: str, value: Any, line: Line) -> None:
 
 def _check_word(column: str, value: Any, line: Line) -> None:
     """Statuses, types, labels: names another town may have that we do not know; still one short line."""
-    if not isinstance(value, str) or not value or len(value) > 255 or fields.clean_text(value) != value:
+    if not isinstance(value, str) or not _is_word(value):
         raise line.fail(f"bad {column} {term(value)}: use a short text without control characters", column)
+
+
+@functools.lru_cache(maxsize=4096)  # a ledger's statuses, types and targets repeat by the thousand
+def _is_word(value: str) -> bool:
+    return bool(value) and len(value) <= 255 and fields.clean_text(value) == value
 
 
 def _check_time(column: str, value: str, line: Line) -> None:

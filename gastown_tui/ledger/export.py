@@ -111,6 +111,7 @@ def _writing(target: Path, write) -> dict[str, int]:
         ) from None
 
 
+@jsonl.bulk()
 def export_backup(ledger: Ledger, directory: str, wisps: bool = True) -> dict[str, int]:
     """Write the backup-folder shape: one JSONL file per table, keys sorted."""
     target = _target(directory, folder=True)
@@ -143,6 +144,7 @@ def _state(kept: str | None, counts: dict[str, int], last_event_id: int) -> str:
     return json.dumps(state, indent=2)
 
 
+@jsonl.bulk()
 def export_jsonl(ledger: Ledger, path: str, wisps: bool = True) -> dict[str, int]:
     """Write beads' single-file shape: one issue per line with its labels, dependencies and
     comments (events have no place in it), then memories (``kv.memory.*`` config) as

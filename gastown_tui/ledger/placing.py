@@ -7,7 +7,7 @@ this ledger) ``depends_on_external``, under a new UUID id. Comment and event ids
 file wrote them (a number kept as text, its JSON kind in the record's extras); one the ledger
 already uses gets a new UUID, the file's id kept to be written back. Times a DATETIME column
 cannot hold as written (an offset, a fraction) are stored as their instant and kept verbatim too
-(``Extra.times``).
+(``Extra.times``). A bead without a ``content_hash`` gets the one bd would give it (hashing.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from . import fields
+from . import fields, hashing
 from .backup import Backup, Record
 from .reads import Session
 from .schema import BACKUP_TABLES, ISSUE_DEFAULTS
@@ -39,7 +39,8 @@ _NOT_NULL = {
         **dict.fromkeys(("description", "design", "acceptance_criteria", "notes"), ""),
         **dict.fromkeys(("created_at", "updated_at"), _EPOCH),
     },
-    "dependencies": {"type": "blocks", "created_at": _EPOCH, "created_by": ""},
+    # (``metadata`` and ``thread_id`` may be null, but bd writes, and reads, ``{}`` and '')
+    "dependencies": {"type": "blocks", "created_at": _EPOCH, "created_by": "", "metadata": "{}", "thread_id": ""},
     "comments": {"author": "", "text": "", "created_at": _EPOCH},
     "events": {"actor": "", "created_at": _EPOCH},
     "config": {"value": ""},
@@ -60,6 +61,8 @@ def fit(session: Session, backup: Backup) -> None:
     """Each record's values as beads' columns will give them back, what the file wrote kept in the
     record's extras where that differs: a value for a null (or missing) NOT NULL column; and on a
     backend whose times are DATETIME, each time in ISO 8601 UTC, whole seconds."""
+    for record in backup.tables["issues"]:
+        _hash(record)
     for table, fills in _NOT_NULL.items():
         for record in backup.tables[table]:
             for name, fill in fills.items():
@@ -76,6 +79,18 @@ def fit(session: Session, backup: Backup) -> None:
                 if when is not None and fields.stamp(when) != written:
                     record.values[name] = fields.stamp(when)
                     record.extra.times[name] = written
+
+
+def _hash(record: Record) -> None:
+    """A bead the file gives no ``content_hash`` gets bd's, worked out as bd's import does; one the
+    file gives is kept as it is (an empty one too: a row an earlier gastown-tui wrote); a null one is
+    kept to be written back."""
+    values = record.values
+    if values.get("content_hash") is not None:
+        return
+    if "content_hash" in values:
+        record.extra.fields["content_hash"] = None
+    values["content_hash"] = hashing.content_hash(values, record.extra.fields.get("bonded_from"))
 
 
 def homes(session: Session, ids: Iterable[str]) -> dict[str, str]:
@@ -174,4 +189,4 @@ def _times(tx: Tx, row: list[Any], at: tuple[int, ...]) -> list[Any]:
 
 def issue_row(values: dict[str, Any]) -> list[Any]:
     """An issue record's column values, in ``ISSUE_FIELDS`` order (defaults where it has none)."""
-    return [values.get(c, default) for c, default in ISSUE_DEFAULTS.items()]
+    return list({**ISSUE_DEFAULTS, **values}.values())  # values' keys are all columns (shapes.split)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 _ISSUE_COLS = ", ".join(ISSUE_FIELDS)
 # What ``list_beads`` orders on, whatever else it reads.
 _ORDER_COLUMNS = ("id", "priority", "created_at", "updated_at")
+_FLAGS = ("pinned", "is_template")  # the flag columns a listing may ask to be off
 
 
 class Session:
@@ -93,6 +94,9 @@ class Session:
         include_closed: bool = False,
         include_deleted: bool = False,
         include_infra: bool = True,
+        exclude_statuses: Sequence[str] = (),
+        exclude_types: Sequence[str] = (),
+        unflagged: Sequence[str] = (),
         id_prefix: str | None = None,
         parent: str | None = None,
         limit: int | None = None,
@@ -101,7 +105,8 @@ class Session:
     ) -> list[Row]:
         """Beads matching every filter given. Without ``status``, closed beads only with ``include_closed``
         and deleted ones (tombstones) only with ``include_deleted`` too. Each row has ``columns``
-        (default: all) and the columns that order them."""
+        (default: all) and the columns that order them. ``unflagged``: flag columns (``pinned``,
+        ``is_template``) that must be off."""
         where: list[str] = []
         params: list[Any] = []
         if isinstance(status, str):
@@ -120,6 +125,11 @@ class Session:
         elif not include_infra:
             where.append(f"issue_type NOT IN ({', '.join('?' * len(INFRA_TYPES))})")
             params.extend(INFRA_TYPES)
+        for column, values in (("status", exclude_statuses), ("issue_type", exclude_types)):
+            if values:
+                where.append(f"{column} NOT IN ({', '.join('?' * len(values))})")
+                params.extend(values)
+        where += [f"COALESCE({flag}, 0) = 0" for flag in unflagged if flag in _FLAGS]
         for one in ([label] if label else []) + list(labels):
             where.append("EXISTS (SELECT 1 FROM gt_labels l WHERE l.issue_id = gt_issues.id AND l.label = ?)")
             params.append(one)

@@ -73,7 +73,8 @@ ISSUE_COLUMNS: tuple[tuple[str, str, object], ...] = (
 ISSUE_FIELDS = tuple(name for name, _, _ in ISSUE_COLUMNS)
 ISSUE_DEFAULTS = {name: default for name, _, default in ISSUE_COLUMNS}
 
-DEPENDENCY_FIELDS = ("issue_id", "depends_on_id", "type", "created_at", "created_by")
+# ``metadata`` (JSON: a waits-for gate's {"gate": "any-children"} …) and ``thread_id``: beads' edge data.
+DEPENDENCY_FIELDS = ("issue_id", "depends_on_id", "type", "created_at", "created_by", "metadata", "thread_id")
 LABEL_FIELDS = ("issue_id", "label")
 COMMENT_FIELDS = ("id", "issue_id", "author", "text", "created_at")
 EVENT_FIELDS = (

@@ -6,7 +6,8 @@ as true/false, ``metadata`` an object, ``waiters`` a list, the gate's ``timeout`
 nanoseconds, keys left out when empty). What a record holds beyond the columns is kept as an
 ``Extra`` (stored in the ``gt_extras`` table, never as new columns in beads' tables):
 
-- ``fields``: keys the ledger has no column for, verbatim (``deleted_at``, a dependency's ``metadata``, ``_type``, a comment's UUID id …);
+- ``fields``: keys the ledger has no column for, verbatim (``deleted_at``, ``_type``, a comment's
+  UUID id, a dependency ``metadata`` that is not JSON text …);
 - ``absent``: keys of the shape the record did not have (so they are not added on export);
 - ``flipped``: keys whose JSON kind is not the shape's usual one (``"pinned": 1`` in a FILE).
 """
@@ -34,7 +35,6 @@ FOLDER, FILE = "folder", "file"
 IMPORTED_CONFIG = "config:imported"
 FLAGS = frozenset(("ephemeral", "pinned", "is_template", "no_history"))
 JSON_TEXT = frozenset(("metadata", "waiters"))
-_SPECIAL = FLAGS | JSON_TEXT
 NESTED = ("labels", "dependencies", "comments")
 DERIVED = ("dependency_count", "dependent_count", "comment_count")
 # Keys that beads writes even when empty (no ``omitempty`` in its issue JSON).
@@ -50,7 +50,43 @@ _NOT_COLUMNS = frozenset((*NESTED, *DERIVED))
 _FILE_ISSUE_KEYS = (*_KEYS["issues", FILE], *NESTED, *DERIVED)
 
 
+def _json_text(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        json.loads(value, parse_constant=_not_json)
+    except ValueError:
+        return False
+    return True
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # Python reads NaN and Infinity; a JSON column refuses them
+
+
+# A dependency's edge data as beads' columns take it (``metadata`` JSON text, ``thread_id`` text;
+# in both shapes, as beads' Dependency writes them).
+_EDGE = {"metadata": _json_text, "thread_id": lambda value: isinstance(value, str)}
+
+# Columns whose values need more than a copy, per table: an issue's flags and JSON text, a
+# dependency's edge data.
+_CARE = {
+    "issues": {**dict.fromkeys(FLAGS, "flag"), **dict.fromkeys(JSON_TEXT, "json")},
+    "dependencies": dict.fromkeys(_EDGE, "edge"),
+}
+# Record key → (column, care), per table and shape: one look-up a key.
+_PLAN = {ts: {k: (c, _CARE.get(ts[0], {}).get(c)) for k, c in keys.items()} for ts, keys in _KEYS.items()}
+_NO_COLUMN = (None, None)
+
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# Go's json.Marshal escapes these (in strings, the only place JSON text can hold them).
+_GO_ESCAPES = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"})
+
+
+def _go_json(value: Any) -> str:
+    """``value`` as JSON text the way bd writes it (Go: compact, HTML-escaped): the text bd stores,
+    and hashes, for an issue's ``metadata`` object or ``waiters`` list."""
+    return _ENCODE(value).translate(_GO_ESCAPES)
 
 
 @dataclass
@@ -99,34 +135,42 @@ def record_key(table: str, row: Mapping[str, Any]) -> str:
 
 def split(table: str, record: Mapping[str, Any], shape: str) -> tuple[dict[str, Any], Extra]:
     """A record as column values (those it has) and what the columns cannot hold."""
-    keys = _KEYS[table, shape]
+    plan = _PLAN[table, shape]
+    skipped = _NOT_COLUMNS if (table, shape) == ("issues", FILE) else ()
     values: dict[str, Any] = {}
     extra = Extra()
     for key, value in record.items():
-        column = keys.get(key)
+        column, kind = plan.get(key, _NO_COLUMN)
         if column is None:
-            if not (table == "issues" and shape == FILE and key in _NOT_COLUMNS):
+            if key not in skipped:
                 extra.fields[key] = value
             continue
-        if column not in _SPECIAL or value is None:
+        if kind is None or value is None:
             values[column] = value
-            continue
-        if column in FLAGS:
-            if not isinstance(value, int):  # bool is an int; anything else is for the checks to refuse
+        elif kind == "edge":
+            if _EDGE[column](value):
                 values[column] = value
-                continue
-            if isinstance(value, bool) != (shape == FILE):
-                extra.flipped.append(key)
-            value = int(value)
+            else:
+                extra.fields[key] = value  # beads' column cannot hold it as given: kept as it is
         else:
-            if isinstance(value, str) == (shape == FILE):
-                extra.flipped.append(key)
-            if not isinstance(value, str):
-                value = _ENCODE(value)
-        values[column] = value
-    known = _FILE_ISSUE_KEYS if (table, shape) == ("issues", FILE) else keys
+            values[column] = _fitted(kind == "flag", key, value, shape, extra)
+    known = _FILE_ISSUE_KEYS if (table, shape) == ("issues", FILE) else _KEYS[table, shape]
     extra.absent = [k for k in known if k not in record]
     return values, extra
+
+
+def _fitted(flag: bool, key: str, value: Any, shape: str, extra: Extra) -> Any:
+    """An issue's flag (0/1) or JSON text column from the record's value, its JSON kind noted
+    in ``extra`` where it is not the shape's usual one."""
+    if flag:
+        if not isinstance(value, int):  # bool is an int; anything else is for the checks to refuse
+            return value
+        if isinstance(value, bool) != (shape == FILE):
+            extra.flipped.append(key)
+        return int(value)
+    if isinstance(value, str) == (shape == FILE):
+        extra.flipped.append(key)
+    return value if isinstance(value, str) else _go_json(value)
 
 
 def join(table: str, row: Mapping[str, Any], extra: Extra | None, shape: str) -> dict[str, Any]:
@@ -135,12 +179,15 @@ def join(table: str, row: Mapping[str, Any], extra: Extra | None, shape: str) ->
     flipped = extra.flipped if extra else ()
     absent = set(extra.absent) if extra else set()
     for key, column in _KEYS[table, shape].items():
-        value = row.get(column)
-        if key in absent and (table != "issues" or value == ISSUE_DEFAULTS[column]):
-            continue  # not in the record it came from, and not set since
-        out[key] = _shown(column, value, (shape == FILE) != (key in flipped))
-    if table == "issues" and shape == FILE and extra is None:
+        if column not in row:
+            continue  # a row of a layout without the column (an earlier gastown-tui's) never had it
+        value = row[column]
+        if key in absent and (table != "issues" or column == "content_hash" or value == ISSUE_DEFAULTS[column]):
+            continue  # not in the record it came from, and not set since (a hash is worked out on import)
+        out[key] = _shown(column, value, table == "issues" and (shape == FILE) != (key in flipped))
+    if table == "issues" and shape == FILE and extra is None:  # bd's JSON: omitempty; no content_hash
         out = {k: v for k, v in out.items() if k in _ALWAYS or v not in (None, "", 0, False, [], {})}
+        out.pop("content_hash", None)
     if extra:
         out.update(extra.fields)
         for key, written in extra.times.items():

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import backup as backups
-from . import placing, upkeep
+from . import jsonl, placing, upkeep
 from .backup import FOLDER_FILES, HEADER, Backup, Record
 from .beads_schema import default_config
 from .ledger import Ledger
@@ -28,6 +28,7 @@ from .views import VIEW
 from .writes import Tx
 
 
+@jsonl.bulk()
 def import_backup(ledger: Ledger, path: str, actor: str | None = None, dry_run: bool = False) -> dict[str, Any]:
     """Load a backup folder or export file. Returns rows imported per table and ``left_alone``
     (ledger issues the file does not name); with ``dry_run``, what would change (see ``plan``)."""

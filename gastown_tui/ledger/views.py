@@ -23,6 +23,8 @@ VIEW = {
     "config": "config",
 }
 VIEWS = tuple(view for table, view in VIEW.items() if view != table)
+# A query only views of this release answer (an older ``gt_dependencies`` lacks the edge data).
+PROBE = "SELECT metadata, thread_id FROM gt_dependencies WHERE 1 = 0"
 _FIELDS = {
     "issues": ISSUE_FIELDS,
     "dependencies": DEPENDENCY_FIELDS,

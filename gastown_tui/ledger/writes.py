@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, InvalidInput
-from . import fields, ids, upkeep
+from . import fields, hashing, ids, upkeep
 from .ids import WISP_INFIX
 from .reads import Session
 from .schema import ISSUE_DEFAULTS, ISSUE_FIELDS
@@ -121,6 +121,10 @@ class Tx(Session):
         row["id"] = bead_id
         if row["issue_type"] in BD_INFRA_TYPES:  # as bd: infra beads are wisps, marked ephemeral
             row["ephemeral"] = 1
+        if not row["content_hash"]:  # as bd's insert: hashed once, as created (metadata as given)
+            row["content_hash"] = hashing.content_hash(
+                {**row, "metadata": row["metadata"] if "metadata" in columns else ""}
+            )
         table = "wisps" if row["ephemeral"] else "issues"
         cols = ", ".join(ISSUE_FIELDS)
         marks = ", ".join("?" * len(ISSUE_FIELDS))

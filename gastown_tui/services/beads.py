@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..display import JsonObject
 from ..ledger import fields
 from ..ledger.schema import ISSUE_FIELDS
+from ..ledger.views import BD_INFRA_TYPES
 
 if TYPE_CHECKING:
     from ..ledger import Session, Tx
@@ -31,6 +32,8 @@ class Dependency:
     type: str
     created_at: str | None
     created_by: str | None
+    metadata: str | None  # beads' edge data: JSON (a waits-for gate's {"gate": "any-children"} …)
+    thread_id: str | None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Dependency:
@@ -228,12 +231,24 @@ def _listed(
     assignee: str | None = None,
     include_closed: bool = False,
     include_deleted: bool = False,
+    include_infra: bool = False,
+    include_gates: bool = False,
+    include_templates: bool = False,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows of the beads with every filter given (all labels); open ones unless ``status`` or
-    ``include_closed``, deleted ones (tombstones) only by ``status`` or ``include_deleted``."""
+    """Rows of the beads with every filter given (all labels), by ``bd list``'s defaults (beads
+    v1.0.5, cmd/bd/list.go): open ones unless ``status`` or ``include_closed`` (which also shows
+    pinned ones), deleted ones (tombstones) only by ``status`` or ``include_deleted``; wisps too, but
+    not infra beads (agent, rig, role, message), gates or templates unless included or ``issue_type``
+    names the type."""
     if status and status != fields.TOMBSTONE and not _status_in_use(town, status):
         fields.check_status(status)  # a status of another town's that some bead has is a fine filter
+    hidden_types = (
+        [] if issue_type else [*(() if include_infra else BD_INFRA_TYPES), *(() if include_gates else ("gate",))]
+    )
+    unflagged = [] if include_templates else ["is_template"]
+    if not include_closed and status not in ("pinned", "hooked"):
+        unflagged.append("pinned")  # bd: pinned beads are references, not work
     return town.ledger.list_beads(
         status=status,
         issue_type=issue_type,
@@ -241,6 +256,9 @@ def _listed(
         assignee=assignee,
         include_closed=include_closed,
         include_deleted=include_deleted,
+        exclude_statuses=() if status or include_closed else ("pinned",),
+        exclude_types=hidden_types,
+        unflagged=unflagged,
         limit=limit,
         columns=columns,
     )
