@@ -98,3 +98,27 @@ async def test_help_and_the_palette_are_built_in_the_first_quiet_second_and_show
         assert app.screen is built["help"] and built["help"].query(KeyTable).first() not in measured
         await pilot.press("escape", "ctrl+p")
         assert app.screen is built["palette"] and len(_offered(app)) > 5
+
+
+@sync
+async def test_the_palettes_cursor_blinks_only_while_it_is_shown(town):
+    """Built ahead and kept, its focused query's cursor blinked twice a second behind the town,
+    waking the app for nothing (idle CPU)."""
+    app = GastownApp(town, clock=frozen_clock, follow=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        app.gc_pacer.last_input = time.monotonic() - 5
+        app._when_idle()  # a quiet moment: help and the palette are built
+        await settle(pilot)
+        query = app.get_screen("palette").query_one("#palette-query")
+
+        def blinking() -> bool:
+            return query._blink_timer is not None and query._blink_timer._active.is_set()
+
+        assert not blinking()
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert blinking()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is not query.screen and not blinking()

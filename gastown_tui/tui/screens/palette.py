@@ -68,7 +68,9 @@ class PaletteScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="palette"):
-            yield Input(placeholder="Search for actions…", id="palette-query")
+            query = Input(placeholder="Search for actions…", id="palette-query")
+            query.cursor_blink = False  # built ahead and kept: it blinks only while shown (on_screen_resume)
+            yield query
             yield OptionList(id="palette-options")
 
     def offer(self, entries: Sequence[PaletteEntry]) -> None:
@@ -81,9 +83,14 @@ class PaletteScreen(ModalScreen[None]):
         query.value = ""
         self._show("")
         query.focus()
+        query.cursor_blink = True
         release = getattr(self.app, "release_keys", None)
         if release is not None:
             self.call_after_refresh(release)
+
+    def on_screen_suspend(self) -> None:
+        """Behind the town its cursor would blink on, waking the app twice a second for nothing."""
+        self.query_one(Input).cursor_blink = False
 
     @on(Input.Changed)
     def _typed(self) -> None:
