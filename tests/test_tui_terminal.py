@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from polecat_support import tmux_server, wait_for  # noqa: F401  (fixture)
+from polecat_support import HANG, add_rig, lite_town_fixture, new_bead, tmux_server, wait_for  # noqa: F401  (fixtures)
 
 from gastown_tui.runtime.tmux import Tmux
 from gastown_tui.town import install
@@ -155,3 +155,22 @@ def test_the_app_quits_at_once_in_a_real_terminal(terminal):
     _town, term = terminal
     burst(term, "q")
     wait_for(lambda: "person" not in term.activity(), timeout=10, what="the app gone and its pane with it")
+
+
+def test_closing_the_window_says_which_agents_keep_working(tmux, lite_town, tmp_path):
+    """Agents' sessions outlive the window by design; the person is told so, and how to find them."""
+    from gastown_tui.services import polecats
+
+    rig = add_rig(lite_town, tmp_path)
+    polecats.sling(lite_town, new_bead(lite_town), rig.name, runtime=HANG)
+    term = Tmux(socket="terminal")
+    then = "echo ended; sleep 60"  # the pane stays, showing what the app printed as it quit
+    term.new_session("person", str(tmp_path), ["sh", "-c", f"{TUI} --town {lite_town.root} --no-daemon; {then}"])
+    try:
+        wait_for(lambda: "[5] Mail" in term.capture("person", ansi=False), timeout=30, what="the TUI")
+        burst(term, "q")
+        text = wait_for(lambda: "ended" in (s := term.capture("person", ansi=False)) and s, timeout=15, what="quit")
+    finally:
+        term.kill_server()
+    assert "1 agent keeps working in tmux after this window closed" in text, text
+    assert "gt polecat list" in text and "Traceback" not in text

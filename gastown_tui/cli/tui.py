@@ -48,7 +48,27 @@ def open_app(town, daemon: bool = True) -> int:
 
     app = GastownApp(town, tmux=tmux, daemon_factory=make_daemon if daemon else None)
     app.run()
+    if app.town is not None:
+        _say_who_keeps_working(app.town)
     return exit_status(app)
+
+
+def _say_who_keeps_working(town) -> None:
+    """Agents' sessions outlive the window by design (nothing is lost between restarts): a person
+    who closes it is told they are still at work, and where to find them."""
+    from ..errors import GtError
+
+    try:
+        sessions = town.tmux().sessions()
+    except GtError:  # no tmux server: nothing left running
+        return
+    if sessions:
+        many = f"{len(sessions)} agents keep" if len(sessions) > 1 else "1 agent keeps"
+        print(
+            f"{many} working in tmux after this window closed: gt polecat list shows them, "
+            "gastown-tui follows them again, gt polecat nuke stops one",
+            file=sys.stderr,
+        )
 
 
 def exit_status(app) -> int:
